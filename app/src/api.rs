@@ -1,0 +1,5 @@
+//! Server functions: thin adapters between pages and what the server provides through context.
+
+pub mod catalog;
+pub mod features;
+pub mod status;

@@ -1,0 +1,112 @@
+//! The catalog for pages: listing with filters and facets, one entity with everything its page
+//! shows, the relations graph, registering locations, refresh and unregister.
+
+mod types;
+#[cfg(feature = "ssr")]
+mod views;
+
+use leptos::prelude::*;
+
+pub use types::*;
+
+#[cfg(feature = "ssr")]
+fn service() -> Result<std::sync::Arc<catalog::service::Catalog>, ServerFnError> {
+    use_context::<std::sync::Arc<catalog::service::Catalog>>()
+        .ok_or_else(|| ServerFnError::new("the catalog is not available"))
+}
+
+/// Logs an internal failure once and gives the page a message without internals.
+#[cfg(feature = "ssr")]
+fn internal(err: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %err, "catalog page failure");
+    ServerFnError::new("the catalog could not be read; the error has been logged")
+}
+
+/// One page of the catalog list, with kind counts and filter facets.
+#[server(prefix = "/_server")]
+pub async fn list_catalog(query: CatalogQuery) -> Result<CatalogPage, ServerFnError> {
+    views::catalog_page(&service()?, query).await.map_err(internal)
+}
+
+/// Everything the entity page shows. `None` when there is no such entity.
+#[server(prefix = "/_server")]
+pub async fn load_entity(
+    kind: String,
+    namespace: String,
+    name: String,
+) -> Result<Option<EntityDetails>, ServerFnError> {
+    views::entity_details(&service()?, &kind, &namespace, &name)
+        .await
+        .map_err(internal)
+}
+
+/// The relations graph around an entity, laid out for SVG.
+#[server(prefix = "/_server")]
+pub async fn load_graph(entity_ref: String, depth: u8) -> Result<Graph, ServerFnError> {
+    views::graph(&service()?, &entity_ref, depth.clamp(1, 3))
+        .await
+        .map_err(internal)
+}
+
+/// What registering a location would add.
+#[server(prefix = "/_server")]
+pub async fn preview_location(target: String) -> Result<LocationPreview, ServerFnError> {
+    let service = service()?;
+    let (location_type, target) = views::split_target(&target);
+    match service.preview(&location_type, &target).await {
+        Ok((entities, problems)) => Ok(LocationPreview::new(location_type, target, &entities, problems)),
+        Err(catalog::service::CatalogError::Invalid(m)) => Err(ServerFnError::new(m)),
+        Err(catalog::service::CatalogError::Ingest(e)) => Err(ServerFnError::new(e.to_string())),
+        Err(other) => Err(internal(other)),
+    }
+}
+
+/// Registers a location and returns what it added.
+#[server(prefix = "/_server")]
+pub async fn import_location(target: String) -> Result<LocationPreview, ServerFnError> {
+    let service = service()?;
+    let (location_type, target) = views::split_target(&target);
+    match service.register(&location_type, &target, false).await {
+        Ok(r) => Ok(LocationPreview::new(location_type, target, &r.entities, r.problems)),
+        Err(catalog::service::CatalogError::Invalid(m) | catalog::service::CatalogError::Conflict(m)) => {
+            Err(ServerFnError::new(m))
+        }
+        Err(catalog::service::CatalogError::Ingest(e)) => Err(ServerFnError::new(e.to_string())),
+        Err(other) => Err(internal(other)),
+    }
+}
+
+/// Reads the entity's location again now.
+#[server(prefix = "/_server")]
+pub async fn refresh_entity(entity_ref: String) -> Result<String, ServerFnError> {
+    let service = service()?;
+    let location = views::location_of(&service, &entity_ref).await?;
+    match service.refresh(&location).await {
+        Ok(s) => Ok(format!(
+            "Refreshed: {} added, {} updated, {} removed, {} unchanged.",
+            s.added, s.updated, s.removed, s.unchanged
+        )),
+        Err(e) => Err(ServerFnError::new(format!("The location could not be read: {e}"))),
+    }
+}
+
+/// Unregisters the location that provides the entity (and so every entity only it provides).
+#[server(prefix = "/_server")]
+pub async fn unregister_location(entity_ref: String) -> Result<usize, ServerFnError> {
+    let service = service()?;
+    let location = views::location_of(&service, &entity_ref).await?;
+    if location.origin == "config" {
+        return Err(ServerFnError::new(format!(
+            "{} comes from the configuration file; remove it there.",
+            location.target
+        )));
+    }
+    let count = service
+        .store
+        .entity_refs_of_location(&location.id)
+        .await
+        .map_err(internal)?
+        .len();
+    service.store.delete_location(&location.id).await.map_err(internal)?;
+    Ok(count)
+}

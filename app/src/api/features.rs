@@ -1,0 +1,35 @@
+//! Which optional features this portal can offer, so pages show only what works here.
+
+#[cfg(not(feature = "ssr"))]
+use leptos::prelude::document;
+#[cfg(feature = "ssr")]
+use leptos::prelude::use_context;
+use serde::{Deserialize, Serialize};
+
+/// Features that depend on the server's configuration.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Features {
+    /// Locations may be registered from the portal: an allowed location type can be read.
+    pub register_locations: bool,
+}
+
+impl Features {
+    /// The features of this page: on the server from context (the server provides them), in the
+    /// browser from the `<body>` attributes the server rendered, so both render the same thing
+    /// without a request or a suspense boundary.
+    pub fn current() -> Features {
+        #[cfg(feature = "ssr")]
+        {
+            use_context::<Features>().unwrap_or_default()
+        }
+        #[cfg(not(feature = "ssr"))]
+        {
+            let register = document()
+                .body()
+                .and_then(|b| b.get_attribute("data-register-locations"));
+            Features {
+                register_locations: register.as_deref() == Some("true"),
+            }
+        }
+    }
+}

@@ -1,0 +1,133 @@
+//! `/catalog/{namespace}/{kind}/{name}`: one entity — about, relations, processing errors, its
+//! API definition, a Group's or User's people and ownership, the relations graph, and actions.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::{use_params_map, use_query_map};
+
+use crate::api::catalog::{EntityDetails, RefreshEntity, UnregisterLocation, load_entity};
+use crate::components::entity::{
+    about::About, definition::Definition, graph::RelationsGraph, people::People, relations::Relations,
+};
+use crate::pages::not_found::NotFound;
+
+/// The entity page.
+#[component]
+pub fn EntityPage() -> impl IntoView {
+    let params = use_params_map();
+    let key = Memo::new(move |_| {
+        params.with(|p| {
+            (
+                p.get("kind").unwrap_or_default(),
+                p.get("namespace").unwrap_or_default(),
+                p.get("name").unwrap_or_default(),
+            )
+        })
+    });
+    let refresh = ServerAction::<RefreshEntity>::new();
+    let details = Resource::new(
+        move || (key.get(), refresh.version().get()),
+        |((kind, namespace, name), _)| load_entity(kind, namespace, name),
+    );
+    view! {
+        <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
+            {move || Suspend::new(async move {
+                details.await.map(|found| match found {
+                    Some(details) => view! { <EntityView details refresh /> }.into_any(),
+                    None => view! { <NotFound /> }.into_any(),
+                })
+            })}
+        </Transition>
+    }
+}
+
+#[component]
+fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> impl IntoView {
+    let row = details.row.clone();
+    let query = use_query_map();
+    let depth = Memo::new(move |_| {
+        query.with(|q| {
+            q.get("depth")
+                .and_then(|d| d.parse::<u8>().ok())
+                .unwrap_or(1)
+                .clamp(1, 3)
+        })
+    });
+    let kind = row.kind.to_lowercase();
+    view! {
+        <Title text=row.label() />
+        <header class="entity-head">
+            <p class="eyebrow">{crate::components::kind_label(&row.kind)} {row.entity_type.clone().map(|t| format!(" · {t}"))}</p>
+            <h1>{row.label()}</h1>
+            <p class="muted mono">{row.entity_ref.clone()}</p>
+            <Actions details=details.clone() refresh />
+        </header>
+        <ProcessingErrors errors=details.errors.clone() />
+        <div class="entity-grid">
+            <About details=details.clone() />
+            <Relations groups=details.relations.clone() />
+        </div>
+        {(kind == "group" || kind == "user").then(|| view! { <People details=details.clone() /> })}
+        {details.definition.clone().map(|d| view! { <Definition definition=d /> })}
+        <RelationsGraph entity_ref=row.entity_ref.clone() depth />
+    }
+}
+
+/// The latest read failed: say so at the top, with the reasons.
+#[component]
+fn ProcessingErrors(errors: Vec<String>) -> impl IntoView {
+    (!errors.is_empty()).then(|| {
+        view! {
+            <section class="panel alert" role="alert" data-testid="processing-errors">
+                <h2>"This entity could not be updated"</h2>
+                <p>"Its descriptor has problems; the catalog shows the last version that was valid."</p>
+                <ul>{errors.into_iter().map(|e| view! { <li class="mono">{e}</li> }).collect_view()}</ul>
+            </section>
+        }
+    })
+}
+
+/// Refresh now; unregister the location that provides the entity (after a confirmation).
+#[component]
+fn Actions(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> impl IntoView {
+    let unregister = ServerAction::<UnregisterLocation>::new();
+    let reference = details.row.entity_ref.clone();
+    let unregister_reference = reference.clone();
+    let refresh_message = move || {
+        refresh.value().get().map(|r| match r {
+            Ok(message) => view! { <span class="ok">{message}</span> }.into_any(),
+            Err(e) => view! { <span class="error">{e.to_string()}</span> }.into_any(),
+        })
+    };
+    let unregistered = move || {
+        unregister.value().get().map(|r| match r {
+            Ok(count) => view! {
+                <p class="ok" role="status">{format!("Location unregistered; {count} entities removed. ")}<a href="/catalog">"Back to the catalog"</a></p>
+            }
+            .into_any(),
+            Err(e) => view! { <p class="error">{e.to_string()}</p> }.into_any(),
+        })
+    };
+    view! {
+        <div class="actions">
+            <ActionForm action=refresh>
+                <input type="hidden" name="entity_ref" value=reference.clone() />
+                <button type="submit" class="button" disabled=move || refresh.pending().get()>
+                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                </button>
+            </ActionForm>
+            {(!details.from_config).then(|| view! {
+                <details class="confirm">
+                    <summary class="button secondary">"Unregister location"</summary>
+                    <ActionForm action=unregister>
+                        <input type="hidden" name="entity_ref" value=unregister_reference.clone() />
+                        <p>"This removes " <span class="mono">{details.location_target.clone()}</span> " and every entity only it provides."</p>
+                        <button type="submit" class="button danger">"Unregister"</button>
+                    </ActionForm>
+                </details>
+            })}
+            <span role="status" data-testid="action-status">{refresh_message}</span>
+        </div>
+        {unregistered}
+    }
+}

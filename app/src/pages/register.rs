@@ -1,0 +1,80 @@
+//! `/catalog-import`: register an existing component. Paste a location, see what it would add,
+//! then import it; the entities appear in the catalog at once.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+
+use crate::api::catalog::{ImportLocation, LocationPreview, PreviewLocation};
+use crate::api::features::Features;
+use crate::components::entity_link::EntityLink;
+
+#[component]
+pub fn RegisterPage() -> impl IntoView {
+    let preview = ServerAction::<PreviewLocation>::new();
+    let import = ServerAction::<ImportLocation>::new();
+    let target = RwSignal::new(String::new());
+    view! {
+        <Title text="Register existing component" />
+        <h1>"Register existing component"</h1>
+        <RegistrationUnavailable />
+        <section class="panel">
+            <p>"Enter the location of a catalog-info.yaml file (or a directory or glob of them). Cairn reads it and shows what it would add before anything is registered."</p>
+            <ActionForm action=preview attr:class="register-form">
+                <label for="location-target">"Location"</label>
+                <input id="location-target" name="target" type="text" required placeholder="/path/to/repo/catalog-info.yaml"
+                    prop:value=move || target.get() on:input=move |ev| target.set(event_target_value(&ev)) />
+                <button type="submit" class="button" disabled=move || preview.pending().get()>"Analyze"</button>
+            </ActionForm>
+        </section>
+        {move || preview.value().get().map(|result| match result {
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(found) => view! { <Preview found import /> }.into_any(),
+        })}
+        {move || import.value().get().map(|result| match result {
+            Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
+            Ok(done) => view! {
+                <section class="panel success" role="status" data-testid="imported">
+                    <h2>{format!("Registered {} entities", done.entities.len())}</h2>
+                    <ul>{done.entities.into_iter().map(|e| view! { <li><EntityLink link=e /></li> }).collect_view()}</ul>
+                </section>
+            }.into_any(),
+        })}
+    }
+}
+
+#[component]
+fn Preview(found: LocationPreview, import: ServerAction<ImportLocation>) -> impl IntoView {
+    let count = found.entities.len();
+    let target = format!("{}:{}", found.location_type, found.target);
+    view! {
+        <section class="panel" data-testid="preview">
+            <h2>{format!("{count} entities found")}</h2>
+            <ul class="preview-list">
+                {found.entities.iter().map(|e| view! { <li class="mono">{e.entity_ref.clone()}</li> }).collect_view()}
+            </ul>
+            {(!found.problems.is_empty()).then(|| view! {
+                <h3>"Problems"</h3>
+                <ul class="problems">{found.problems.iter().map(|p| view! { <li class="mono">{p.clone()}</li> }).collect_view()}</ul>
+            })}
+            {(count > 0).then(|| view! {
+                <ActionForm action=import>
+                    <input type="hidden" name="target" value=target.clone() />
+                    <button type="submit" class="button" disabled=move || import.pending().get()>"Import"</button>
+                </ActionForm>
+            })}
+        </section>
+    }
+}
+
+/// Explains, up front, when this server allows no location type it can read.
+#[component]
+fn RegistrationUnavailable() -> impl IntoView {
+    (!Features::current().register_locations).then(|| {
+        view! {
+            <p class="panel alert" role="alert">
+                "This server does not allow registering locations it can read. An administrator can allow "
+                <code>"file"</code>" locations with "<code>"catalog.allowedLocationTypes"</code>"."
+            </p>
+        }
+    })
+}

@@ -1,0 +1,54 @@
+//! The application root: metadata, theme, navigation shell and the route table.
+
+use leptos::prelude::*;
+use leptos_meta::{Title, provide_meta_context};
+use leptos_router::{
+    SsrMode,
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::components::{error_page::ErrorPage, header::Header};
+use crate::pages::{
+    catalog_list::CatalogListPage, entity::EntityPage, home::HomePage, not_found::NotFound, register::RegisterPage,
+    status::StatusPage,
+};
+use crate::theme::Theme;
+
+/// The whole portal. Every route is listed here so a newcomer finds pages from one table.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    Theme::provide();
+    mark_hydrated();
+
+    view! {
+        <Title formatter=|page: String| if page.is_empty() { "Cairn".to_string() } else { format!("{page} · Cairn") } />
+        <Router>
+            <a class="skip-link" href="#main">"Skip to content"</a>
+            <Header />
+            <main id="main" class="page">
+                <ErrorBoundary fallback=|errors| view! { <ErrorPage errors /> }>
+                    <Routes fallback=NotFound>
+                        <Route path=path!("") view=HomePage />
+                        <Route path=path!("catalog") view=CatalogListPage ssr=SsrMode::Async />
+                        <Route path=path!("catalog/:namespace/:kind/:name") view=EntityPage ssr=SsrMode::Async />
+                        <Route path=path!("catalog-import") view=RegisterPage />
+                        // Async: data pages finish loading before the first byte, so a failure can still set HTTP 500.
+                        <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
+                    </Routes>
+                </ErrorBoundary>
+            </main>
+        </Router>
+    }
+}
+
+/// Sets `data-hydrated` on `<body>` once the wasm runs: effects never run during server rendering,
+/// so the attribute tells tests (and curious developers) that the page is interactive.
+fn mark_hydrated() {
+    Effect::new(move |_| {
+        if let Some(body) = document().body() {
+            let _ = body.set_attribute("data-hydrated", "true");
+        }
+    });
+}

@@ -1,0 +1,273 @@
+//! The catalog as a service for the server and its pages: registration rules (which location
+//! types and targets may be registered), previews, refreshes one at a time, and the refresh loop.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use serde_json::Value;
+
+use crate::ingest::{self, IngestError, files::Limits};
+use crate::store::{Candidate, CandidateResult, LocationRow, RefreshSummary, Store, StoreError};
+
+/// The catalog's settings (Backstage's `catalog.*` configuration keys).
+#[derive(Clone, Debug)]
+pub struct CatalogConfig {
+    /// Locations registered from configuration, as (type, target).
+    pub locations: Vec<(String, String)>,
+    /// Location types the API may register (Backstage's `catalog.allowedLocationTypes`, default `[url]`).
+    pub allowed_location_types: Vec<String>,
+    /// How often every location is read again.
+    pub processing_interval: std::time::Duration,
+}
+
+impl Default for CatalogConfig {
+    fn default() -> Self {
+        CatalogConfig {
+            locations: Vec::new(),
+            allowed_location_types: vec!["url".into()],
+            processing_interval: std::time::Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a caller did wrong, or what failed, in words the API passes on.
+#[derive(Debug, thiserror::Error)]
+pub enum CatalogError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error(transparent)]
+    Ingest(#[from] IngestError),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// The outcome of registering (or previewing) a location.
+pub struct Registration {
+    pub location: LocationRow,
+    /// Entities the location provides (or would provide).
+    pub entities: Vec<Value>,
+    /// Documents that did not become entities, with the reason.
+    pub problems: Vec<String>,
+    /// The location was registered before.
+    pub exists: bool,
+}
+
+/// The catalog service shared by handlers, pages and the background loop.
+pub struct Catalog {
+    pub store: Store,
+    pub config: CatalogConfig,
+    limits: Limits,
+    /// Refreshes run one at a time in this process: SQLite has one writer anyway, and two
+    /// refreshes of one location must not interleave. (Several replicas coordinate in the database.)
+    refreshing: tokio::sync::Mutex<()>,
+}
+
+impl Catalog {
+    pub fn new(store: Store, config: CatalogConfig) -> Arc<Catalog> {
+        Arc::new(Catalog {
+            store,
+            config,
+            limits: Limits::default(),
+            refreshing: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    /// Registers the locations named in the configuration and unregisters configured ones that were removed.
+    pub async fn sync_config_locations(&self) -> Result<(), CatalogError> {
+        for (location_type, target) in &self.config.locations {
+            self.store.add_location(location_type, target, "config").await?;
+        }
+        for location in self.store.locations().await? {
+            let still = self
+                .config
+                .locations
+                .iter()
+                .any(|(t, x)| *t == location.location_type && *x == location.target);
+            if location.origin == "config" && !still {
+                tracing::info!(target = %location.target, "location removed from the configuration: unregistering it");
+                self.store.delete_location(&location.id).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refreshes one location, logging the outcome.
+    pub async fn refresh(&self, location: &LocationRow) -> Result<RefreshSummary, CatalogError> {
+        let _guard = self.refreshing.lock().await;
+        let started = std::time::Instant::now();
+        match ingest::refresh_location(&self.store, location, self.limits).await {
+            Ok(summary) => {
+                tracing::info!(
+                    location = %location.target, added = summary.added, updated = summary.updated, removed = summary.removed,
+                    unchanged = summary.unchanged, problems = summary.problems, read_ms = summary.read_ms,
+                    write_ms = summary.write_ms, ms = started.elapsed().as_millis() as u64,
+                    "location refreshed"
+                );
+                Ok(summary)
+            }
+            Err(err) => {
+                tracing::warn!(location = %location.target, error = %err, "location could not be refreshed");
+                Err(err.into())
+            }
+        }
+    }
+
+    /// Refreshes every location; one failing never stops the others.
+    pub async fn refresh_all(&self) -> Result<(), CatalogError> {
+        for location in self.store.locations().await? {
+            let _ = self.refresh(&location).await;
+        }
+        Ok(())
+    }
+
+    /// Registers a location through the API (or previews it with `dry_run`).
+    pub async fn register(
+        &self,
+        location_type: &str,
+        target: &str,
+        dry_run: bool,
+    ) -> Result<Registration, CatalogError> {
+        self.check_registrable(location_type, target)?;
+        if dry_run {
+            let (entities, problems) = self.preview(location_type, target).await?;
+            let exists = self
+                .store
+                .locations()
+                .await?
+                .into_iter()
+                .find(|l| l.location_type == location_type && l.target == target);
+            let location = exists.clone().unwrap_or(LocationRow {
+                id: String::new(),
+                location_type: location_type.into(),
+                target: target.into(),
+                origin: "api".into(),
+            });
+            return Ok(Registration {
+                location,
+                entities,
+                problems,
+                exists: exists.is_some(),
+            });
+        }
+        let (location, created) = self.store.add_location(location_type, target, "api").await?;
+        if !created {
+            return Err(CatalogError::Conflict(format!(
+                "location {location_type}:{target} is already registered"
+            )));
+        }
+        if let Err(err) = self.refresh(&location).await {
+            // A location that cannot be read at all is not kept: the caller sees why.
+            self.store.delete_location(&location.id).await?;
+            return Err(err);
+        }
+        let page = self.entities_of(&location.id).await?;
+        let problems = self
+            .store
+            .location_problems(&location.id)
+            .await?
+            .into_iter()
+            .map(|p| format!("{}: {}", p.source, p.message))
+            .collect();
+        Ok(Registration {
+            location,
+            entities: page,
+            problems,
+            exists: false,
+        })
+    }
+
+    /// What a location would provide, without storing anything.
+    pub async fn preview(&self, location_type: &str, target: &str) -> Result<(Vec<Value>, Vec<String>), CatalogError> {
+        self.check_registrable(location_type, target)?;
+        let target = target.to_string();
+        let limits = self.limits;
+        let candidates = tokio::task::spawn_blocking(move || ingest::files::read_location(&target, &limits))
+            .await
+            .map_err(|e| CatalogError::Invalid(format!("reading failed: {e}")))??;
+        Ok(split_candidates(candidates))
+    }
+
+    /// The entities a location provides.
+    async fn entities_of(&self, location_id: &str) -> Result<Vec<Value>, CatalogError> {
+        let refs = self.store.entity_refs_of_location(location_id).await?;
+        Ok(self
+            .store
+            .entities_by_refs(&refs)
+            .await?
+            .into_iter()
+            .flatten()
+            .collect())
+    }
+
+    /// True when some location type is both allowed and readable, so registering can work.
+    pub fn can_register(&self) -> bool {
+        self.config
+            .allowed_location_types
+            .iter()
+            .any(|t| ingest::READABLE_TYPES.contains(&t.as_str()))
+    }
+
+    /// Only allowed, readable types; file targets must be catalog files or directories.
+    fn check_registrable(&self, location_type: &str, target: &str) -> Result<(), CatalogError> {
+        if !self.config.allowed_location_types.iter().any(|t| t == location_type) {
+            return Err(CatalogError::Invalid(format!(
+                "location type `{location_type}` may not be registered here; allowed: {} (catalog.allowedLocationTypes)",
+                self.config.allowed_location_types.join(", ")
+            )));
+        }
+        if !ingest::READABLE_TYPES.contains(&location_type) {
+            return Err(CatalogError::Invalid(format!(
+                "location type `{location_type}` cannot be read by this version of Cairn"
+            )));
+        }
+        if target.is_empty() || target.len() > 4096 || target.contains('\0') {
+            return Err(CatalogError::Invalid(
+                "the target must be a path of at most 4096 characters".into(),
+            ));
+        }
+        let path = Path::new(target);
+        let is_yaml = path.extension().is_some_and(|e| e == "yaml" || e == "yml");
+        if !is_yaml && !path.is_dir() && !target.contains('*') {
+            return Err(CatalogError::Invalid(format!(
+                "{target} is neither a .yaml file, a directory nor a glob"
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Entities (annotated, as they would be stored) and problem messages of a read.
+fn split_candidates(candidates: Vec<Candidate>) -> (Vec<Value>, Vec<String>) {
+    let mut entities = Vec::new();
+    let mut problems = Vec::new();
+    for c in candidates {
+        match c.result {
+            CandidateResult::Entity { body, .. } => entities.push(body),
+            CandidateResult::Problem { line, message, .. } => {
+                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+                problems.push(format!("{}{at} (document {}): {message}", c.source, c.document));
+            }
+        }
+    }
+    (entities, problems)
+}
+
+/// Registers configured locations, then refreshes everything now and every interval, until shutdown.
+pub async fn run_refresh_loop(catalog: Arc<Catalog>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
+    if let Err(err) = catalog.sync_config_locations().await {
+        tracing::error!(error = %err, "could not register the configured locations");
+    }
+    loop {
+        if let Err(err) = catalog.refresh_all().await {
+            tracing::error!(error = %err, "refreshing the catalog failed");
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(catalog.config.processing_interval) => {}
+            _ = shutdown.changed() => return,
+        }
+    }
+}

@@ -1,0 +1,248 @@
+//! Registered locations, their refresh status and the problems of their last refresh.
+
+use serde::Serialize;
+use sqlx::Row;
+
+use super::{Store, StoreError, now_ms, query_error};
+
+/// A registered location.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct LocationRow {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub location_type: String,
+    pub target: String,
+    /// `config` or `api`.
+    #[serde(skip)]
+    pub origin: String,
+}
+
+/// The outcome of a location's last refresh.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct LocationStatus {
+    pub location: LocationRow,
+    pub last_attempt_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_duration_ms: Option<i64>,
+    pub entity_count: i64,
+    pub last_error: Option<String>,
+    pub problem_count: i64,
+}
+
+/// A document of a location that did not become an entity.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase")]
+pub struct ProblemRow {
+    pub source: String,
+    pub document: Option<i64>,
+    pub entity_ref: Option<String>,
+    pub line: Option<i64>,
+    pub category: String,
+    pub message: String,
+}
+
+const COLUMNS: &str = "id, type, target, origin";
+
+fn location(row: &sqlx::any::AnyRow) -> Result<LocationRow, sqlx::Error> {
+    Ok(LocationRow {
+        id: row.try_get(0)?,
+        location_type: row.try_get(1)?,
+        target: row.try_get(2)?,
+        origin: row.try_get(3)?,
+    })
+}
+
+impl Store {
+    /// Registers a location, or returns the existing one with the same type and target.
+    /// The flag says whether it was created now.
+    pub async fn add_location(
+        &self,
+        location_type: &str,
+        target: &str,
+        origin: &str,
+    ) -> Result<(LocationRow, bool), StoreError> {
+        if let Some(existing) = self.location_by_target(location_type, target).await? {
+            return Ok((existing, false));
+        }
+        let id = uuid::Uuid::new_v4().to_string();
+        let inserted = sqlx::query(
+            "INSERT INTO locations (id, type, target, origin, created_at) VALUES ($1, $2, $3, $4, $5) \
+             ON CONFLICT (type, target) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(location_type)
+        .bind(target)
+        .bind(origin)
+        .bind(now_ms())
+        .execute(self.pool())
+        .await
+        .map_err(query_error("registering a location"))?;
+        let row = self
+            .location_by_target(location_type, target)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt("a location vanished right after it was registered".into()))?;
+        Ok((row, inserted.rows_affected() == 1))
+    }
+
+    async fn location_by_target(&self, location_type: &str, target: &str) -> Result<Option<LocationRow>, StoreError> {
+        sqlx::query(&format!(
+            "SELECT {COLUMNS} FROM locations WHERE type = $1 AND target = $2"
+        ))
+        .bind(location_type)
+        .bind(target)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error("reading a location"))?
+        .map(|r| location(&r))
+        .transpose()
+        .map_err(query_error("reading a location"))
+    }
+
+    /// One location by id.
+    pub async fn location(&self, id: &str) -> Result<Option<LocationRow>, StoreError> {
+        sqlx::query(&format!("SELECT {COLUMNS} FROM locations WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(query_error("reading a location"))?
+            .map(|r| location(&r))
+            .transpose()
+            .map_err(query_error("reading a location"))
+    }
+
+    /// Every location, oldest first.
+    pub async fn locations(&self) -> Result<Vec<LocationRow>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM locations ORDER BY created_at, id"))
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("listing locations"))?;
+        rows.iter()
+            .map(location)
+            .collect::<Result<_, _>>()
+            .map_err(query_error("listing locations"))
+    }
+
+    /// Every location with the outcome of its last refresh.
+    pub async fn location_statuses(&self) -> Result<Vec<LocationStatus>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT l.id, l.type, l.target, l.origin, l.last_attempt_at, l.last_success_at, l.last_duration_ms, \
+             l.entity_count, l.last_error, (SELECT COUNT(*) FROM location_problems p WHERE p.location_id = l.id) \
+             FROM locations l ORDER BY l.created_at, l.id",
+        )
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error("listing location statuses"))?;
+        let read = |r: &sqlx::any::AnyRow| -> Result<LocationStatus, sqlx::Error> {
+            Ok(LocationStatus {
+                location: location(r)?,
+                last_attempt_at: r.try_get(4)?,
+                last_success_at: r.try_get(5)?,
+                last_duration_ms: r.try_get(6)?,
+                entity_count: r.try_get(7)?,
+                last_error: r.try_get(8)?,
+                problem_count: r.try_get(9)?,
+            })
+        };
+        rows.iter()
+            .map(read)
+            .collect::<Result<_, _>>()
+            .map_err(query_error("listing location statuses"))
+    }
+
+    /// The location that provides an entity.
+    pub async fn location_of_entity(&self, entity_ref: &str) -> Result<Option<LocationRow>, StoreError> {
+        sqlx::query(
+            "SELECT l.id, l.type, l.target, l.origin FROM locations l JOIN entities e ON e.location_id = l.id \
+             WHERE e.entity_ref = $1",
+        )
+        .bind(entity_ref)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error("reading an entity's location"))?
+        .map(|r| location(&r))
+        .transpose()
+        .map_err(query_error("reading an entity's location"))
+    }
+
+    /// Unregisters a location and removes every entity only it provided (in one transaction).
+    /// Returns false when there was no such location.
+    pub async fn delete_location(&self, id: &str) -> Result<bool, StoreError> {
+        let mut tx = self
+            .pool()
+            .begin()
+            .await
+            .map_err(query_error("starting to unregister a location"))?;
+        for statement in [
+            "DELETE FROM search WHERE entity_id IN (SELECT id FROM entities WHERE location_id = $1)",
+            "DELETE FROM relations WHERE source_ref IN (SELECT entity_ref FROM entities WHERE location_id = $1)",
+            "DELETE FROM entities WHERE location_id = $1",
+            "DELETE FROM location_problems WHERE location_id = $1",
+        ] {
+            sqlx::query(statement)
+                .bind(id)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error("unregistering a location"))?;
+        }
+        let deleted = sqlx::query("DELETE FROM locations WHERE id = $1")
+            .bind(id)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("unregistering a location"))?;
+        tx.commit().await.map_err(query_error("unregistering a location"))?;
+        Ok(deleted.rows_affected() == 1)
+    }
+
+    /// References of the entities a location provides.
+    pub async fn entity_refs_of_location(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        let rows = sqlx::query("SELECT entity_ref FROM entities WHERE location_id = $1 ORDER BY entity_ref")
+            .bind(id)
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("listing a location's entities"))?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(query_error("listing a location's entities"))
+    }
+
+    /// The problems of a location's last refresh.
+    pub async fn location_problems(&self, id: &str) -> Result<Vec<ProblemRow>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT source, document, entity_ref, line, category, message FROM location_problems \
+             WHERE location_id = $1 ORDER BY source, document",
+        )
+        .bind(id)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error("reading location problems"))?;
+        let read = |r: &sqlx::any::AnyRow| -> Result<ProblemRow, sqlx::Error> {
+            Ok(ProblemRow {
+                source: r.try_get(0)?,
+                document: r.try_get(1)?,
+                entity_ref: r.try_get(2)?,
+                line: r.try_get(3)?,
+                category: r.try_get(4)?,
+                message: r.try_get(5)?,
+            })
+        };
+        rows.iter()
+            .map(read)
+            .collect::<Result<_, _>>()
+            .map_err(query_error("reading location problems"))
+    }
+
+    /// Records a refresh that failed as a whole (the location could not be read); its entities stay.
+    pub async fn record_refresh_failure(&self, id: &str, started_ms: i64, message: &str) -> Result<(), StoreError> {
+        sqlx::query("UPDATE locations SET last_attempt_at = $1, last_duration_ms = $2, last_error = $3 WHERE id = $4")
+            .bind(started_ms)
+            .bind(now_ms() - started_ms)
+            .bind(message)
+            .bind(id)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("recording a refresh failure"))?;
+        Ok(())
+    }
+}

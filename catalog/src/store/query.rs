@@ -1,0 +1,362 @@
+//! Filtered, ordered, paginated listing and facet counts. Filters become SQL over indexed columns
+//! (kind, namespace, name), the relations table (`relations.ownedby=…`) and the search table
+//! (every other field); pagination is by keyset, so page 1 000 costs what page 1 does.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sqlx::Row;
+
+use super::{Store, StoreError, query_error};
+use crate::model::{Filter, validate::known_kind};
+
+/// Sort by one field.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Order {
+    pub field: String,
+    pub descending: bool,
+}
+
+/// What to list.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct PageRequest {
+    pub filter: Option<Filter>,
+    /// Words to find (case-insensitive), in `fields` or, when empty, in names, titles, descriptions…
+    pub full_text: Option<String>,
+    #[serde(default)]
+    pub full_text_fields: Vec<String>,
+    /// Sort fields; the uid breaks ties so the order is total.
+    #[serde(default)]
+    pub order: Vec<Order>,
+    pub limit: usize,
+    /// Classic offset paging (GET /entities), when no keyset position is given.
+    #[serde(default)]
+    pub offset: usize,
+    /// Keyset position: the sort value and uid of the last item seen.
+    pub after: Option<(String, String)>,
+    /// Walk backwards from `after` (for a "previous page" cursor).
+    #[serde(default)]
+    pub backwards: bool,
+}
+
+/// A page of entities.
+#[derive(Clone, Debug)]
+pub struct EntityPage {
+    pub items: Vec<Value>,
+    pub total: usize,
+    /// Keyset positions of the first and last item (for next/previous cursors).
+    pub first_key: Option<(String, String)>,
+    pub last_key: Option<(String, String)>,
+    pub has_more: bool,
+}
+
+/// Value counts of one field.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+pub struct Facet {
+    pub value: String,
+    pub count: i64,
+}
+
+/// Most rows one page may hold.
+pub const MAX_LIMIT: usize = 1_000;
+
+/// Relation types, for matching `relations.<type>` keys given in lower case.
+const RELATION_TYPES: [&str; 14] = [
+    "ownedBy",
+    "ownerOf",
+    "partOf",
+    "hasPart",
+    "providesApi",
+    "apiProvidedBy",
+    "consumesApi",
+    "apiConsumedBy",
+    "dependsOn",
+    "dependencyOf",
+    "memberOf",
+    "hasMember",
+    "childOf",
+    "parentOf",
+];
+
+/// The `$n` arguments of a statement being built.
+#[derive(Default)]
+struct Sql {
+    args: Vec<String>,
+}
+
+impl Sql {
+    fn arg(&mut self, value: impl Into<String>) -> String {
+        self.args.push(value.into());
+        format!("${}", self.args.len())
+    }
+
+    fn list(&mut self, values: &[String]) -> String {
+        values
+            .iter()
+            .map(|v| self.arg(v.to_lowercase()))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+}
+
+impl Store {
+    /// One page of entities and the total count of matches.
+    pub async fn list_entities(&self, request: &PageRequest) -> Result<EntityPage, StoreError> {
+        let mut sql = Sql::default();
+        let condition = conditions(request, &mut sql);
+        let total: i64 = {
+            let text = format!("SELECT COUNT(*) FROM entities e WHERE {condition}");
+            let mut q = sqlx::query(&text);
+            for a in &sql.args {
+                q = q.bind(a.clone());
+            }
+            q.fetch_one(self.pool())
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(query_error("counting entities"))?
+        };
+
+        let order = request.order.first().cloned().unwrap_or(Order {
+            field: "metadata.name".into(),
+            descending: false,
+        });
+        let key = sort_expression(&order.field, &mut sql);
+        // Walking backwards flips the comparison and the order, then the page is flipped back.
+        let descending = order.descending != request.backwards;
+        let (cmp, dir) = if descending { ("<", "DESC") } else { (">", "ASC") };
+        let mut text = format!(
+            "SELECT e.entity_ref, e.body, e.errors, {key} AS sort_key, e.uid FROM entities e WHERE {condition}"
+        );
+        if let Some((value, uid)) = &request.after {
+            let (v, u) = (sql.arg(value.clone()), sql.arg(uid.clone()));
+            text.push_str(&format!(" AND ({key} {cmp} {v} OR ({key} = {v} AND e.uid {cmp} {u}))"));
+        }
+        let limit = request.limit.clamp(1, MAX_LIMIT);
+        text.push_str(&format!(" ORDER BY sort_key {dir}, e.uid {dir} LIMIT {}", limit + 1));
+        if request.after.is_none() && request.offset > 0 {
+            text.push_str(&format!(" OFFSET {}", request.offset));
+        }
+        let mut q = sqlx::query(&text);
+        for a in &sql.args {
+            q = q.bind(a.clone());
+        }
+        let mut rows = q
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("listing entities"))?;
+        let has_more = rows.len() > limit;
+        rows.truncate(limit);
+        if request.backwards {
+            rows.reverse();
+        }
+        let key_of = |row: &sqlx::any::AnyRow| -> Result<(String, String), StoreError> {
+            Ok((
+                row.try_get(3).map_err(query_error("listing entities"))?,
+                row.try_get(4).map_err(query_error("listing entities"))?,
+            ))
+        };
+        let first_key = rows.first().map(key_of).transpose()?;
+        let last_key = rows.last().map(key_of).transpose()?;
+        let items = self.assemble(rows).await?.into_iter().map(|(_, v)| v).collect();
+        Ok(EntityPage {
+            items,
+            total: total as usize,
+            first_key,
+            last_key,
+            has_more,
+        })
+    }
+
+    /// Counts of each value of `field` among the entities matching `filter`.
+    pub async fn facet(&self, field: &str, filter: Option<&Filter>) -> Result<Vec<Facet>, StoreError> {
+        let mut sql = Sql::default();
+        let request = PageRequest {
+            filter: filter.cloned(),
+            ..PageRequest::default()
+        };
+        let condition = conditions(&request, &mut sql);
+        let field = field.to_lowercase();
+        let text = match field.as_str() {
+            "kind" => {
+                format!("SELECT e.kind, COUNT(*) FROM entities e WHERE {condition} GROUP BY e.kind")
+            }
+            "metadata.namespace" => {
+                format!("SELECT e.namespace, COUNT(*) FROM entities e WHERE {condition} GROUP BY e.namespace")
+            }
+            "metadata.name" => {
+                format!("SELECT e.name, COUNT(*) FROM entities e WHERE {condition} GROUP BY e.name")
+            }
+            relation if relation.starts_with("relations.") => {
+                let pairs = relation_pairs(&relation["relations.".len()..], &mut sql);
+                format!(
+                    "SELECT r.target, COUNT(DISTINCT r.entity) FROM ({pairs}) r JOIN entities e ON e.entity_ref = r.entity \
+                     WHERE {condition} GROUP BY r.target"
+                )
+            }
+            _ => {
+                let key = sql.arg(field.clone());
+                format!(
+                    "SELECT s.original_value, COUNT(DISTINCT s.entity_id) FROM search s JOIN entities e ON e.id = s.entity_id \
+                     WHERE s.key = {key} AND {condition} GROUP BY s.original_value"
+                )
+            }
+        };
+        let mut q = sqlx::query(&text);
+        for a in &sql.args {
+            q = q.bind(a.clone());
+        }
+        let rows = q.fetch_all(self.pool()).await.map_err(query_error("counting facets"))?;
+        let mut facets = rows
+            .iter()
+            .map(|r| {
+                let value: String = r.try_get(0)?;
+                let value = if field == "kind" {
+                    known_kind(&value).map_or(value, str::to_string)
+                } else {
+                    value
+                };
+                Ok(Facet {
+                    value,
+                    count: r.try_get(1)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
+            .map_err(query_error("counting facets"))?;
+        facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+        Ok(facets)
+    }
+}
+
+/// The WHERE condition for a request's filter and full-text term.
+fn conditions(request: &PageRequest, sql: &mut Sql) -> String {
+    let mut parts = vec!["1 = 1".to_string()];
+    if let Some(filter) = &request.filter {
+        parts.push(filter_sql(filter, sql));
+    }
+    if let Some(term) = request
+        .full_text
+        .as_ref()
+        .map(|t| t.trim().to_lowercase())
+        .filter(|t| !t.is_empty())
+    {
+        let pattern = sql.arg(format!(
+            "%{}%",
+            term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
+        ));
+        if request.full_text_fields.is_empty() {
+            parts.push(format!("e.search_text LIKE {pattern} ESCAPE '\\'"));
+        } else {
+            let fields: Vec<String> = request.full_text_fields.iter().map(|f| f.to_lowercase()).collect();
+            let mut alternatives = Vec::new();
+            if fields.iter().any(|f| f == "metadata.name") {
+                alternatives.push(format!("e.name LIKE {pattern} ESCAPE '\\'"));
+            }
+            let keys = sql.list(&fields);
+            alternatives.push(format!(
+                "e.id IN (SELECT entity_id FROM search WHERE key IN ({keys}) AND value LIKE {pattern} ESCAPE '\\')"
+            ));
+            parts.push(format!("({})", alternatives.join(" OR ")));
+        }
+    }
+    parts.join(" AND ")
+}
+
+fn filter_sql(filter: &Filter, sql: &mut Sql) -> String {
+    match filter {
+        Filter::All(items) if items.is_empty() => "1 = 1".into(),
+        Filter::Any(items) if items.is_empty() => "1 = 0".into(),
+        Filter::All(items) => format!(
+            "({})",
+            items
+                .iter()
+                .map(|f| filter_sql(f, sql))
+                .collect::<Vec<_>>()
+                .join(" AND ")
+        ),
+        Filter::Any(items) => format!(
+            "({})",
+            items
+                .iter()
+                .map(|f| filter_sql(f, sql))
+                .collect::<Vec<_>>()
+                .join(" OR ")
+        ),
+        Filter::Not(inner) => format!("NOT {}", filter_sql(inner, sql)),
+        Filter::Field { key, values } => field_sql(key, values, sql),
+    }
+}
+
+fn field_sql(key: &str, values: &[String], sql: &mut Sql) -> String {
+    let column = match key {
+        "kind" => Some("e.kind"),
+        "metadata.namespace" => Some("e.namespace"),
+        "metadata.name" => Some("e.name"),
+        "metadata.uid" => Some("e.uid"),
+        _ => None,
+    };
+    if let Some(column) = column {
+        return if values.is_empty() {
+            "1 = 1".into()
+        } else if key == "metadata.uid" {
+            format!(
+                "{column} IN ({})",
+                values.iter().map(|v| sql.arg(v.clone())).collect::<Vec<_>>().join(", ")
+            )
+        } else {
+            format!("{column} IN ({})", sql.list(values))
+        };
+    }
+    if let Some(relation) = key.strip_prefix("relations.") {
+        let pairs = relation_pairs(relation, sql);
+        return if values.is_empty() {
+            format!("e.entity_ref IN (SELECT entity FROM ({pairs}) r)")
+        } else {
+            let list = sql.list(values);
+            format!("e.entity_ref IN (SELECT entity FROM ({pairs}) r WHERE r.target IN ({list}))")
+        };
+    }
+    let k = sql.arg(key.to_string());
+    if values.is_empty() {
+        format!("e.id IN (SELECT entity_id FROM search WHERE key = {k})")
+    } else {
+        let list = sql.list(values);
+        format!("e.id IN (SELECT entity_id FROM search WHERE key = {k} AND value IN ({list}))")
+    }
+}
+
+/// `(entity, target)` pairs of a relation type, from the rows declared with it and, read
+/// backwards, from those declared with its reverse (`ownerOf` from `ownedBy` rows).
+fn relation_pairs(name: &str, sql: &mut Sql) -> String {
+    let relation = relation_type(name);
+    let forward = sql.arg(relation.clone());
+    match crate::model::reverse_of(&relation) {
+        Some(reverse) => {
+            let reverse = sql.arg(reverse);
+            format!(
+                "SELECT source_ref AS entity, target_ref AS target FROM relations WHERE type = {forward} \
+                 UNION ALL SELECT target_ref, source_ref FROM relations WHERE type = {reverse}"
+            )
+        }
+        None => format!("SELECT source_ref AS entity, target_ref AS target FROM relations WHERE type = {forward}"),
+    }
+}
+
+/// The stored spelling of a relation type given in any case (`ownedby` → `ownedBy`).
+fn relation_type(name: &str) -> String {
+    RELATION_TYPES
+        .iter()
+        .find(|t| t.eq_ignore_ascii_case(name))
+        .map_or(name.to_string(), |t| t.to_string())
+}
+
+/// The expression a page is sorted by (text, never NULL, so keyset comparisons hold).
+fn sort_expression(field: &str, sql: &mut Sql) -> String {
+    match field.to_lowercase().as_str() {
+        "metadata.name" => "e.name".into(),
+        "kind" => "e.kind".into(),
+        "metadata.namespace" => "e.namespace".into(),
+        other => {
+            let k = sql.arg(other.to_string());
+            format!("COALESCE((SELECT MIN(s.value) FROM search s WHERE s.entity_id = e.id AND s.key = {k}), '')")
+        }
+    }
+}

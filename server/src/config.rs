@@ -1,0 +1,128 @@
+//! Configuration: defaults, then the YAML file (`--config`/`CAIRN_CONFIG`), then environment
+//! variables and flags. File keys follow Backstage's `app-config.yaml` where the two overlap
+//! (`app.title`, `app.baseUrl`, `backend.listen`, `backend.database`), so platform teams recognise them.
+
+mod file;
+
+use std::{net::SocketAddr, path::PathBuf};
+
+pub use catalog::service::CatalogConfig;
+
+use crate::cli::Cli;
+use crate::telemetry::LogFormat;
+
+pub use file::FileConfig;
+use file::process_env;
+
+/// Where the built site lives when nothing says otherwise: `cargo xtask build-site` writes it there.
+pub const DEFAULT_SITE_ROOT: &str = "target/site";
+/// The embedded database used when no database is configured.
+pub const DEFAULT_DATABASE: &str = "./data/cairn.db";
+/// Where the portal listens when nothing says otherwise.
+pub const DEFAULT_BIND: &str = "127.0.0.1:3000";
+
+/// A configuration problem, with the file and place where it was found.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("cannot read config file {path}: {source}")]
+    Read { path: PathBuf, source: std::io::Error },
+    #[error("config file {path}: {message}")]
+    Invalid { path: PathBuf, message: String },
+    #[error("{key}: {message}")]
+    Value { key: &'static str, message: String },
+}
+
+/// The resolved configuration the server runs with.
+#[derive(Clone, Debug)]
+pub struct Config {
+    pub bind: SocketAddr,
+    pub database: DatabaseConfig,
+    pub site_root: PathBuf,
+    pub log_format: LogFormat,
+    pub app_title: String,
+    /// Public URL of the portal, for links and (later) OIDC redirects.
+    pub base_url: String,
+    pub catalog: CatalogConfig,
+}
+
+/// How to reach the database. `Debug` hides credentials.
+#[derive(Clone)]
+pub struct DatabaseConfig {
+    pub url: String,
+}
+
+impl std::fmt::Debug for DatabaseConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DatabaseConfig")
+            .field("url", &crate::db::redact_url(&self.url))
+            .finish()
+    }
+}
+
+impl Config {
+    /// Resolves the configuration for a command line (flags and environment already merged by clap).
+    pub fn load(cli: &Cli) -> Result<Config, ConfigError> {
+        let file = match &cli.config {
+            Some(path) => FileConfig::read(path)?,
+            None => FileConfig::default(),
+        };
+        let config_dir = cli
+            .config
+            .as_ref()
+            .and_then(|p| p.parent())
+            .map(|p| {
+                if p.as_os_str().is_empty() {
+                    std::path::Path::new(".")
+                } else {
+                    p
+                }
+            })
+            .unwrap_or(std::path::Path::new("."))
+            .to_path_buf();
+        let defaults = CatalogConfig::default();
+        let catalog = CatalogConfig {
+            locations: file.catalog_locations(&config_dir, &process_env)?,
+            allowed_location_types: file.allowed_location_types().unwrap_or(defaults.allowed_location_types),
+            processing_interval: file.processing_interval().unwrap_or(defaults.processing_interval),
+        };
+        if catalog.processing_interval < std::time::Duration::from_secs(1) {
+            return Err(ConfigError::Value {
+                key: "catalog.processingInterval",
+                message: "must be at least one second".into(),
+            });
+        }
+        let serve = cli.serve_args();
+        let bind = match serve.and_then(|s| s.bind) {
+            Some(bind) => bind,
+            None => file
+                .bind(&process_env)?
+                .unwrap_or_else(|| DEFAULT_BIND.parse().expect("valid default")),
+        };
+        let database_url = match &cli.database_args().database_url {
+            Some(url) => url.clone(),
+            None => file
+                .database_url(&process_env)?
+                .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+        };
+        let site_root = serve
+            .and_then(|s| s.site_root.clone())
+            .unwrap_or_else(|| PathBuf::from(DEFAULT_SITE_ROOT));
+        let log_format = match std::env::var("CAIRN_LOG_FORMAT") {
+            Ok(value) => value.parse().map_err(|message| ConfigError::Value {
+                key: "CAIRN_LOG_FORMAT",
+                message,
+            })?,
+            Err(_) => LogFormat::Text,
+        };
+        let base_url = file.app_base_url().unwrap_or_else(|| format!("http://{bind}"));
+        Ok(Config {
+            bind,
+            database: DatabaseConfig { url: database_url },
+            site_root,
+            log_format,
+            app_title: file.app_title().unwrap_or_else(|| "Cairn".to_string()),
+            base_url,
+            catalog,
+        })
+    }
+}

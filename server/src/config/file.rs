@@ -1,0 +1,418 @@
+//! The optional YAML configuration file. Unknown keys are errors, reported with their line, so a
+//! typo never silently falls back to a default. Strings may use `${VAR}` to read the environment,
+//! as in Backstage, which keeps secrets such as database passwords out of the file.
+
+use std::{net::SocketAddr, path::Path};
+
+use serde::Deserialize;
+
+use super::ConfigError;
+
+/// Largest config file accepted: a config is a few kilobytes, anything bigger is a mistake.
+const MAX_FILE_BYTES: u64 = 1024 * 1024;
+
+/// The file's shape. Each section mirrors the Backstage key of the same name.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    #[serde(default)]
+    app: AppSection,
+    #[serde(default)]
+    backend: BackendSection,
+    #[serde(default)]
+    catalog: CatalogSection,
+}
+
+/// `catalog`: as in Backstage's app-config (`locations`, `allowedLocationTypes`, `processingInterval`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CatalogSection {
+    #[serde(default)]
+    locations: Vec<LocationEntry>,
+    allowed_location_types: Option<Vec<String>>,
+    processing_interval: Option<Interval>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocationEntry {
+    #[serde(rename = "type")]
+    location_type: String,
+    target: String,
+}
+
+/// A duration the way Backstage writes them: `{ minutes: 3 }`, `{ seconds: 30 }`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Interval {
+    #[serde(default)]
+    hours: u64,
+    #[serde(default)]
+    minutes: u64,
+    #[serde(default)]
+    seconds: u64,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct AppSection {
+    title: Option<String>,
+    base_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct BackendSection {
+    /// Cairn serves API and pages from one origin, so this is the portal's URL when `app.baseUrl` is unset.
+    base_url: Option<String>,
+    listen: Option<Listen>,
+    database: Option<Database>,
+}
+
+/// `backend.listen`: either `":3000"`/`"0.0.0.0:3000"` or `{ host, port }`, as in Backstage.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Listen {
+    Address(String),
+    Parts { host: Option<String>, port: Option<u16> },
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Database {
+    /// `pg` or `better-sqlite3` (Backstage's names); `postgres` and `sqlite` are accepted too.
+    client: Option<String>,
+    connection: Option<Connection>,
+}
+
+/// `backend.database.connection`: a URL/path string, or PostgreSQL fields as Backstage writes them.
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum Connection {
+    Url(String),
+    Fields {
+        host: Option<String>,
+        port: Option<u16>,
+        user: Option<String>,
+        password: Option<String>,
+        database: Option<String>,
+        /// SQLite: the directory for the database file (Backstage's better-sqlite3 option).
+        directory: Option<String>,
+    },
+}
+
+impl FileConfig {
+    /// Reads and checks the file at `path`.
+    pub fn read(path: &Path) -> Result<FileConfig, ConfigError> {
+        let read_err = |source| ConfigError::Read {
+            path: path.to_path_buf(),
+            source,
+        };
+        let size = std::fs::metadata(path).map_err(read_err)?.len();
+        if size > MAX_FILE_BYTES {
+            return Err(ConfigError::Invalid {
+                path: path.to_path_buf(),
+                message: format!("{size} bytes is larger than the {MAX_FILE_BYTES}-byte limit for a config file"),
+            });
+        }
+        let text = std::fs::read_to_string(path).map_err(read_err)?;
+        FileConfig::parse(&text).map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })
+    }
+
+    /// Parses YAML text; the error names the line, column and key at fault.
+    pub fn parse(text: &str) -> Result<FileConfig, String> {
+        if text.trim().is_empty() {
+            return Ok(FileConfig::default());
+        }
+        serde_saphyr::from_str(text).map_err(|e| e.to_string())
+    }
+
+    pub(super) fn bind(&self, env: Env) -> Result<Option<SocketAddr>, ConfigError> {
+        let Some(listen) = &self.backend.listen else {
+            return Ok(None);
+        };
+        let (host, port) = match listen {
+            Listen::Address(address) => match address.rsplit_once(':') {
+                Some((host, port)) => (expand(host, "backend.listen", env)?, port.to_string()),
+                None => {
+                    return Err(value_error(
+                        "backend.listen",
+                        format!("`{address}` is not HOST:PORT or :PORT"),
+                    ));
+                }
+            },
+            Listen::Parts { host, port } => (
+                host.as_deref()
+                    .map(|h| expand(h, "backend.listen.host", env))
+                    .transpose()?
+                    .unwrap_or_default(),
+                port.unwrap_or(3000).to_string(),
+            ),
+        };
+        let host = if host.is_empty() { "127.0.0.1".to_string() } else { host };
+        let text = if host.contains(':') {
+            format!("[{host}]:{port}")
+        } else {
+            format!("{host}:{port}")
+        };
+        text.parse()
+            .map(Some)
+            .map_err(|_| value_error("backend.listen", format!("`{text}` is not an IP address and port")))
+    }
+
+    pub(super) fn database_url(&self, env: Env) -> Result<Option<String>, ConfigError> {
+        let Some(db) = &self.backend.database else {
+            return Ok(None);
+        };
+        let client = db.client.as_deref().map(|c| match c {
+            "pg" | "postgres" | "postgresql" => Ok(Client::Postgres),
+            "better-sqlite3" | "sqlite3" | "sqlite" => Ok(Client::Sqlite),
+            other => Err(value_error(
+                "backend.database.client",
+                format!("`{other}` is not supported; use `pg` (PostgreSQL) or `better-sqlite3` (SQLite)"),
+            )),
+        });
+        let client = client.transpose()?;
+        let url = match &db.connection {
+            None if client == Some(Client::Postgres) => {
+                return Err(value_error(
+                    "backend.database.connection",
+                    "is required when client is `pg`".into(),
+                ));
+            }
+            None => return Ok(None),
+            Some(Connection::Url(url)) => expand(url, "backend.database.connection", env)?,
+            Some(Connection::Fields {
+                directory: Some(dir), ..
+            }) => {
+                format!(
+                    "{}/cairn.db",
+                    expand(dir, "backend.database.connection.directory", env)?.trim_end_matches('/')
+                )
+            }
+            Some(Connection::Fields {
+                host,
+                port,
+                user,
+                password,
+                database,
+                directory: None,
+            }) => {
+                let part = |v: &Option<String>, key, default: &str| -> Result<String, ConfigError> {
+                    v.as_deref()
+                        .map(|v| expand(v, key, env))
+                        .transpose()
+                        .map(|v| v.unwrap_or_else(|| default.to_string()))
+                };
+                let host = part(host, "backend.database.connection.host", "127.0.0.1")?;
+                let user = part(user, "backend.database.connection.user", "postgres")?;
+                let password = part(password, "backend.database.connection.password", "")?;
+                let database = part(database, "backend.database.connection.database", "cairn")?;
+                let auth = if password.is_empty() {
+                    percent_encode(&user)
+                } else {
+                    format!("{}:{}", percent_encode(&user), percent_encode(&password))
+                };
+                format!("postgres://{auth}@{host}:{}/{database}", port.unwrap_or(5432))
+            }
+        };
+        let is_postgres = url.starts_with("postgres://") || url.starts_with("postgresql://");
+        match client {
+            Some(Client::Postgres) if !is_postgres => Err(value_error(
+                "backend.database.connection",
+                "client is `pg` but the connection is not a postgres:// URL".into(),
+            )),
+            Some(Client::Sqlite) if is_postgres => Err(value_error(
+                "backend.database.connection",
+                "client is `better-sqlite3` but the connection is a postgres:// URL".into(),
+            )),
+            _ => Ok(Some(url)),
+        }
+    }
+
+    /// `catalog.locations` as (type, target); relative file targets are resolved against `base`.
+    pub(super) fn catalog_locations(&self, base: &Path, env: Env) -> Result<Vec<(String, String)>, ConfigError> {
+        self.catalog
+            .locations
+            .iter()
+            .map(|l| {
+                let target = expand(&l.target, "catalog.locations.target", env)?;
+                let target = if l.location_type == "file" && Path::new(&target).is_relative() {
+                    let base = if base.is_absolute() {
+                        base.to_path_buf()
+                    } else {
+                        std::env::current_dir().unwrap_or_default().join(base)
+                    };
+                    catalog::process::files::normalize(&base.join(&target))
+                        .display()
+                        .to_string()
+                } else {
+                    target
+                };
+                Ok((l.location_type.clone(), target))
+            })
+            .collect()
+    }
+
+    pub(super) fn allowed_location_types(&self) -> Option<Vec<String>> {
+        self.catalog.allowed_location_types.clone()
+    }
+
+    pub(super) fn processing_interval(&self) -> Option<std::time::Duration> {
+        self.catalog
+            .processing_interval
+            .as_ref()
+            .map(|i| std::time::Duration::from_secs(i.hours * 3600 + i.minutes * 60 + i.seconds))
+    }
+
+    pub(super) fn app_title(&self) -> Option<String> {
+        self.app.title.clone()
+    }
+
+    pub(super) fn app_base_url(&self) -> Option<String> {
+        self.app
+            .base_url
+            .as_ref()
+            .or(self.backend.base_url.as_ref())
+            .map(|u| u.trim_end_matches('/').to_string())
+    }
+}
+
+/// Looks up an environment variable (a parameter so tests need not touch the process environment).
+pub type Env<'a> = &'a dyn Fn(&str) -> Option<String>;
+
+/// The process environment.
+pub fn process_env(name: &str) -> Option<String> {
+    std::env::var(name).ok()
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Client {
+    Postgres,
+    Sqlite,
+}
+
+fn value_error(key: &'static str, message: String) -> ConfigError {
+    ConfigError::Value { key, message }
+}
+
+/// Replaces `${VAR}` with the variable's value; `$${` escapes a literal `${`.
+fn expand(text: &str, key: &'static str, env: Env) -> Result<String, ConfigError> {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(start) = rest.find("${") {
+        if rest[..start].ends_with('$') {
+            out.push_str(&rest[..start - 1]);
+            out.push_str("${");
+            rest = &rest[start + 2..];
+            continue;
+        }
+        out.push_str(&rest[..start]);
+        let Some(end) = rest[start..].find('}') else {
+            return Err(value_error(key, "has `${` without a closing `}`".into()));
+        };
+        let name = &rest[start + 2..start + end];
+        let value = env(name).ok_or_else(|| {
+            value_error(
+                key,
+                format!("refers to environment variable `{name}`, which is not set"),
+            )
+        })?;
+        out.push_str(&value);
+        rest = &rest[start + end + 1..];
+    }
+    out.push_str(rest);
+    Ok(out)
+}
+
+fn percent_encode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backstage_style_file_is_understood() {
+        let file = FileConfig::parse(
+            "app:\n  title: Acme Portal\n  baseUrl: https://portal.acme.dev/\nbackend:\n  listen:\n    port: 7007\n  database:\n    client: pg\n    connection:\n      host: db.internal\n      user: cairn\n      password: p@ss:word\n",
+        )
+        .expect("valid");
+        assert_eq!(file.app_title().as_deref(), Some("Acme Portal"));
+        assert_eq!(file.app_base_url().as_deref(), Some("https://portal.acme.dev"));
+        assert_eq!(
+            file.bind(&process_env).expect("bind"),
+            Some("127.0.0.1:7007".parse().expect("addr"))
+        );
+        assert_eq!(
+            file.database_url(&process_env).expect("db").as_deref(),
+            Some("postgres://cairn:p%40ss%3Aword@db.internal:5432/cairn")
+        );
+    }
+
+    #[test]
+    fn listen_accepts_backstage_short_form() {
+        let file = FileConfig::parse("backend:\n  listen: ':8080'\n").expect("valid");
+        assert_eq!(
+            file.bind(&process_env).expect("bind"),
+            Some("127.0.0.1:8080".parse().expect("addr"))
+        );
+        let file = FileConfig::parse("backend:\n  listen: '0.0.0.0:80'\n").expect("valid");
+        assert_eq!(
+            file.bind(&process_env).expect("bind"),
+            Some("0.0.0.0:80".parse().expect("addr"))
+        );
+    }
+
+    #[test]
+    fn unknown_key_is_named_with_its_line() {
+        let err = FileConfig::parse("app:\n  title: x\nbackend:\n  databse:\n    client: pg\n").expect_err("typo");
+        assert!(err.contains("databse"), "{err}");
+        assert!(err.contains('4'), "line number missing: {err}");
+    }
+
+    #[test]
+    fn malformed_yaml_is_an_error_not_a_default() {
+        let err = FileConfig::parse("app:\n  title: [unclosed\n").expect_err("malformed");
+        assert!(!err.is_empty());
+    }
+
+    #[test]
+    fn environment_variables_are_substituted() {
+        let env = |name: &str| (name == "PG_PASSWORD").then(|| "s3cret".to_string());
+        let file = FileConfig::parse("backend:\n  database:\n    connection: postgres://u:${PG_PASSWORD}@h/db\n")
+            .expect("valid");
+        assert_eq!(
+            file.database_url(&env).expect("db").as_deref(),
+            Some("postgres://u:s3cret@h/db")
+        );
+        let missing = FileConfig::parse("backend:\n  database:\n    connection: ${CAIRN_TEST_UNSET_VAR_9}\n")
+            .expect("valid")
+            .database_url(&env)
+            .expect_err("unset variable");
+        assert!(missing.to_string().contains("CAIRN_TEST_UNSET_VAR_9"), "{missing}");
+    }
+
+    #[test]
+    fn client_and_connection_must_agree() {
+        let err = FileConfig::parse("backend:\n  database:\n    client: pg\n    connection: ./x.db\n")
+            .expect("valid")
+            .database_url(&process_env)
+            .expect_err("mismatch");
+        assert!(err.to_string().contains("backend.database.connection"), "{err}");
+        let err = FileConfig::parse("backend:\n  database:\n    client: mysql\n")
+            .expect("valid")
+            .database_url(&process_env)
+            .expect_err("unsupported");
+        assert!(err.to_string().contains("mysql"), "{err}");
+    }
+}

@@ -1,0 +1,55 @@
+//! The HTTP surface: one route table for probes, metrics, static assets and the rendered pages,
+//! wrapped in the layers every response passes through.
+
+mod assets;
+pub mod catalog;
+mod health;
+mod observe;
+mod pages;
+mod security;
+
+use std::time::Duration;
+
+use axum::{Router, routing::get};
+use tower::ServiceBuilder;
+use tower_http::{
+    catch_panic::CatchPanicLayer,
+    compression::CompressionLayer,
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    timeout::TimeoutLayer,
+};
+
+use crate::state::AppState;
+
+/// Header carrying each request's id, set here unless the load balancer already did.
+pub const REQUEST_ID: http::HeaderName = http::HeaderName::from_static("x-request-id");
+
+/// The whole application router.
+pub fn router(state: AppState) -> Router {
+    let timeout =
+        |seconds| TimeoutLayer::with_status_code(http::StatusCode::REQUEST_TIMEOUT, Duration::from_secs(seconds));
+    let routes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(observe::metrics))
+        .nest_service("/pkg", assets::pkg_service(&state.site))
+        .route_service("/favicon.ico", assets::favicon_service(&state.site))
+        .merge(pages::router(&state))
+        .layer(timeout(30))
+        // Registering or refreshing a large location reads and writes it before answering.
+        .nest("/api/catalog", catalog::router().layer(timeout(600)))
+        .with_state(state.clone());
+
+    // Outermost first: the id exists before anything logs, the trace span carries it, and
+    // metrics see the final status after compression and headers.
+    routes.layer(
+        ServiceBuilder::new()
+            .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+            .layer(observe::trace_layer())
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+            .layer(axum::middleware::from_fn_with_state(state, observe::record_metrics))
+            .layer(CatchPanicLayer::new())
+            .layer(axum::middleware::from_fn(security::headers))
+            .layer(CompressionLayer::new()),
+    )
+}

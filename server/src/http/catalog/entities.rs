@@ -1,0 +1,249 @@
+//! `/entities…` and `/entity-facets`.
+
+use axum::{
+    Json,
+    extract::{Path, RawQuery, State},
+    http::StatusCode,
+};
+use catalog::model::{EntityRef, Filter};
+use catalog::store::{Order, PageRequest};
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiError;
+use super::params::{Params, decode_cursor, encode_cursor, project};
+use crate::state::AppState;
+
+/// Page size of `by-query` when the caller gives none (Backstage's default).
+const DEFAULT_QUERY_LIMIT: usize = 20;
+/// Page size used internally when `GET /entities` is asked for everything.
+const FULL_LIST_PAGE: usize = 1000;
+
+/// `GET /entities?filter=…&fields=…&offset=…&limit=…&order=asc:metadata.name`: a JSON array.
+pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Vec<Value>>, ApiError> {
+    let params = Params::parse(query.as_deref());
+    let filter = Filter::from_params(&params.all("filter"))?;
+    let fields = params.list("fields");
+    let order = params
+        .all("order")
+        .iter()
+        .map(|o| parse_order_param(o))
+        .collect::<Result<Vec<_>, _>>()?;
+    let offset = params.number("offset")?.unwrap_or(0);
+    let store = &state.catalog.store;
+    if let Some(limit) = params.number("limit")? {
+        let request = PageRequest {
+            filter,
+            order,
+            limit,
+            offset,
+            ..PageRequest::default()
+        };
+        let page = store.list_entities(&request).await?;
+        return Ok(Json(page.items.into_iter().map(|e| project(e, &fields)).collect()));
+    }
+    // Everything, as Backstage returns it, read page by page along the keyset.
+    let mut items = Vec::new();
+    let mut request = PageRequest {
+        filter,
+        order,
+        limit: FULL_LIST_PAGE,
+        offset,
+        ..PageRequest::default()
+    };
+    loop {
+        let page = store.list_entities(&request).await?;
+        items.extend(page.items.into_iter().map(|e| project(e, &fields)));
+        if !page.has_more {
+            break;
+        }
+        request.after = page.last_key;
+        request.offset = 0;
+    }
+    Ok(Json(items))
+}
+
+/// `GET /entities/by-query`: filtered, ordered, full-text searched, cursor-paginated.
+pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
+    let params = Params::parse(query.as_deref());
+    let fields = params.list("fields");
+    let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
+    let request = match params.one("cursor") {
+        Some(cursor) => {
+            let cursor = decode_cursor(&cursor)?;
+            let mut request: PageRequest =
+                serde_json::from_value(cursor).map_err(|_| ApiError::Input("the cursor is not valid".into()))?;
+            request.limit = limit;
+            request
+        }
+        None => PageRequest {
+            filter: Filter::from_params(&params.all("filter"))?,
+            full_text: params.one("fullTextFilterTerm"),
+            full_text_fields: params.list("fullTextFilterFields"),
+            order: params
+                .all("orderField")
+                .iter()
+                .map(|o| parse_order_field(o))
+                .collect::<Result<_, _>>()?,
+            limit,
+            ..PageRequest::default()
+        },
+    };
+    let page = state.catalog.store.list_entities(&request).await?;
+    let cursor = |key: Option<(String, String)>, backwards: bool| {
+        key.map(|after| {
+            let next = PageRequest {
+                after: Some(after),
+                backwards,
+                offset: 0,
+                ..request.clone()
+            };
+            encode_cursor(&serde_json::to_value(next).unwrap_or_default())
+        })
+    };
+    // Forward: more after the last item. Backward: the page came from a cursor, so there is one before.
+    let (has_next, has_prev) = if request.backwards {
+        (true, page.has_more)
+    } else {
+        (page.has_more, request.after.is_some())
+    };
+    let next = if has_next {
+        cursor(page.last_key.clone(), false)
+    } else {
+        None
+    };
+    let prev = if has_prev {
+        cursor(page.first_key.clone(), true)
+    } else {
+        None
+    };
+    let items: Vec<Value> = page.items.into_iter().map(|e| project(e, &fields)).collect();
+    let mut page_info = serde_json::Map::new();
+    if let Some(n) = next {
+        page_info.insert("nextCursor".into(), Value::String(n));
+    }
+    if let Some(p) = prev {
+        page_info.insert("prevCursor".into(), Value::String(p));
+    }
+    Ok(Json(
+        json!({"items": items, "totalItems": page.total, "pageInfo": page_info}),
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ByRefs {
+    entity_refs: Vec<String>,
+    #[serde(default)]
+    fields: Vec<String>,
+}
+
+/// Most references one `by-refs` call may ask for.
+const MAX_REFS: usize = 10_000;
+
+/// `POST /entities/by-refs`: `{"items": [entity | null, …]}` in the order asked.
+pub async fn by_refs(State(state): State<AppState>, Json(body): Json<ByRefs>) -> Result<Json<Value>, ApiError> {
+    if body.entity_refs.len() > MAX_REFS {
+        return Err(ApiError::Input(format!("at most {MAX_REFS} entity refs per request")));
+    }
+    let refs: Vec<String> = body
+        .entity_refs
+        .iter()
+        .map(|r| {
+            EntityRef::parse_full(r)
+                .map(|r| r.to_string())
+                .map_err(|e| ApiError::Input(e.to_string()))
+        })
+        .collect::<Result<_, _>>()?;
+    let items = state.catalog.store.entities_by_refs(&refs).await?;
+    let items: Vec<Value> = items
+        .into_iter()
+        .map(|e| e.map_or(Value::Null, |e| project(e, &body.fields)))
+        .collect();
+    Ok(Json(json!({"items": items})))
+}
+
+/// `GET /entities/by-name/{kind}/{namespace}/{name}`.
+pub async fn by_name(
+    State(state): State<AppState>,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let entity_ref = EntityRef::new(&kind, &namespace, &name);
+    match state.catalog.store.entity_by_ref(&entity_ref).await? {
+        Some(stored) => Ok(Json(stored.entity)),
+        None => Err(ApiError::NotFound(format!("No entity named '{entity_ref}' found"))),
+    }
+}
+
+/// `GET /entities/by-uid/{uid}`.
+pub async fn by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> Result<Json<Value>, ApiError> {
+    match state.catalog.store.entity_by_uid(&uid).await? {
+        Some(stored) => Ok(Json(stored.entity)),
+        None => Err(ApiError::NotFound(format!("No entity with uid {uid}"))),
+    }
+}
+
+/// `DELETE /entities/by-uid/{uid}`: 204. Its location brings it back if it still declares it.
+pub async fn delete_by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> Result<StatusCode, ApiError> {
+    if state.catalog.store.delete_entity(&uid).await? {
+        Ok(StatusCode::NO_CONTENT)
+    } else {
+        Err(ApiError::NotFound(format!("No entity with uid {uid}")))
+    }
+}
+
+/// Most facets one request may ask for.
+const MAX_FACETS: usize = 20;
+
+/// `GET /entity-facets?facet=kind&facet=spec.type&filter=…`.
+pub async fn facets(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
+    let params = Params::parse(query.as_deref());
+    let filter = Filter::from_params(&params.all("filter"))?;
+    let names = params.all("facet");
+    if names.is_empty() || names.len() > MAX_FACETS {
+        return Err(ApiError::Input(format!(
+            "give between 1 and {MAX_FACETS} `facet` parameters"
+        )));
+    }
+    let mut facets = serde_json::Map::new();
+    for name in names {
+        let counts = state.catalog.store.facet(&name, filter.as_ref()).await?;
+        facets.insert(name, serde_json::to_value(counts).unwrap_or_default());
+    }
+    Ok(Json(json!({"facets": facets})))
+}
+
+/// `asc:metadata.name` (GET /entities).
+fn parse_order_param(text: &str) -> Result<Order, ApiError> {
+    match text.split_once(':') {
+        Some(("asc", field)) => Ok(Order {
+            field: field.into(),
+            descending: false,
+        }),
+        Some(("desc", field)) => Ok(Order {
+            field: field.into(),
+            descending: true,
+        }),
+        _ => Err(ApiError::Input(format!(
+            "`order={text}` must be asc:<field> or desc:<field>"
+        ))),
+    }
+}
+
+/// `metadata.name,asc` (by-query's orderField).
+fn parse_order_field(text: &str) -> Result<Order, ApiError> {
+    let (field, direction) = text.split_once(',').unwrap_or((text, "asc"));
+    match direction {
+        "asc" => Ok(Order {
+            field: field.into(),
+            descending: false,
+        }),
+        "desc" => Ok(Order {
+            field: field.into(),
+            descending: true,
+        }),
+        _ => Err(ApiError::Input(format!(
+            "`orderField={text}` must be <field>,asc or <field>,desc"
+        ))),
+    }
+}

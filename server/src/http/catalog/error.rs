@@ -1,0 +1,70 @@
+//! API errors in Backstage's shape: `{"error": {"name", "message"}, "response": {"statusCode"}}`.
+//! Internal details are logged once here and never sent.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde_json::json;
+
+use catalog::service::CatalogError;
+
+/// An API failure.
+#[derive(Debug)]
+pub enum ApiError {
+    /// 400: the request is wrong.
+    Input(String),
+    /// 404.
+    NotFound(String),
+    /// 409.
+    Conflict(String),
+    /// 500: logged, with a generic message for the caller.
+    Internal(String),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let (status, name, message) = match self {
+            ApiError::Input(m) => (StatusCode::BAD_REQUEST, "InputError", m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "NotFoundError", m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, "ConflictError", m),
+            ApiError::Internal(detail) => {
+                tracing::error!(error = %detail, "catalog API failure");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Error",
+                    "internal error; see the server log".to_string(),
+                )
+            }
+        };
+        let body = json!({"error": {"name": name, "message": message}, "response": {"statusCode": status.as_u16()}});
+        (status, Json(body)).into_response()
+    }
+}
+
+impl From<CatalogError> for ApiError {
+    fn from(err: CatalogError) -> Self {
+        match err {
+            CatalogError::Invalid(m) => ApiError::Input(m),
+            CatalogError::NotFound(m) => ApiError::NotFound(m),
+            CatalogError::Conflict(m) => ApiError::Conflict(m),
+            CatalogError::Ingest(catalog::ingest::IngestError::Store(e)) | CatalogError::Store(e) => {
+                ApiError::Internal(e.to_string())
+            }
+            CatalogError::Ingest(e) => ApiError::Input(e.to_string()),
+        }
+    }
+}
+
+impl From<catalog::store::StoreError> for ApiError {
+    fn from(err: catalog::store::StoreError) -> Self {
+        ApiError::Internal(err.to_string())
+    }
+}
+
+impl From<catalog::model::FilterError> for ApiError {
+    fn from(err: catalog::model::FilterError) -> Self {
+        ApiError::Input(err.to_string())
+    }
+}

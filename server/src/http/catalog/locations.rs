@@ -1,0 +1,83 @@
+//! `/locations`: list, register (or preview with `dryRun=true`), read, unregister.
+
+use axum::{
+    Json,
+    extract::{Path, RawQuery, State},
+    http::StatusCode,
+};
+use catalog::model::EntityRef;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ApiError;
+use super::params::Params;
+use crate::state::AppState;
+
+/// `GET /locations`: `[{"data": {"id", "type", "target"}}]`.
+pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
+    let locations = state.catalog.store.locations().await?;
+    Ok(Json(locations.into_iter().map(|l| json!({"data": l})).collect()))
+}
+
+#[derive(Deserialize)]
+pub struct NewLocation {
+    #[serde(rename = "type")]
+    location_type: String,
+    target: String,
+}
+
+/// `POST /locations[?dryRun=true]`: 201 `{location, entities, exists?}`; 409 when already registered.
+pub async fn create(
+    State(state): State<AppState>,
+    RawQuery(query): RawQuery,
+    Json(body): Json<NewLocation>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let dry_run = Params::parse(query.as_deref())
+        .one("dryRun")
+        .is_some_and(|v| v == "true");
+    let registration = state
+        .catalog
+        .register(&body.location_type, &body.target, dry_run)
+        .await?;
+    let mut response = json!({"location": registration.location, "entities": registration.entities});
+    if dry_run {
+        response["exists"] = Value::Bool(registration.exists);
+    }
+    if !registration.problems.is_empty() {
+        response["problems"] = json!(registration.problems);
+    }
+    Ok((StatusCode::CREATED, Json(response)))
+}
+
+/// `GET /locations/{id}`.
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    match state.catalog.store.location(&id).await? {
+        Some(location) => Ok(Json(json!(location))),
+        None => Err(ApiError::NotFound(format!("Found no location with ID {id}"))),
+    }
+}
+
+/// `DELETE /locations/{id}`: 204; the entities only it provided go with it.
+pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+    let store = &state.catalog.store;
+    match store.location(&id).await? {
+        Some(location) if location.origin == "config" => Err(ApiError::Input(format!(
+            "location {} comes from the configuration file; remove it there",
+            location.target
+        ))),
+        Some(_) if store.delete_location(&id).await? => Ok(StatusCode::NO_CONTENT),
+        _ => Err(ApiError::NotFound(format!("Found no location with ID {id}"))),
+    }
+}
+
+/// `GET /locations/by-entity/{kind}/{namespace}/{name}`: the location that provides the entity.
+pub async fn by_entity(
+    State(state): State<AppState>,
+    Path((kind, namespace, name)): Path<(String, String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let entity_ref = EntityRef::new(&kind, &namespace, &name);
+    match state.catalog.store.location_of_entity(&entity_ref.to_string()).await? {
+        Some(location) => Ok(Json(json!(location))),
+        None => Err(ApiError::NotFound(format!("No location for entity '{entity_ref}'"))),
+    }
+}

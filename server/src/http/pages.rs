@@ -1,0 +1,66 @@
+//! The Leptos pages and server functions, rendered with the server's state in their context.
+
+use std::sync::Arc;
+
+use app::{
+    App, SiteAssets,
+    api::status::{StatusProvider, StatusReport},
+    shell,
+};
+use axum::Router;
+use leptos::prelude::provide_context;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+
+use crate::state::AppState;
+
+/// Every page route, plus a fallback that renders the not-found page with a 404.
+pub fn router(state: &AppState) -> Router<AppState> {
+    let routes = generate_route_list(App);
+    let context = page_context(state);
+    let options = state.leptos.clone();
+    let fallback_options = options.clone();
+    Router::new()
+        .leptos_routes_with_context(state, routes, context.clone(), move || shell(options.clone()))
+        .fallback(axum::routing::any(leptos_axum::render_app_to_stream_with_context(
+            context,
+            move || shell(fallback_options.clone()),
+        )))
+}
+
+/// What pages and server functions find in their context for each request.
+fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
+    let assets = SiteAssets {
+        stylesheet: format!("/{}", state.site.manifest.stylesheet),
+        favicon: format!("/{}", state.site.manifest.favicon),
+    };
+    let status = status_provider(state.clone());
+    let state = state.clone();
+    move || {
+        provide_context(state.clone());
+        provide_context(assets.clone());
+        provide_context(status.clone());
+        provide_context(state.catalog.clone());
+        provide_context(app::api::features::Features {
+            register_locations: state.catalog.can_register(),
+        });
+    }
+}
+
+fn status_provider(state: AppState) -> StatusProvider {
+    Arc::new(move || {
+        let state = state.clone();
+        Box::pin(async move {
+            let schema = state.db.schema_state().await.map_err(|err| {
+                tracing::error!(error = %err, "status page: schema state");
+                "the database could not be read".to_string()
+            })?;
+            Ok(StatusReport {
+                version: env!("CARGO_PKG_VERSION").to_string(),
+                database: state.db.dialect().display_name().to_string(),
+                schema_version: schema.applied_version,
+                pending_migrations: schema.pending,
+                uptime_seconds: state.started.elapsed().as_secs(),
+            })
+        })
+    })
+}

@@ -1,0 +1,15 @@
+//! The `cairn` server: configuration, storage, background work and HTTP (API and rendered pages).
+
+pub mod cli;
+pub mod config;
+pub mod db;
+pub mod http;
+pub mod metrics;
+pub mod site;
+pub mod state;
+pub mod telemetry;
+pub mod validate;
+
+mod run;
+
+pub use run::{Server, serve};

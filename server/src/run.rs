@@ -1,0 +1,126 @@
+//! Start-up and shutdown: connect, migrate, bind, serve until SIGTERM/SIGINT, drain, close.
+
+use std::{net::SocketAddr, time::Instant};
+
+use anyhow::Context;
+use catalog::service::Catalog;
+use leptos::config::LeptosOptions;
+use tokio::net::TcpListener;
+
+use crate::{config::Config, db::Db, http, metrics::Metrics, site::Site, state::AppState};
+
+/// A started server: its address and a way to stop it (used by tests and by `serve`).
+pub struct Server {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    shutdown: tokio::sync::oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+    stop_workers: tokio::sync::watch::Sender<bool>,
+    workers: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Server {
+    /// Connects to the database, applies migrations and starts listening on `config.bind`.
+    pub async fn start(config: &Config) -> anyhow::Result<Server> {
+        let started = Instant::now();
+        let site = Site::load(&config.site_root)?;
+        let db = Db::connect(&config.database).await?;
+        db.migrate().await?;
+        let installation = db.installation().await?;
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .with_context(|| format!("cannot listen on {}", config.bind))?;
+        let addr = listener.local_addr()?;
+        let leptos = LeptosOptions::builder()
+            .output_name(site.manifest.bundle.clone())
+            .site_root(site.root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(addr)
+            .build();
+        let metrics = Metrics::new(db.dialect().display_name());
+        let catalog = Catalog::new(
+            catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres),
+            config.catalog.clone(),
+        );
+        let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
+        let refresh_loop = tokio::spawn(catalog::service::run_refresh_loop(catalog.clone(), workers_stopped));
+        let state = AppState {
+            db,
+            catalog,
+            metrics,
+            site,
+            leptos,
+            started,
+        };
+        let app = http::router(state.clone());
+        let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async move {
+                    let _ = signal.await;
+                })
+                .await
+        });
+        tracing::info!(
+            %addr,
+            database = state.db.dialect().display_name(),
+            installation = %installation.id,
+            startup_ms = started.elapsed().as_millis() as u64,
+            "listening"
+        );
+        Ok(Server {
+            addr,
+            state,
+            shutdown,
+            task,
+            stop_workers,
+            workers: vec![refresh_loop],
+        })
+    }
+
+    /// Stops accepting, lets requests in flight finish, then closes the database.
+    pub async fn stop(self) -> anyhow::Result<()> {
+        let _ = self.shutdown.send(());
+        let _ = self.stop_workers.send(true);
+        self.task.await.context("server task")?.context("server")?;
+        for worker in self.workers {
+            // A refresh in progress finishes its transaction first; nothing is left half-written.
+            let _ = worker.await;
+        }
+        self.state.db.close().await;
+        Ok(())
+    }
+}
+
+/// Runs the portal until the process is asked to stop.
+pub async fn serve(config: Config) -> anyhow::Result<()> {
+    let server = Server::start(&config).await?;
+    // Handlers go in before the URL is announced: whoever starts us may signal as soon as it reads it.
+    let stop = shutdown_signal()?;
+    println!("Cairn is running at http://{}", server.addr);
+    stop.await;
+    tracing::info!("shutting down: finishing requests in flight");
+    server.stop().await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Installs the SIGINT (Ctrl-C) and SIGTERM (Kubernetes, systemd) handlers at once and returns a
+/// future that resolves on either.
+fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
+        let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
+        Ok(async move {
+            tokio::select! { _ = interrupt.recv() => {}, _ = terminate.recv() => {} }
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}

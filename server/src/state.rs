@@ -1,0 +1,26 @@
+//! The state every handler and server function can reach. Cloned per request (all fields are cheap).
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::extract::FromRef;
+use catalog::service::Catalog;
+use leptos::config::LeptosOptions;
+
+use crate::{db::Db, metrics::Metrics, site::Site};
+
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub catalog: Arc<Catalog>,
+    pub metrics: Metrics,
+    pub site: Site,
+    pub leptos: LeptosOptions,
+    pub started: Instant,
+}
+
+impl FromRef<AppState> for LeptosOptions {
+    fn from_ref(state: &AppState) -> Self {
+        state.leptos.clone()
+    }
+}
