@@ -110,7 +110,7 @@ pub async fn serve(config: Config) -> anyhow::Result<()> {
 fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
     #[cfg(unix)]
     {
-        use tokio::signal::unix::{signal, SignalKind};
+        use tokio::signal::unix::{SignalKind, signal};
         let mut interrupt = signal(SignalKind::interrupt()).context("installing the SIGINT handler")?;
         let mut terminate = signal(SignalKind::terminate()).context("installing the SIGTERM handler")?;
         Ok(async move {
