@@ -45,13 +45,48 @@ pub enum CatalogError {
     Store(#[from] StoreError),
 }
 
+/// Entities and problems shown after registering or previewing a location: the first few of
+/// each, and how many in all (a location may hold 100 000 entities; nobody reads them in a reply).
+#[derive(Debug, Default)]
+pub struct Listing {
+    pub entities: Vec<Value>,
+    pub entity_count: usize,
+    /// Documents that did not become entities, with the reason.
+    pub problems: Vec<String>,
+    pub problem_count: usize,
+}
+
+/// How many entities and problems a [`Listing`] carries.
+pub const LISTED: usize = 100;
+
+impl Listing {
+    fn add(&mut self, candidate: Candidate) {
+        match candidate.result {
+            CandidateResult::Entity { body, .. } => {
+                self.entity_count += 1;
+                if self.entities.len() < LISTED {
+                    self.entities.push(body);
+                }
+            }
+            CandidateResult::Problem { line, message, .. } => {
+                self.problem_count += 1;
+                if self.problems.len() < LISTED {
+                    let at = line.map(|l| format!(":{l}")).unwrap_or_default();
+                    self.problems.push(format!(
+                        "{}{at} (document {}): {message}",
+                        candidate.source, candidate.document
+                    ));
+                }
+            }
+        }
+    }
+}
+
 /// The outcome of registering (or previewing) a location.
 pub struct Registration {
     pub location: LocationRow,
-    /// Entities the location provides (or would provide).
-    pub entities: Vec<Value>,
-    /// Documents that did not become entities, with the reason.
-    pub problems: Vec<String>,
+    /// What the location provides (or would provide).
+    pub listing: Listing,
     /// The location was registered before.
     pub exists: bool,
 }
@@ -133,7 +168,7 @@ impl Catalog {
     ) -> Result<Registration, CatalogError> {
         self.check_registrable(location_type, target)?;
         if dry_run {
-            let (entities, problems) = self.preview(location_type, target).await?;
+            let listing = self.preview(location_type, target).await?;
             let exists = self
                 .store
                 .locations()
@@ -148,8 +183,7 @@ impl Catalog {
             });
             return Ok(Registration {
                 location,
-                entities,
-                problems,
+                listing,
                 exists: exists.is_some(),
             });
         }
@@ -159,48 +193,58 @@ impl Catalog {
                 "location {location_type}:{target} is already registered"
             )));
         }
-        if let Err(err) = self.refresh(&location).await {
-            // A location that cannot be read at all is not kept: the caller sees why.
-            self.store.delete_location(&location.id).await?;
-            return Err(err);
-        }
-        let page = self.entities_of(&location.id).await?;
-        let problems = self
+        let summary = match self.refresh(&location).await {
+            Ok(summary) => summary,
+            Err(err) => {
+                // A location that cannot be read at all is not kept: the caller sees why.
+                self.store.delete_location(&location.id).await?;
+                return Err(err);
+            }
+        };
+        let mut refs = self.store.entity_refs_of_location(&location.id).await?;
+        refs.truncate(LISTED);
+        let problems: Vec<String> = self
             .store
             .location_problems(&location.id)
             .await?
             .into_iter()
             .map(|p| format!("{}: {}", p.source, p.message))
             .collect();
+        let listing = Listing {
+            entities: self
+                .store
+                .entities_by_refs(&refs)
+                .await?
+                .into_iter()
+                .flatten()
+                .collect(),
+            entity_count: summary.entities,
+            problem_count: problems.len(),
+            problems: problems.into_iter().take(LISTED).collect(),
+        };
         Ok(Registration {
             location,
-            entities: page,
-            problems,
+            listing,
             exists: false,
         })
     }
 
     /// What a location would provide, without storing anything.
-    pub async fn preview(&self, location_type: &str, target: &str) -> Result<(Vec<Value>, Vec<String>), CatalogError> {
+    pub async fn preview(&self, location_type: &str, target: &str) -> Result<Listing, CatalogError> {
         self.check_registrable(location_type, target)?;
         let target = target.to_string();
         let limits = self.limits;
-        let candidates = tokio::task::spawn_blocking(move || ingest::files::read_location(&target, &limits))
-            .await
-            .map_err(|e| CatalogError::Invalid(format!("reading failed: {e}")))??;
-        Ok(split_candidates(candidates))
-    }
-
-    /// The entities a location provides.
-    async fn entities_of(&self, location_id: &str) -> Result<Vec<Value>, CatalogError> {
-        let refs = self.store.entity_refs_of_location(location_id).await?;
-        Ok(self
-            .store
-            .entities_by_refs(&refs)
-            .await?
-            .into_iter()
-            .flatten()
-            .collect())
+        tokio::task::spawn_blocking(move || {
+            let mut listing = Listing::default();
+            ingest::files::read_location(&target, &limits, &|c| c, &mut |found| {
+                found.into_iter().for_each(|c| listing.add(c));
+                true
+            })
+            .map(|()| listing)
+        })
+        .await
+        .map_err(|e| CatalogError::Invalid(format!("reading failed: {e}")))?
+        .map_err(CatalogError::from)
     }
 
     /// True when some location type is both allowed and readable, so registering can work.
@@ -238,22 +282,6 @@ impl Catalog {
         }
         Ok(())
     }
-}
-
-/// Entities (annotated, as they would be stored) and problem messages of a read.
-fn split_candidates(candidates: Vec<Candidate>) -> (Vec<Value>, Vec<String>) {
-    let mut entities = Vec::new();
-    let mut problems = Vec::new();
-    for c in candidates {
-        match c.result {
-            CandidateResult::Entity { body, .. } => entities.push(body),
-            CandidateResult::Problem { line, message, .. } => {
-                let at = line.map(|l| format!(":{l}")).unwrap_or_default();
-                problems.push(format!("{}{at} (document {}): {message}", c.source, c.document));
-            }
-        }
-    }
-    (entities, problems)
 }
 
 /// Registers configured locations, then refreshes everything now and every interval, until shutdown.

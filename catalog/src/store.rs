@@ -12,7 +12,7 @@ use sqlx::AnyPool;
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
 pub use query::{EntityPage, Facet, Order, PageRequest};
-pub use write::{Candidate, CandidateResult, RefreshSummary};
+pub use write::{Candidate, CandidateResult, Known, Prepared, Refresh, RefreshSummary};
 
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]

@@ -54,7 +54,7 @@ pub async fn preview_location(target: String) -> Result<LocationPreview, ServerF
     let service = service()?;
     let (location_type, target) = views::split_target(&target);
     match service.preview(&location_type, &target).await {
-        Ok((entities, problems)) => Ok(LocationPreview::new(location_type, target, &entities, problems)),
+        Ok(listing) => Ok(LocationPreview::new(location_type, target, listing)),
         Err(catalog::service::CatalogError::Invalid(m)) => Err(ServerFnError::new(m)),
         Err(catalog::service::CatalogError::Ingest(e)) => Err(ServerFnError::new(e.to_string())),
         Err(other) => Err(internal(other)),
@@ -67,7 +67,7 @@ pub async fn import_location(target: String) -> Result<LocationPreview, ServerFn
     let service = service()?;
     let (location_type, target) = views::split_target(&target);
     match service.register(&location_type, &target, false).await {
-        Ok(r) => Ok(LocationPreview::new(location_type, target, &r.entities, r.problems)),
+        Ok(r) => Ok(LocationPreview::new(location_type, target, r.listing)),
         Err(catalog::service::CatalogError::Invalid(m) | catalog::service::CatalogError::Conflict(m)) => {
             Err(ServerFnError::new(m))
         }

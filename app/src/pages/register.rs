@@ -34,8 +34,9 @@ pub fn RegisterPage() -> impl IntoView {
             Err(e) => view! { <p class="error" role="alert">{e.to_string()}</p> }.into_any(),
             Ok(done) => view! {
                 <section class="panel success" role="status" data-testid="imported">
-                    <h2>{format!("Registered {} entities", done.entities.len())}</h2>
-                    <ul>{done.entities.into_iter().map(|e| view! { <li><EntityLink link=e /></li> }).collect_view()}</ul>
+                    <h2>{format!("Registered {} entities", done.entity_count)}</h2>
+                    <ul>{done.entities.iter().cloned().map(|e| view! { <li><EntityLink link=e /></li> }).collect_view()}</ul>
+                    <More shown=done.entities.len() total=done.entity_count what="entities" />
                 </section>
             }.into_any(),
         })}
@@ -44,7 +45,7 @@ pub fn RegisterPage() -> impl IntoView {
 
 #[component]
 fn Preview(found: LocationPreview, import: ServerAction<ImportLocation>) -> impl IntoView {
-    let count = found.entities.len();
+    let count = found.entity_count;
     let target = format!("{}:{}", found.location_type, found.target);
     view! {
         <section class="panel" data-testid="preview">
@@ -52,9 +53,11 @@ fn Preview(found: LocationPreview, import: ServerAction<ImportLocation>) -> impl
             <ul class="preview-list">
                 {found.entities.iter().map(|e| view! { <li class="mono">{e.entity_ref.clone()}</li> }).collect_view()}
             </ul>
+            <More shown=found.entities.len() total=found.entity_count what="entities" />
             {(!found.problems.is_empty()).then(|| view! {
                 <h3>"Problems"</h3>
                 <ul class="problems">{found.problems.iter().map(|p| view! { <li class="mono">{p.clone()}</li> }).collect_view()}</ul>
+                <More shown=found.problems.len() total=found.problem_count what="problems" />
             })}
             {(count > 0).then(|| view! {
                 <ActionForm action=import>
@@ -64,6 +67,12 @@ fn Preview(found: LocationPreview, import: ServerAction<ImportLocation>) -> impl
             })}
         </section>
     }
+}
+
+/// "… and 99 900 more entities" under a list cut short.
+#[component]
+fn More(shown: usize, total: usize, what: &'static str) -> impl IntoView {
+    (total > shown).then(|| view! { <p class="muted">{format!("… and {} more {what}", total - shown)}</p> })
 }
 
 /// Explains, up front, when this server allows no location type it can read.

@@ -33,15 +33,23 @@ impl Default for Limits {
     }
 }
 
-/// Reads a file location and everything it leads to. Files of one level (the location's own,
-/// then those its Location entities name, and so on) are read and processed in parallel.
-pub fn read_location(target: &str, limits: &Limits) -> Result<Vec<Candidate>, IngestError> {
+/// Reads a file location and everything it leads to, handing each file's candidates to `sink`
+/// (after `prepare`, which runs on the reading threads) as soon as a few files are read, in a
+/// stable order: memory stays bounded by a handful of files whatever the location's size. Files
+/// of one level (the location's own, then those its Location entities name, and so on) are read
+/// in parallel. `sink` returns false to stop early.
+pub fn read_location<T: Send>(
+    target: &str,
+    limits: &Limits,
+    prepare: &(dyn Fn(Candidate) -> T + Sync),
+    sink: &mut dyn FnMut(Vec<T>) -> bool,
+) -> Result<(), IngestError> {
     let target_path = normalize(&absolute(Path::new(target)));
     let (root, first_files) = expand(&target_path, limits.max_files)?;
     let origin = format!("file:{}", target_path.display());
     let mut level: Vec<(PathBuf, bool)> = first_files.into_iter().map(|f| (f, true)).collect();
     let mut visited: HashSet<PathBuf> = HashSet::new();
-    let mut candidates = Vec::new();
+    let threads = std::thread::available_parallelism().map_or(1, usize::from);
     while !level.is_empty() {
         // A cycle, or two Locations pointing at one file: each file is read once.
         level.retain(|(file, _)| visited.insert(file.clone()));
@@ -51,17 +59,32 @@ pub fn read_location(target: &str, limits: &Limits) -> Result<Vec<Candidate>, In
                 limits.max_files
             )));
         }
-        let read = in_parallel(&level, |(file, required)| {
-            read_file(file, *required, &root, &origin, limits)
-        });
         let mut next = Vec::new();
-        for (found, targets) in read {
-            candidates.extend(found);
-            next.extend(targets);
+        for group in level.chunks(threads * 2) {
+            let read = in_parallel(group, |(file, required)| {
+                let (found, targets) = read_file(file, *required, &root, &origin, limits);
+                (found.into_iter().map(prepare).collect::<Vec<T>>(), targets)
+            });
+            for (found, targets) in read {
+                next.extend(targets);
+                if !found.is_empty() && !sink(found) {
+                    return Ok(());
+                }
+            }
         }
         level = next;
     }
-    Ok(candidates)
+    Ok(())
+}
+
+/// Every candidate of a location at once (for small locations and tests).
+pub fn read_all(target: &str, limits: &Limits) -> Result<Vec<Candidate>, IngestError> {
+    let mut all = Vec::new();
+    read_location(target, limits, &|c| c, &mut |found| {
+        all.extend(found);
+        true
+    })?;
+    Ok(all)
 }
 
 /// Applies `work` to every item on all cores, keeping the order.
@@ -328,7 +351,7 @@ mod tests {
             location("b", "../catalog-info.yaml, ./missing.yaml"),
         )
         .expect("write");
-        let candidates = read_location(
+        let candidates = read_all(
             &root.join("catalog-info.yaml").display().to_string(),
             &Limits::default(),
         )
@@ -370,7 +393,7 @@ mod tests {
             std::fs::write(file, component.replace("{n}", name)).expect("write");
         }
         let names = |target: String| -> Vec<String> {
-            let mut n: Vec<String> = read_location(&target, &Limits::default())
+            let mut n: Vec<String> = read_all(&target, &Limits::default())
                 .expect("read")
                 .into_iter()
                 .filter_map(|c| c.entity_ref.map(|r| r.name))

@@ -105,126 +105,255 @@ enum Param {
     OptInt(Option<i64>),
 }
 
+/// What the store holds of a location before its refresh: ref → (uid, content hash).
+#[derive(Debug, Default)]
+pub struct Known(HashMap<String, Existing>);
+
+#[derive(Debug)]
 struct Existing {
     uid: String,
     hash: String,
 }
 
+/// A candidate turned into rows, ready to write. Preparing is pure CPU work (hashing,
+/// serialising, flattening for search), so it runs on the reading threads, not the writer's.
+#[derive(Debug)]
+pub struct Prepared {
+    source: String,
+    document: usize,
+    entity_ref: Option<String>,
+    outcome: Outcome,
+}
+
+#[derive(Debug)]
+enum Outcome {
+    /// Same content as stored: nothing to write.
+    Unchanged,
+    Entity(Box<EntityRows>),
+    Problem {
+        category: &'static str,
+        line: Option<usize>,
+        message: String,
+    },
+}
+
+#[derive(Debug)]
+struct EntityRows {
+    /// The uid it keeps (changed) or receives (new).
+    uid: String,
+    kind: String,
+    namespace: String,
+    name: String,
+    hash: String,
+    etag: String,
+    body: String,
+    raw: String,
+    search_text: String,
+    search: Vec<search::SearchRow>,
+    relations: Vec<[String; 3]>,
+}
+
+impl Known {
+    /// Turns a candidate into what the refresh writes for it.
+    pub fn prepare(&self, candidate: Candidate) -> Prepared {
+        let entity_ref = candidate.entity_ref.as_ref().map(ToString::to_string);
+        let outcome = match (candidate.result, &candidate.entity_ref, &entity_ref) {
+            (
+                CandidateResult::Problem {
+                    category,
+                    line,
+                    message,
+                },
+                _,
+                _,
+            ) => Outcome::Problem {
+                category,
+                line,
+                message,
+            },
+            (
+                CandidateResult::Entity {
+                    mut body,
+                    raw,
+                    relations,
+                },
+                Some(parsed),
+                Some(reference),
+            ) => {
+                let hash = content_hash(&body, &relations);
+                match self.0.get(reference) {
+                    Some(old) if old.hash == hash => Outcome::Unchanged,
+                    old => {
+                        let uid = old.map_or_else(|| uuid::Uuid::now_v7().to_string(), |e| e.uid.clone());
+                        let etag = hash[..20].to_string();
+                        if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
+                            metadata.insert("uid".into(), Value::String(uid.clone()));
+                            metadata.insert("etag".into(), Value::String(etag.clone()));
+                        }
+                        Outcome::Entity(Box::new(EntityRows {
+                            search: search_rows(&body),
+                            search_text: search_text(&body, reference),
+                            uid,
+                            kind: parsed.kind.clone(),
+                            namespace: parsed.namespace.clone(),
+                            name: parsed.name.clone(),
+                            hash,
+                            etag,
+                            body: body.to_string(),
+                            raw: raw.to_string(),
+                            relations: relations
+                                .into_iter()
+                                .map(|e| [e.source.to_string(), e.relation_type.to_string(), e.target.to_string()])
+                                .collect(),
+                        }))
+                    }
+                }
+            }
+            // Every entity has a ref; a candidate without one has nothing to store.
+            (CandidateResult::Entity { .. }, _, _) => Outcome::Problem {
+                category: "invalid",
+                line: None,
+                message: "the entity has no kind, namespace and name to be stored under".into(),
+            },
+        };
+        Prepared {
+            source: candidate.source,
+            document: candidate.document,
+            entity_ref,
+            outcome,
+        }
+    }
+}
+
+/// A refresh in progress: one open transaction that batches of prepared candidates are written
+/// into as they are read, so a reader never sees half of it and memory stays bounded.
+pub struct Refresh {
+    tx: Transaction<'static, Any>,
+    postgres: bool,
+    location_id: String,
+    known: std::sync::Arc<Known>,
+    /// Refs this refresh has provided so far: later duplicates are refused, the rest removed.
+    seen: HashSet<String>,
+    summary: RefreshSummary,
+}
+
 impl Store {
-    /// Replaces what `location_id` provides with `candidates`, atomically.
-    pub async fn apply_refresh(
-        &self,
-        location_id: &str,
-        candidates: Vec<Candidate>,
-        started_ms: i64,
-    ) -> Result<RefreshSummary, StoreError> {
-        let mut conn = self.pool().acquire().await.map_err(query_error("starting a refresh"))?;
+    /// Opens the transaction that replaces what `location_id` provides.
+    pub async fn begin_refresh(&self, location_id: &str) -> Result<Refresh, StoreError> {
+        let mut tx = self.pool().begin().await.map_err(query_error("starting a refresh"))?;
         if !self.postgres {
             // A refresh touches every index; a larger page cache for its duration (on this
-            // connection only) saves most of the re-reading. It is given back afterwards.
+            // connection only) saves most of the re-reading. It is given back at the end.
             sqlx::query(&format!("PRAGMA cache_size = -{REFRESH_CACHE_KIB}"))
-                .execute(&mut *conn)
+                .execute(&mut *tx)
                 .await
                 .map_err(query_error("starting a refresh"))?;
         }
-        let mut tx = sqlx::Connection::begin(&mut *conn)
+        let known = known_entities(&mut tx, location_id).await?;
+        sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
+            .bind(location_id)
+            .execute(&mut *tx)
             .await
-            .map_err(query_error("starting a refresh"))?;
-        let existing = existing_entities(&mut tx, location_id).await?;
-        let mut summary = RefreshSummary::default();
+            .map_err(query_error("clearing problems"))?;
+        Ok(Refresh {
+            tx,
+            postgres: self.postgres,
+            location_id: location_id.to_string(),
+            known: std::sync::Arc::new(known),
+            seen: HashSet::new(),
+            summary: RefreshSummary::default(),
+        })
+    }
+}
+
+impl Refresh {
+    /// What the location provided before, for [`Known::prepare`] on the reading threads.
+    pub fn known(&self) -> std::sync::Arc<Known> {
+        self.known.clone()
+    }
+
+    /// Writes one batch. Conflicts are decided here, in read order: an entity provided by another
+    /// location, or defined twice in this one, is refused with a problem saying so.
+    pub async fn apply(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
+        let tx = &mut self.tx;
+        let claimed = claimed_elsewhere(tx, &self.location_id, &batch).await?;
         let mut problems: Vec<Vec<Param>> = Vec::new();
-        let mut seen: HashSet<String> = HashSet::new();
         let mut kept_with_errors: Vec<(String, String)> = Vec::new();
-        let mut fresh: Vec<(Candidate, String)> = Vec::new(); // new or changed, with their hash
         let mut clear_errors: Vec<String> = Vec::new();
-        let phase = std::time::Instant::now();
-        let claimed = claimed_elsewhere(&mut tx, location_id, &candidates).await?;
-        tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: conflicts checked");
-        for candidate in candidates {
-            let reference = candidate.entity_ref.as_ref().map(ToString::to_string);
-            let problem = |category: &'static str, line: Option<usize>, message: String| {
+        let mut fresh: Vec<(String, Prepared)> = Vec::new();
+        for prepared in batch {
+            let reference = prepared.entity_ref.clone();
+            let problem = |category: &str, line: Option<usize>, message: String| {
                 vec![
-                    Param::Text(location_id.to_string()),
-                    Param::Text(candidate.source.clone()),
-                    Param::OptInt(Some(candidate.document as i64)),
+                    Param::Text(self.location_id.clone()),
+                    Param::Text(prepared.source.clone()),
+                    Param::OptInt(Some(prepared.document as i64)),
                     Param::OptText(reference.clone()),
                     Param::OptInt(line.map(|l| l as i64)),
                     Param::Text(category.to_string()),
                     Param::Text(message),
                 ]
             };
-            match (&candidate.result, &reference) {
-                (CandidateResult::Entity { .. }, Some(r)) if claimed.contains_key(r) => {
-                    let owner = &claimed[r];
+            let existing = reference.as_ref().and_then(|r| self.known.0.get(r));
+            match (&prepared.outcome, &reference) {
+                (Outcome::Unchanged | Outcome::Entity(_), Some(r)) if claimed.contains_key(r) => {
                     problems.push(problem(
                         "conflict",
                         None,
                         format!(
-                            "{r} is already provided by location {owner}; an entity can come from one location only"
+                            "{r} is already provided by location {}; an entity can come from one location only",
+                            claimed[r]
                         ),
                     ));
                 }
-                (CandidateResult::Entity { .. }, Some(r)) if !seen.insert(r.clone()) => {
+                (Outcome::Unchanged | Outcome::Entity(_), Some(r)) if !self.seen.insert(r.clone()) => {
                     problems.push(problem(
                         "conflict",
                         None,
                         format!("{r} is defined more than once in this location; the first definition is used"),
                     ));
                 }
-                (CandidateResult::Entity { body, relations, .. }, Some(r)) => {
-                    let hash = content_hash(body, relations);
-                    match existing.get(r) {
-                        Some(old) if old.hash == hash => {
-                            summary.unchanged += 1;
-                            clear_errors.push(old.uid.clone());
-                        }
-                        _ => fresh.push((candidate.clone(), hash)),
+                (Outcome::Unchanged, _) => {
+                    self.summary.unchanged += 1;
+                    if let Some(old) = existing {
+                        clear_errors.push(old.uid.clone());
                     }
                 }
+                (Outcome::Entity(_), Some(r)) => fresh.push((r.clone(), prepared)),
                 (
-                    CandidateResult::Problem {
+                    Outcome::Problem {
                         category,
                         line,
                         message,
                     },
                     Some(r),
-                ) if existing.contains_key(r) && !seen.contains(r) => {
+                ) if existing.is_some() && !self.seen.contains(r) => {
                     // The last good version stays, with the reason it could not be updated.
-                    seen.insert(r.clone());
-                    let errors = serde_json::json!([{"category": category, "line": line, "message": message, "source": candidate.source}]);
-                    kept_with_errors.push((existing[r].uid.clone(), errors.to_string()));
+                    self.seen.insert(r.clone());
+                    let errors = serde_json::json!([{"category": category, "line": line, "message": message, "source": prepared.source}]);
+                    kept_with_errors.push((existing.map(|e| e.uid.clone()).unwrap_or_default(), errors.to_string()));
                     problems.push(problem(category, *line, message.clone()));
                 }
                 (
-                    CandidateResult::Problem {
+                    Outcome::Problem {
                         category,
                         line,
                         message,
                     },
                     _,
                 ) => problems.push(problem(category, *line, message.clone())),
-                (CandidateResult::Entity { .. }, None) => {}
+                (Outcome::Entity(_), None) => {}
             }
         }
-
-        let removed: Vec<String> = existing
-            .iter()
-            .filter(|(r, _)| !seen.contains(*r))
-            .map(|(_, e)| e.uid.clone())
-            .collect();
-        summary.removed = removed.len();
-        delete_entities(&mut tx, &removed).await?;
-        let phase = std::time::Instant::now();
-        let (added, updated) = write_entities(&mut tx, self.postgres, location_id, &existing, fresh).await?;
-        tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: entities written");
-        summary.added = added;
-        summary.updated = updated;
-        summary.problems = problems.len();
+        let (added, updated) = write_entities(tx, self.postgres, &self.location_id, &self.known, fresh).await?;
+        self.summary.added += added;
+        self.summary.updated += updated;
+        self.summary.problems += problems.len();
         for (uid, errors) in &kept_with_errors {
             sqlx::query("UPDATE entities SET errors = $1 WHERE uid = $2")
                 .bind(errors)
                 .bind(uid)
-                .execute(&mut *tx)
+                .execute(&mut **tx)
                 .await
                 .map_err(query_error("recording entity errors"))?;
         }
@@ -235,32 +364,33 @@ impl Store {
             for uid in chunk {
                 q = q.bind(uid);
             }
-            q.execute(&mut *tx)
+            q.execute(&mut **tx)
                 .await
                 .map_err(query_error("clearing entity errors"))?;
         }
-        sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
-            .bind(location_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("clearing problems"))?;
-        insert_rows(
-            &mut tx,
-            self.postgres,
-            "location_problems",
-            &PROBLEM_COLUMNS,
-            problems,
-            None,
-        )
-        .await?;
+        insert_rows(tx, self.postgres, "location_problems", &PROBLEM_COLUMNS, problems, None).await?;
+        Ok(())
+    }
 
+    /// Removes what the location no longer provides, records the outcome and commits.
+    pub async fn finish(mut self, store: &Store, started_ms: i64) -> Result<RefreshSummary, StoreError> {
+        let tx = &mut self.tx;
+        let removed: Vec<String> = self
+            .known
+            .0
+            .iter()
+            .filter(|(r, _)| !self.seen.contains(*r))
+            .map(|(_, e)| e.uid.clone())
+            .collect();
+        self.summary.removed = removed.len();
+        delete_entities(tx, &removed).await?;
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE location_id = $1")
-            .bind(location_id)
-            .fetch_one(&mut *tx)
+            .bind(&self.location_id)
+            .fetch_one(&mut **tx)
             .await
             .and_then(|r| r.try_get(0))
             .map_err(query_error("counting entities"))?;
-        summary.entities = count as usize;
+        self.summary.entities = count as usize;
         let now = now_ms();
         sqlx::query(
             "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, entity_count = $4, last_error = NULL WHERE id = $5",
@@ -269,26 +399,24 @@ impl Store {
         .bind(now)
         .bind(now - started_ms)
         .bind(count)
-        .bind(location_id)
-        .execute(&mut *tx)
+        .bind(&self.location_id)
+        .execute(&mut **tx)
         .await
         .map_err(query_error("recording the refresh"))?;
-        let phase = std::time::Instant::now();
-        tx.commit().await.map_err(query_error("committing a refresh"))?;
-        tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
         if !self.postgres {
             sqlx::query(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
-                .execute(&mut *conn)
+                .execute(&mut **tx)
                 .await
                 .map_err(query_error("finishing a refresh"))?;
         }
-        drop(conn);
+        let phase = std::time::Instant::now();
+        self.tx.commit().await.map_err(query_error("committing a refresh"))?;
+        tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
+        let summary = self.summary;
         // After a large change the planner's statistics are stale: without them it may scan every
         // entity of a kind rather than look up the few an owner has.
         if summary.added + summary.updated + summary.removed >= ANALYZE_AFTER {
-            let phase = std::time::Instant::now();
-            self.analyze().await?;
-            tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: analyzed");
+            store.analyze().await?;
         }
         Ok(summary)
     }
@@ -318,10 +446,7 @@ impl Store {
     }
 }
 
-async fn existing_entities(
-    tx: &mut Transaction<'_, Any>,
-    location_id: &str,
-) -> Result<HashMap<String, Existing>, StoreError> {
+async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Result<Known, StoreError> {
     let rows = sqlx::query("SELECT entity_ref, uid, hash FROM entities WHERE location_id = $1")
         .bind(location_id)
         .fetch_all(&mut **tx)
@@ -338,6 +463,7 @@ async fn existing_entities(
             ))
         })
         .collect::<Result<_, sqlx::Error>>()
+        .map(Known)
         .map_err(query_error("reading a location's entities"))
 }
 
@@ -345,11 +471,12 @@ async fn existing_entities(
 async fn claimed_elsewhere(
     tx: &mut Transaction<'_, Any>,
     location_id: &str,
-    candidates: &[Candidate],
+    batch: &[Prepared],
 ) -> Result<HashMap<String, String>, StoreError> {
-    let refs: Vec<String> = candidates
+    let refs: Vec<&String> = batch
         .iter()
-        .filter_map(|c| c.entity_ref.as_ref().map(ToString::to_string))
+        .filter(|p| !matches!(p.outcome, Outcome::Problem { .. }))
+        .filter_map(|p| p.entity_ref.as_ref())
         .collect();
     let mut claimed = HashMap::new();
     for chunk in refs.chunks(500) {
@@ -402,76 +529,64 @@ async fn write_entities(
     tx: &mut Transaction<'_, Any>,
     postgres: bool,
     location_id: &str,
-    existing: &HashMap<String, Existing>,
-    fresh: Vec<(Candidate, String)>,
+    known: &Known,
+    fresh: Vec<(String, Prepared)>,
 ) -> Result<(usize, usize), StoreError> {
     let changed: Vec<String> = fresh
         .iter()
-        .filter_map(|(c, _)| {
-            c.entity_ref
-                .as_ref()
-                .and_then(|r| existing.get(&r.to_string()))
-                .map(|e| e.uid.clone())
-        })
+        .filter_map(|(r, _)| known.0.get(r).map(|e| e.uid.clone()))
         .collect();
     let created_at = created_times(tx, &changed).await?;
     delete_entities(tx, &changed).await?;
 
     let now = now_ms();
-    let mut entity_rows = Vec::new();
+    let mut entity_rows = Vec::with_capacity(fresh.len());
     // Search and relation rows need the entity's id, known once it is inserted.
-    let mut dependents: Vec<(String, Vec<search::SearchRow>, Vec<RelationEdge>)> = Vec::new();
-    for (candidate, hash) in fresh {
-        let (
-            CandidateResult::Entity {
-                mut body,
-                raw,
-                relations,
-            },
-            Some(entity_ref),
-        ) = (candidate.result, candidate.entity_ref)
-        else {
+    let mut dependents: Vec<(String, Vec<search::SearchRow>, Vec<[String; 3]>)> = Vec::with_capacity(fresh.len());
+    for (reference, prepared) in fresh {
+        let Outcome::Entity(rows) = prepared.outcome else {
             continue;
         };
-        let reference = entity_ref.to_string();
-        let uid = existing
-            .get(&reference)
-            .map_or_else(|| uuid::Uuid::now_v7().to_string(), |e| e.uid.clone());
-        let etag = hash[..20].to_string();
-        if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
-            metadata.insert("uid".into(), Value::String(uid.clone()));
-            metadata.insert("etag".into(), Value::String(etag.clone()));
-        }
-        dependents.push((uid.clone(), search_rows(&body), relations));
-        let text = search_text(&body, &reference);
+        let EntityRows {
+            uid,
+            kind,
+            namespace,
+            name,
+            hash,
+            etag,
+            body,
+            raw,
+            search_text,
+            search,
+            relations,
+        } = *rows;
+        dependents.push((uid.clone(), search, relations));
         let created = created_at.get(&uid).copied().unwrap_or(now);
         entity_rows.push(vec![
             Param::Text(uid),
             Param::Text(reference),
-            Param::Text(entity_ref.kind),
-            Param::Text(entity_ref.namespace),
-            Param::Text(entity_ref.name),
+            Param::Text(kind),
+            Param::Text(namespace),
+            Param::Text(name),
             Param::Text(location_id.to_string()),
-            Param::Text(candidate.source),
-            Param::Int(candidate.document as i64),
+            Param::Text(prepared.source),
+            Param::Int(prepared.document as i64),
             Param::Text(hash),
             Param::Text(etag),
-            Param::Text(body.to_string()),
-            Param::Text(raw.to_string()),
-            Param::Text(text),
+            Param::Text(body),
+            Param::Text(raw),
+            Param::Text(search_text),
             Param::Int(created),
             Param::Int(now),
         ]);
     }
     let updated = changed.len();
     let added = entity_rows.len() - updated;
-    let phase = std::time::Instant::now();
     let ids: HashMap<String, i64> =
         insert_rows(tx, postgres, "entities", &ENTITY_COLUMNS, entity_rows, Some("uid, id"))
             .await?
             .into_iter()
             .collect();
-    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: entity rows");
     let (mut relation_rows, mut search_batch) = (Vec::new(), Vec::new());
     for (uid, rows, relations) in dependents {
         let id = *ids
@@ -485,18 +600,16 @@ async fn write_entities(
                 Param::Text(original),
             ]);
         }
-        for edge in relations {
+        for [source, relation_type, target] in relations {
             relation_rows.push(vec![
-                Param::Text(edge.source.to_string()),
-                Param::Text(edge.relation_type.to_string()),
-                Param::Text(edge.target.to_string()),
+                Param::Text(source),
+                Param::Text(relation_type),
+                Param::Text(target),
             ]);
         }
     }
     insert_rows(tx, postgres, "relations", &RELATION_COLUMNS, relation_rows, None).await?;
-    let phase = std::time::Instant::now();
     insert_rows(tx, postgres, "search", &SEARCH_COLUMNS, search_batch, None).await?;
-    tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: search rows");
     Ok((added, updated))
 }
 

@@ -355,18 +355,18 @@ pub struct GraphEdge {
 pub struct LocationPreview {
     pub location_type: String,
     pub target: String,
+    /// The first entities and problems, and how many of each in all.
     pub entities: Vec<RefLink>,
+    pub entity_count: usize,
     pub problems: Vec<String>,
+    pub problem_count: usize,
 }
 
 impl LocationPreview {
-    pub fn new(
-        location_type: String,
-        target: String,
-        entities: &[serde_json::Value],
-        problems: Vec<String>,
-    ) -> LocationPreview {
-        let entities = entities
+    #[cfg(feature = "ssr")]
+    pub fn new(location_type: String, target: String, listing: catalog::service::Listing) -> LocationPreview {
+        let entities = listing
+            .entities
             .iter()
             .map(|e| {
                 let kind = e["kind"].as_str().unwrap_or_default().to_lowercase();
@@ -382,7 +382,9 @@ impl LocationPreview {
             location_type,
             target,
             entities,
-            problems,
+            entity_count: listing.entity_count,
+            problems: listing.problems,
+            problem_count: listing.problem_count,
         }
     }
 }

@@ -27,6 +27,7 @@ pub struct NewLocation {
 }
 
 /// `POST /locations[?dryRun=true]`: 201 `{location, entities, exists?}`; 409 when already registered.
+/// `entities` holds the first 100 (Backstage returns them all); `entityCount` says how many in all.
 pub async fn create(
     State(state): State<AppState>,
     RawQuery(query): RawQuery,
@@ -39,12 +40,18 @@ pub async fn create(
         .catalog
         .register(&body.location_type, &body.target, dry_run)
         .await?;
-    let mut response = json!({"location": registration.location, "entities": registration.entities});
+    let listing = registration.listing;
+    let mut response = json!({
+        "location": registration.location,
+        "entities": listing.entities,
+        "entityCount": listing.entity_count,
+    });
     if dry_run {
         response["exists"] = Value::Bool(registration.exists);
     }
-    if !registration.problems.is_empty() {
-        response["problems"] = json!(registration.problems);
+    if listing.problem_count > 0 {
+        response["problems"] = json!(listing.problems);
+        response["problemCount"] = json!(listing.problem_count);
     }
     Ok((StatusCode::CREATED, Json(response)))
 }

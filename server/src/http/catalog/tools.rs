@@ -67,13 +67,14 @@ pub struct Target {
 }
 
 /// `POST /analyze-location {"location": {"type", "target"}}`: what registering it would bring,
-/// in Backstage's shape (`existingEntityFiles`, `generateEntities`).
+/// in Backstage's shape (`existingEntityFiles`, `generateEntities`), the first 100 of each with
+/// `entityCount` and `problemCount` for the rest.
 pub async fn analyze_location(
     State(state): State<AppState>,
     Json(body): Json<AnalyzeRequest>,
 ) -> Result<Json<Value>, ApiError> {
     let (location_type, target) = (&body.location.location_type, &body.location.target);
-    let (entities, problems) = state.catalog.preview(location_type, target).await?;
+    let listing = state.catalog.preview(location_type, target).await?;
     let registered = state
         .catalog
         .store
@@ -81,7 +82,8 @@ pub async fn analyze_location(
         .await?
         .iter()
         .any(|l| l.location_type == *location_type && l.target == *target);
-    let files: Vec<Value> = entities
+    let files: Vec<Value> = listing
+        .entities
         .into_iter()
         .map(|entity| {
             let source = entity["metadata"]["annotations"]["backstage.io/managed-by-location"]
@@ -93,6 +95,7 @@ pub async fn analyze_location(
         })
         .collect();
     Ok(Json(
-        json!({"existingEntityFiles": files, "generateEntities": [], "problems": problems}),
+        json!({"existingEntityFiles": files, "generateEntities": [], "entityCount": listing.entity_count,
+               "problems": listing.problems, "problemCount": listing.problem_count}),
     ))
 }
