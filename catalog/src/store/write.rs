@@ -9,7 +9,11 @@ use serde_json::Value;
 use sha2::{Digest, Sha256};
 use sqlx::{Any, Row, Transaction};
 
-use super::search::{self, search_rows, search_text};
+mod rows;
+
+use rows::{RowText, insert_rows};
+
+use super::search::{search_rows, search_text};
 use super::{Store, StoreError, now_ms, query_error};
 use crate::model::{EntityRef, RelationEdge};
 
@@ -60,9 +64,6 @@ const NORMAL_CACHE_KIB: u32 = 32_768;
 /// Changed entities after which the database's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
 
-/// Rows per INSERT statement: few round trips, a bounded statement size.
-const ROWS_PER_STATEMENT: usize = 5_000;
-
 /// Columns written by a refresh, and whether each holds an integer.
 const ENTITY_COLUMNS: [(&str, bool); 15] = [
     ("uid", false),
@@ -98,21 +99,20 @@ const PROBLEM_COLUMNS: [(&str, bool); 7] = [
     ("message", false),
 ];
 
-enum Param {
-    Text(String),
-    OptText(Option<String>),
-    Int(i64),
-    OptInt(Option<i64>),
-}
-
-/// What the store holds of a location before its refresh: ref → (uid, content hash).
+/// What the store holds of a location before its refresh (ref → uid, content hash, creation
+/// time), and what every row of this refresh shares.
 #[derive(Debug, Default)]
-pub struct Known(HashMap<String, Existing>);
+pub struct Known {
+    entities: HashMap<String, Existing>,
+    location_id: String,
+    now: i64,
+}
 
 #[derive(Debug)]
 struct Existing {
     uid: String,
     hash: String,
+    created_at: i64,
 }
 
 /// A candidate turned into rows, ready to write. Preparing is pure CPU work (hashing,
@@ -141,16 +141,10 @@ enum Outcome {
 struct EntityRows {
     /// The uid it keeps (changed) or receives (new).
     uid: String,
-    kind: String,
-    namespace: String,
-    name: String,
-    hash: String,
-    etag: String,
-    body: String,
-    raw: String,
-    search_text: String,
-    search: Vec<search::SearchRow>,
-    relations: Vec<[String; 3]>,
+    /// Its `entities` row, its `relations` rows, and its `search` rows without the entity's id.
+    row: RowText,
+    relations: Vec<RowText>,
+    search: Vec<RowText>,
 }
 
 impl Known {
@@ -181,30 +175,47 @@ impl Known {
                 Some(reference),
             ) => {
                 let hash = content_hash(&body, &relations);
-                match self.0.get(reference) {
+                match self.entities.get(reference) {
                     Some(old) if old.hash == hash => Outcome::Unchanged,
                     old => {
                         let uid = old.map_or_else(|| uuid::Uuid::now_v7().to_string(), |e| e.uid.clone());
-                        let etag = hash[..20].to_string();
+                        let etag = &hash[..20];
                         if let Some(Value::Object(metadata)) = body.get_mut("metadata") {
                             metadata.insert("uid".into(), Value::String(uid.clone()));
-                            metadata.insert("etag".into(), Value::String(etag.clone()));
+                            metadata.insert("etag".into(), Value::String(etag.to_string()));
                         }
+                        let row = RowText::default()
+                            .text(&uid)
+                            .text(reference)
+                            .text(&parsed.kind)
+                            .text(&parsed.namespace)
+                            .text(&parsed.name)
+                            .text(&self.location_id)
+                            .text(&candidate.source)
+                            .int(candidate.document as i64)
+                            .text(&hash)
+                            .text(etag)
+                            .text(&body.to_string())
+                            .text(&raw.to_string())
+                            .text(&search_text(&body, reference))
+                            .int(old.map_or(self.now, |e| e.created_at))
+                            .int(self.now);
                         Outcome::Entity(Box::new(EntityRows {
-                            search: search_rows(&body),
-                            search_text: search_text(&body, reference),
-                            uid,
-                            kind: parsed.kind.clone(),
-                            namespace: parsed.namespace.clone(),
-                            name: parsed.name.clone(),
-                            hash,
-                            etag,
-                            body: body.to_string(),
-                            raw: raw.to_string(),
-                            relations: relations
-                                .into_iter()
-                                .map(|e| [e.source.to_string(), e.relation_type.to_string(), e.target.to_string()])
+                            search: search_rows(&body)
+                                .iter()
+                                .map(|(key, value, original)| RowText::default().text(key).text(value).text(original))
                                 .collect(),
+                            relations: relations
+                                .iter()
+                                .map(|e| {
+                                    RowText::default()
+                                        .text(&e.source.to_string())
+                                        .text(e.relation_type)
+                                        .text(&e.target.to_string())
+                                })
+                                .collect(),
+                            uid,
+                            row,
                         }))
                     }
                 }
@@ -277,24 +288,23 @@ impl Refresh {
     pub async fn apply(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
         let tx = &mut self.tx;
         let claimed = claimed_elsewhere(tx, &self.location_id, &batch).await?;
-        let mut problems: Vec<Vec<Param>> = Vec::new();
+        let mut problems: Vec<RowText> = Vec::new();
         let mut kept_with_errors: Vec<(String, String)> = Vec::new();
         let mut clear_errors: Vec<String> = Vec::new();
         let mut fresh: Vec<(String, Prepared)> = Vec::new();
         for prepared in batch {
             let reference = prepared.entity_ref.clone();
             let problem = |category: &str, line: Option<usize>, message: String| {
-                vec![
-                    Param::Text(self.location_id.clone()),
-                    Param::Text(prepared.source.clone()),
-                    Param::OptInt(Some(prepared.document as i64)),
-                    Param::OptText(reference.clone()),
-                    Param::OptInt(line.map(|l| l as i64)),
-                    Param::Text(category.to_string()),
-                    Param::Text(message),
-                ]
+                RowText::default()
+                    .text(&self.location_id)
+                    .text(&prepared.source)
+                    .int(prepared.document as i64)
+                    .opt_text(reference.as_deref())
+                    .opt_int(line.map(|l| l as i64))
+                    .text(category)
+                    .text(&message)
             };
-            let existing = reference.as_ref().and_then(|r| self.known.0.get(r));
+            let existing = reference.as_ref().and_then(|r| self.known.entities.get(r));
             match (&prepared.outcome, &reference) {
                 (Outcome::Unchanged | Outcome::Entity(_), Some(r)) if claimed.contains_key(r) => {
                     problems.push(problem(
@@ -345,7 +355,7 @@ impl Refresh {
                 (Outcome::Entity(_), None) => {}
             }
         }
-        let (added, updated) = write_entities(tx, self.postgres, &self.location_id, &self.known, fresh).await?;
+        let (added, updated) = write_entities(tx, self.postgres, &self.known, fresh).await?;
         self.summary.added += added;
         self.summary.updated += updated;
         self.summary.problems += problems.len();
@@ -377,7 +387,7 @@ impl Refresh {
         let tx = &mut self.tx;
         let removed: Vec<String> = self
             .known
-            .0
+            .entities
             .iter()
             .filter(|(r, _)| !self.seen.contains(*r))
             .map(|(_, e)| e.uid.clone())
@@ -447,7 +457,7 @@ impl Store {
 }
 
 async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Result<Known, StoreError> {
-    let rows = sqlx::query("SELECT entity_ref, uid, hash FROM entities WHERE location_id = $1")
+    let rows = sqlx::query("SELECT entity_ref, uid, hash, created_at FROM entities WHERE location_id = $1")
         .bind(location_id)
         .fetch_all(&mut **tx)
         .await
@@ -459,11 +469,16 @@ async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Res
                 Existing {
                     uid: r.try_get(1)?,
                     hash: r.try_get(2)?,
+                    created_at: r.try_get(3)?,
                 },
             ))
         })
         .collect::<Result<_, sqlx::Error>>()
-        .map(Known)
+        .map(|entities| Known {
+            entities,
+            location_id: location_id.to_string(),
+            now: now_ms(),
+        })
         .map_err(query_error("reading a location's entities"))
 }
 
@@ -528,188 +543,44 @@ async fn delete_entities(tx: &mut Transaction<'_, Any>, uids: &[String]) -> Resu
 async fn write_entities(
     tx: &mut Transaction<'_, Any>,
     postgres: bool,
-    location_id: &str,
     known: &Known,
     fresh: Vec<(String, Prepared)>,
 ) -> Result<(usize, usize), StoreError> {
     let changed: Vec<String> = fresh
         .iter()
-        .filter_map(|(r, _)| known.0.get(r).map(|e| e.uid.clone()))
+        .filter_map(|(r, _)| known.entities.get(r).map(|e| e.uid.clone()))
         .collect();
-    let created_at = created_times(tx, &changed).await?;
     delete_entities(tx, &changed).await?;
-
-    let now = now_ms();
-    let mut entity_rows = Vec::with_capacity(fresh.len());
-    // Search and relation rows need the entity's id, known once it is inserted.
-    let mut dependents: Vec<(String, Vec<search::SearchRow>, Vec<[String; 3]>)> = Vec::with_capacity(fresh.len());
-    for (reference, prepared) in fresh {
-        let Outcome::Entity(rows) = prepared.outcome else {
-            continue;
-        };
-        let EntityRows {
-            uid,
-            kind,
-            namespace,
-            name,
-            hash,
-            etag,
-            body,
-            raw,
-            search_text,
-            search,
-            relations,
-        } = *rows;
-        dependents.push((uid.clone(), search, relations));
-        let created = created_at.get(&uid).copied().unwrap_or(now);
-        entity_rows.push(vec![
-            Param::Text(uid),
-            Param::Text(reference),
-            Param::Text(kind),
-            Param::Text(namespace),
-            Param::Text(name),
-            Param::Text(location_id.to_string()),
-            Param::Text(prepared.source),
-            Param::Int(prepared.document as i64),
-            Param::Text(hash),
-            Param::Text(etag),
-            Param::Text(body),
-            Param::Text(raw),
-            Param::Text(search_text),
-            Param::Int(created),
-            Param::Int(now),
-        ]);
+    let entities: Vec<EntityRows> = fresh
+        .into_iter()
+        .filter_map(|(_, p)| match p.outcome {
+            Outcome::Entity(rows) => Some(*rows),
+            _ => None,
+        })
+        .collect();
+    let (updated, added) = (changed.len(), entities.len() - changed.len());
+    let mut rows = Vec::with_capacity(entities.len());
+    let mut dependents = Vec::with_capacity(entities.len());
+    for e in entities {
+        rows.push(e.row);
+        dependents.push((e.uid, e.search, e.relations));
     }
-    let updated = changed.len();
-    let added = entity_rows.len() - updated;
-    let ids: HashMap<String, i64> =
-        insert_rows(tx, postgres, "entities", &ENTITY_COLUMNS, entity_rows, Some("uid, id"))
-            .await?
-            .into_iter()
-            .collect();
-    let (mut relation_rows, mut search_batch) = (Vec::new(), Vec::new());
-    for (uid, rows, relations) in dependents {
+    // Search rows need the entity's id, known once it is inserted.
+    let ids: HashMap<String, i64> = insert_rows(tx, postgres, "entities", &ENTITY_COLUMNS, rows, Some("uid, id"))
+        .await?
+        .into_iter()
+        .collect();
+    let (mut search_batch, mut relation_rows) = (Vec::new(), Vec::new());
+    for (uid, search, relations) in dependents {
         let id = *ids
             .get(&uid)
             .ok_or_else(|| StoreError::Corrupt(format!("no id came back for entity {uid}")))?;
-        for (key, value, original) in rows {
-            search_batch.push(vec![
-                Param::Int(id),
-                Param::Text(key),
-                Param::Text(value),
-                Param::Text(original),
-            ]);
-        }
-        for [source, relation_type, target] in relations {
-            relation_rows.push(vec![
-                Param::Text(source),
-                Param::Text(relation_type),
-                Param::Text(target),
-            ]);
-        }
+        search_batch.extend(search.iter().map(|tail| tail.after_id(id)));
+        relation_rows.extend(relations);
     }
     insert_rows(tx, postgres, "relations", &RELATION_COLUMNS, relation_rows, None).await?;
     insert_rows(tx, postgres, "search", &SEARCH_COLUMNS, search_batch, None).await?;
     Ok((added, updated))
-}
-
-async fn created_times(tx: &mut Transaction<'_, Any>, uids: &[String]) -> Result<HashMap<String, i64>, StoreError> {
-    let mut out = HashMap::new();
-    for chunk in uids.chunks(500) {
-        let list = placeholders(1, chunk.len());
-        let sql = format!("SELECT uid, created_at FROM entities WHERE uid IN ({list})");
-        let mut q = sqlx::query(&sql);
-        for uid in chunk {
-            q = q.bind(uid.clone());
-        }
-        for row in q
-            .fetch_all(&mut **tx)
-            .await
-            .map_err(query_error("reading creation times"))?
-        {
-            out.insert(
-                row.try_get(0).map_err(query_error("reading creation times"))?,
-                row.try_get(1).map_err(query_error("reading creation times"))?,
-            );
-        }
-    }
-    Ok(out)
-}
-
-/// Inserts `rows` into `table`, many rows per statement. The rows travel as one JSON parameter
-/// that the database unpacks itself (`json_each` / `jsonb_array_elements`): binding thousands of
-/// separate parameters costs more than the insert (sqlx binds them one by one), and this keeps one
-/// statement text per table for any number of rows.
-async fn insert_rows(
-    tx: &mut Transaction<'_, Any>,
-    postgres: bool,
-    table: &str,
-    columns: &[(&str, bool)],
-    rows: Vec<Vec<Param>>,
-    returning: Option<&str>,
-) -> Result<Vec<(String, i64)>, StoreError> {
-    let mut returned = Vec::new();
-    if rows.is_empty() {
-        return Ok(returned);
-    }
-    let names: Vec<&str> = columns.iter().map(|(name, _)| *name).collect();
-    let values: Vec<String> = columns
-        .iter()
-        .enumerate()
-        .map(|(i, (_, integer))| match (postgres, integer) {
-            (true, true) => format!("(x->>{i})::bigint"),
-            (true, false) => format!("x->>{i}"),
-            (false, _) => format!("json_extract(x.value, '$[{i}]')"),
-        })
-        .collect();
-    let source = if postgres {
-        "jsonb_array_elements($1::jsonb) AS x"
-    } else {
-        "json_each($1) AS x"
-    };
-    let returning = returning.map(|r| format!(" RETURNING {r}")).unwrap_or_default();
-    let sql = format!(
-        "INSERT INTO {table} ({}) SELECT {} FROM {source}{returning}",
-        names.join(", "),
-        values.join(", ")
-    );
-    let mut rows = rows.into_iter().peekable();
-    while rows.peek().is_some() {
-        let batch: Vec<Value> = rows
-            .by_ref()
-            .take(ROWS_PER_STATEMENT)
-            .map(|row| {
-                Value::Array(
-                    row.into_iter()
-                        .map(|p| match p {
-                            Param::Text(s) | Param::OptText(Some(s)) => Value::String(s),
-                            Param::Int(i) | Param::OptInt(Some(i)) => Value::from(i),
-                            Param::OptText(None) | Param::OptInt(None) => Value::Null,
-                        })
-                        .collect(),
-                )
-            })
-            .collect();
-        let query = sqlx::query(&sql).bind(Value::Array(batch).to_string());
-        if returning.is_empty() {
-            query
-                .execute(&mut **tx)
-                .await
-                .map_err(query_error("writing catalog rows"))?;
-        } else {
-            for row in query
-                .fetch_all(&mut **tx)
-                .await
-                .map_err(query_error("writing catalog rows"))?
-            {
-                returned.push((
-                    row.try_get(0).map_err(query_error("writing catalog rows"))?,
-                    row.try_get(1).map_err(query_error("writing catalog rows"))?,
-                ));
-            }
-        }
-    }
-    Ok(returned)
 }
 
 /// `$start, $start+1, …` for an IN list.
