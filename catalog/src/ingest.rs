@@ -47,6 +47,10 @@ async fn read_and_write(
     limits: files::Limits,
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
+    let limits = files::Limits {
+        threads: limits.threads.saturating_sub(1).max(1),
+        ..limits
+    };
     let mut refresh = store.begin_refresh(&location.id).await?;
     let known = refresh.known();
     // Two batches in flight: the reader runs ahead of the writer, but not far.
@@ -72,9 +76,19 @@ async fn read_and_write(
     drop(batches);
     let read = reader
         .await
-        .map_err(|e| IngestError::Read(format!("reading stopped unexpectedly: {e}")))?;
-    written?;
-    let reading = read?;
+        .map_err(|e| IngestError::Read(format!("reading stopped unexpectedly: {e}")))
+        .and_then(|r| r);
+    let reading = match (written, read) {
+        (Ok(()), Ok(reading)) => reading,
+        (Err(e), _) => {
+            let _ = refresh.abandon().await;
+            return Err(e.into());
+        }
+        (_, Err(e)) => {
+            let _ = refresh.abandon().await;
+            return Err(e);
+        }
+    };
     let begun = std::time::Instant::now();
     let mut summary = refresh.finish(store, started).await?;
     summary.read_ms = reading.as_millis() as u64;

@@ -22,6 +22,9 @@ pub struct Limits {
     pub read: ReadLimits,
     /// Most files one location may expand to (directories, globs and nested Locations together).
     pub max_files: usize,
+    /// Threads reading files. A refresh leaves one core to the database writer it feeds:
+    /// competing with it for the CPU only slows the whole down.
+    pub threads: usize,
 }
 
 impl Default for Limits {
@@ -29,6 +32,7 @@ impl Default for Limits {
         Limits {
             read: ReadLimits::default(),
             max_files: 20_000,
+            threads: std::thread::available_parallelism().map_or(1, usize::from),
         }
     }
 }
@@ -49,7 +53,7 @@ pub fn read_location<T: Send>(
     let origin = format!("file:{}", target_path.display());
     let mut level: Vec<(PathBuf, bool)> = first_files.into_iter().map(|f| (f, true)).collect();
     let mut visited: HashSet<PathBuf> = HashSet::new();
-    let threads = std::thread::available_parallelism().map_or(1, usize::from);
+    let threads = limits.threads.max(1);
     while !level.is_empty() {
         // A cycle, or two Locations pointing at one file: each file is read once.
         level.retain(|(file, _)| visited.insert(file.clone()));
@@ -61,7 +65,7 @@ pub fn read_location<T: Send>(
         }
         let mut next = Vec::new();
         for group in level.chunks(threads * 2) {
-            let read = in_parallel(group, |(file, required)| {
+            let read = in_parallel(group, threads, |(file, required)| {
                 let (found, targets) = read_file(file, *required, &root, &origin, limits);
                 (found.into_iter().map(prepare).collect::<Vec<T>>(), targets)
             });
@@ -87,12 +91,9 @@ pub fn read_all(target: &str, limits: &Limits) -> Result<Vec<Candidate>, IngestE
     Ok(all)
 }
 
-/// Applies `work` to every item on all cores, keeping the order.
-fn in_parallel<T: Sync, R: Send>(items: &[T], work: impl Fn(&T) -> R + Sync) -> Vec<R> {
-    let threads = std::thread::available_parallelism()
-        .map_or(1, usize::from)
-        .min(items.len())
-        .max(1);
+/// Applies `work` to every item on up to `threads` threads, keeping the order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], threads: usize, work: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = threads.min(items.len()).max(1);
     if threads == 1 {
         return items.iter().map(&work).collect();
     }

@@ -56,10 +56,9 @@ pub struct RefreshSummary {
     pub write_ms: u64,
 }
 
-/// SQLite page cache (KiB) of the connection writing a refresh, and of every connection otherwise
-/// (the latter must match the `cache_size` the server sets when it connects).
-const REFRESH_CACHE_KIB: u32 = 262_144;
-const NORMAL_CACHE_KIB: u32 = 32_768;
+/// SQLite page cache (KiB) of the connection writing a refresh. It holds the hot parts of the
+/// indexes a refresh writes to; its previous size is restored afterwards.
+const REFRESH_CACHE_KIB: u32 = 163_840;
 
 /// Changed entities after which the database's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
@@ -243,6 +242,8 @@ pub struct Refresh {
     postgres: bool,
     location_id: String,
     known: std::sync::Arc<Known>,
+    /// The SQLite connection's `cache_size` before the refresh raised it.
+    normal_cache: Option<i64>,
     /// Refs this refresh has provided so far: later duplicates are refused, the rest removed.
     seen: HashSet<String>,
     summary: RefreshSummary,
@@ -252,9 +253,16 @@ impl Store {
     /// Opens the transaction that replaces what `location_id` provides.
     pub async fn begin_refresh(&self, location_id: &str) -> Result<Refresh, StoreError> {
         let mut tx = self.pool().begin().await.map_err(query_error("starting a refresh"))?;
+        let mut normal_cache = None;
         if !self.postgres {
             // A refresh touches every index; a larger page cache for its duration (on this
             // connection only) saves most of the re-reading. It is given back at the end.
+            let current: i64 = sqlx::query("PRAGMA cache_size")
+                .fetch_one(&mut *tx)
+                .await
+                .and_then(|r| r.try_get(0))
+                .map_err(query_error("starting a refresh"))?;
+            normal_cache = Some(current);
             sqlx::query(&format!("PRAGMA cache_size = -{REFRESH_CACHE_KIB}"))
                 .execute(&mut *tx)
                 .await
@@ -271,6 +279,7 @@ impl Store {
             postgres: self.postgres,
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
+            normal_cache,
             seen: HashSet::new(),
             summary: RefreshSummary::default(),
         })
@@ -382,6 +391,12 @@ impl Refresh {
         Ok(())
     }
 
+    /// Gives up: nothing of this refresh is kept.
+    pub async fn abandon(mut self) -> Result<(), StoreError> {
+        restore_cache(&mut self.tx, self.normal_cache).await?;
+        self.tx.rollback().await.map_err(query_error("abandoning a refresh"))
+    }
+
     /// Removes what the location no longer provides, records the outcome and commits.
     pub async fn finish(mut self, store: &Store, started_ms: i64) -> Result<RefreshSummary, StoreError> {
         let tx = &mut self.tx;
@@ -413,12 +428,7 @@ impl Refresh {
         .execute(&mut **tx)
         .await
         .map_err(query_error("recording the refresh"))?;
-        if !self.postgres {
-            sqlx::query(&format!("PRAGMA cache_size = -{NORMAL_CACHE_KIB}"))
-                .execute(&mut **tx)
-                .await
-                .map_err(query_error("finishing a refresh"))?;
-        }
+        restore_cache(tx, self.normal_cache).await?;
         let phase = std::time::Instant::now();
         self.tx.commit().await.map_err(query_error("committing a refresh"))?;
         tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
@@ -454,6 +464,16 @@ impl Store {
         }
         Ok(())
     }
+}
+
+async fn restore_cache(tx: &mut Transaction<'_, Any>, size: Option<i64>) -> Result<(), StoreError> {
+    if let Some(size) = size {
+        sqlx::query(&format!("PRAGMA cache_size = {size}"))
+            .execute(&mut **tx)
+            .await
+            .map_err(query_error("finishing a refresh"))?;
+    }
+    Ok(())
 }
 
 async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Result<Known, StoreError> {
