@@ -33,7 +33,6 @@ CREATE TABLE entities (
     body         TEXT NOT NULL,
     raw          TEXT NOT NULL,
     errors       TEXT,                          -- JSON list when the latest read failed (this is the last good version)
-    search_text  TEXT NOT NULL,                 -- lower-case words for full-text search
     created_at   BIGINT NOT NULL,
     updated_at   BIGINT NOT NULL
 );
@@ -51,15 +50,25 @@ CREATE TABLE relations (
 CREATE INDEX relations_source ON relations (source_ref, type);
 CREATE INDEX relations_target ON relations (target_ref, type);
 
+-- The rows of an entity in the tables below go with it: every statement that removes entities
+-- removes them first (a foreign key would cost a lookup for each of millions of inserted rows).
+
 -- Flattened fields for filters and facets (`spec.type=service`): lower-case value, original for display.
 CREATE TABLE search (
-    entity_id       BIGINT NOT NULL REFERENCES entities (id) ON DELETE CASCADE,
+    entity_id       BIGINT NOT NULL,
     key             TEXT NOT NULL,
     value           TEXT NOT NULL,
     original_value  TEXT NOT NULL
 );
 CREATE INDEX search_key_value ON search (key, value, entity_id);
 CREATE INDEX search_entity ON search (entity_id);
+
+-- Lower-case words of each entity for full-text search, apart from the wide entity rows: a
+-- search scans a few megabytes, not the whole catalog.
+CREATE TABLE entity_text (
+    entity_id  INTEGER PRIMARY KEY,
+    text       TEXT NOT NULL
+);
 
 -- Documents that could not become entities (and had no earlier good version), per location.
 CREATE TABLE location_problems (

@@ -164,6 +164,7 @@ impl Store {
         let mut tx = self.pool().begin().await.map_err(query_error("deleting an entity"))?;
         for sql in [
             "DELETE FROM search WHERE entity_id IN (SELECT id FROM entities WHERE uid = $1)",
+            "DELETE FROM entity_text WHERE entity_id IN (SELECT id FROM entities WHERE uid = $1)",
             "DELETE FROM relations WHERE source_ref IN (SELECT entity_ref FROM entities WHERE uid = $1)",
         ] {
             sqlx::query(sql)

@@ -175,6 +175,7 @@ impl Store {
             .map_err(query_error("starting to unregister a location"))?;
         for statement in [
             "DELETE FROM search WHERE entity_id IN (SELECT id FROM entities WHERE location_id = $1)",
+            "DELETE FROM entity_text WHERE entity_id IN (SELECT id FROM entities WHERE location_id = $1)",
             "DELETE FROM relations WHERE source_ref IN (SELECT entity_ref FROM entities WHERE location_id = $1)",
             "DELETE FROM entities WHERE location_id = $1",
             "DELETE FROM location_problems WHERE location_id = $1",

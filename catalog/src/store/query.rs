@@ -243,7 +243,9 @@ fn conditions(request: &PageRequest, sql: &mut Sql) -> String {
             term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
         ));
         if request.full_text_fields.is_empty() {
-            parts.push(format!("e.search_text LIKE {pattern} ESCAPE '\\'"));
+            parts.push(format!(
+                "e.id IN (SELECT entity_id FROM entity_text WHERE text LIKE {pattern} ESCAPE '\\')"
+            ));
         } else {
             let fields: Vec<String> = request.full_text_fields.iter().map(|f| f.to_lowercase()).collect();
             let mut alternatives = Vec::new();

@@ -7,7 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use serde_json::Value;
 use sha2::{Digest, Sha256};
-use sqlx::{Any, Row, Transaction};
+use sqlx::AnyConnection;
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, Row};
 
 mod rows;
 
@@ -56,15 +58,15 @@ pub struct RefreshSummary {
     pub write_ms: u64,
 }
 
-/// SQLite page cache (KiB) of the connection writing a refresh. It holds the hot parts of the
-/// indexes a refresh writes to; its previous size is restored afterwards.
+/// SQLite page cache (KiB) of the connection writing a refresh: it holds the hot parts of the
+/// indexes a refresh writes to. The connection is closed afterwards, which frees it.
 const REFRESH_CACHE_KIB: u32 = 163_840;
 
 /// Changed entities after which the database's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
 
 /// Columns written by a refresh, and whether each holds an integer.
-const ENTITY_COLUMNS: [(&str, bool); 15] = [
+const ENTITY_COLUMNS: [(&str, bool); 14] = [
     ("uid", false),
     ("entity_ref", false),
     ("kind", false),
@@ -77,11 +79,11 @@ const ENTITY_COLUMNS: [(&str, bool); 15] = [
     ("etag", false),
     ("body", false),
     ("raw", false),
-    ("search_text", false),
     ("created_at", true),
     ("updated_at", true),
 ];
 const RELATION_COLUMNS: [(&str, bool); 3] = [("source_ref", false), ("type", false), ("target_ref", false)];
+const TEXT_COLUMNS: [(&str, bool); 2] = [("entity_id", true), ("text", false)];
 const SEARCH_COLUMNS: [(&str, bool); 4] = [
     ("entity_id", true),
     ("key", false),
@@ -140,9 +142,11 @@ enum Outcome {
 struct EntityRows {
     /// The uid it keeps (changed) or receives (new).
     uid: String,
-    /// Its `entities` row, its `relations` rows, and its `search` rows without the entity's id.
+    /// Its `entities` row, its `relations` rows, and its `entity_text` and `search` rows without
+    /// the entity's id.
     row: RowText,
     relations: Vec<RowText>,
+    text: RowText,
     search: Vec<RowText>,
 }
 
@@ -196,10 +200,10 @@ impl Known {
                             .text(etag)
                             .text(&body.to_string())
                             .text(&raw.to_string())
-                            .text(&search_text(&body, reference))
                             .int(old.map_or(self.now, |e| e.created_at))
                             .int(self.now);
                         Outcome::Entity(Box::new(EntityRows {
+                            text: RowText::default().text(&search_text(&body, reference)),
                             search: search_rows(&body)
                                 .iter()
                                 .map(|(key, value, original)| RowText::default().text(key).text(value).text(original))
@@ -238,12 +242,12 @@ impl Known {
 /// A refresh in progress: one open transaction that batches of prepared candidates are written
 /// into as they are read, so a reader never sees half of it and memory stays bounded.
 pub struct Refresh {
-    tx: Transaction<'static, Any>,
+    /// A connection of its own, closed when the refresh ends: dropped unfinished (an error, a
+    /// cancelled task), the database rolls the transaction back.
+    tx: PoolConnection<Any>,
     postgres: bool,
     location_id: String,
     known: std::sync::Arc<Known>,
-    /// The SQLite connection's `cache_size` before the refresh raised it.
-    normal_cache: Option<i64>,
     /// Refs this refresh has provided so far: later duplicates are refused, the rest removed.
     seen: HashSet<String>,
     summary: RefreshSummary,
@@ -252,22 +256,20 @@ pub struct Refresh {
 impl Store {
     /// Opens the transaction that replaces what `location_id` provides.
     pub async fn begin_refresh(&self, location_id: &str) -> Result<Refresh, StoreError> {
-        let mut tx = self.pool().begin().await.map_err(query_error("starting a refresh"))?;
-        let mut normal_cache = None;
+        let mut tx = self.pool().acquire().await.map_err(query_error("starting a refresh"))?;
+        tx.close_on_drop();
         if !self.postgres {
             // A refresh touches every index; a larger page cache for its duration (on this
-            // connection only) saves most of the re-reading. It is given back at the end.
-            let current: i64 = sqlx::query("PRAGMA cache_size")
-                .fetch_one(&mut *tx)
-                .await
-                .and_then(|r| r.try_get(0))
-                .map_err(query_error("starting a refresh"))?;
-            normal_cache = Some(current);
+            // connection only) saves most of the re-reading.
             sqlx::query(&format!("PRAGMA cache_size = -{REFRESH_CACHE_KIB}"))
                 .execute(&mut *tx)
                 .await
                 .map_err(query_error("starting a refresh"))?;
         }
+        sqlx::query("BEGIN")
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("starting a refresh"))?;
         let known = known_entities(&mut tx, location_id).await?;
         sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
             .bind(location_id)
@@ -279,7 +281,6 @@ impl Store {
             postgres: self.postgres,
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
-            normal_cache,
             seen: HashSet::new(),
             summary: RefreshSummary::default(),
         })
@@ -295,7 +296,7 @@ impl Refresh {
     /// Writes one batch. Conflicts are decided here, in read order: an entity provided by another
     /// location, or defined twice in this one, is refused with a problem saying so.
     pub async fn apply(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
-        let tx = &mut self.tx;
+        let tx: &mut AnyConnection = &mut self.tx;
         let claimed = claimed_elsewhere(tx, &self.location_id, &batch).await?;
         let mut problems: Vec<RowText> = Vec::new();
         let mut kept_with_errors: Vec<(String, String)> = Vec::new();
@@ -372,7 +373,7 @@ impl Refresh {
             sqlx::query("UPDATE entities SET errors = $1 WHERE uid = $2")
                 .bind(errors)
                 .bind(uid)
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(query_error("recording entity errors"))?;
         }
@@ -383,7 +384,7 @@ impl Refresh {
             for uid in chunk {
                 q = q.bind(uid);
             }
-            q.execute(&mut **tx)
+            q.execute(&mut *tx)
                 .await
                 .map_err(query_error("clearing entity errors"))?;
         }
@@ -393,13 +394,16 @@ impl Refresh {
 
     /// Gives up: nothing of this refresh is kept.
     pub async fn abandon(mut self) -> Result<(), StoreError> {
-        restore_cache(&mut self.tx, self.normal_cache).await?;
-        self.tx.rollback().await.map_err(query_error("abandoning a refresh"))
+        sqlx::query("ROLLBACK")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(query_error("abandoning a refresh"))
+            .map(|_| ())
     }
 
     /// Removes what the location no longer provides, records the outcome and commits.
     pub async fn finish(mut self, store: &Store, started_ms: i64) -> Result<RefreshSummary, StoreError> {
-        let tx = &mut self.tx;
+        let tx: &mut AnyConnection = &mut self.tx;
         let removed: Vec<String> = self
             .known
             .entities
@@ -411,7 +415,7 @@ impl Refresh {
         delete_entities(tx, &removed).await?;
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE location_id = $1")
             .bind(&self.location_id)
-            .fetch_one(&mut **tx)
+            .fetch_one(&mut *tx)
             .await
             .and_then(|r| r.try_get(0))
             .map_err(query_error("counting entities"))?;
@@ -425,12 +429,14 @@ impl Refresh {
         .bind(now - started_ms)
         .bind(count)
         .bind(&self.location_id)
-        .execute(&mut **tx)
+        .execute(&mut *tx)
         .await
         .map_err(query_error("recording the refresh"))?;
-        restore_cache(tx, self.normal_cache).await?;
         let phase = std::time::Instant::now();
-        self.tx.commit().await.map_err(query_error("committing a refresh"))?;
+        sqlx::query("COMMIT")
+            .execute(&mut *self.tx)
+            .await
+            .map_err(query_error("committing a refresh"))?;
         tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
         let summary = self.summary;
         // After a large change the planner's statistics are stale: without them it may scan every
@@ -466,20 +472,10 @@ impl Store {
     }
 }
 
-async fn restore_cache(tx: &mut Transaction<'_, Any>, size: Option<i64>) -> Result<(), StoreError> {
-    if let Some(size) = size {
-        sqlx::query(&format!("PRAGMA cache_size = {size}"))
-            .execute(&mut **tx)
-            .await
-            .map_err(query_error("finishing a refresh"))?;
-    }
-    Ok(())
-}
-
-async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Result<Known, StoreError> {
+async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Known, StoreError> {
     let rows = sqlx::query("SELECT entity_ref, uid, hash, created_at FROM entities WHERE location_id = $1")
         .bind(location_id)
-        .fetch_all(&mut **tx)
+        .fetch_all(&mut *tx)
         .await
         .map_err(query_error("reading a location's entities"))?;
     rows.iter()
@@ -504,7 +500,7 @@ async fn known_entities(tx: &mut Transaction<'_, Any>, location_id: &str) -> Res
 
 /// Candidate refs that another location already provides, with that location's target.
 async fn claimed_elsewhere(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     location_id: &str,
     batch: &[Prepared],
 ) -> Result<HashMap<String, String>, StoreError> {
@@ -525,7 +521,7 @@ async fn claimed_elsewhere(
             q = q.bind(r);
         }
         for row in q
-            .fetch_all(&mut **tx)
+            .fetch_all(&mut *tx)
             .await
             .map_err(query_error("checking entity conflicts"))?
         {
@@ -539,11 +535,12 @@ async fn claimed_elsewhere(
     Ok(claimed)
 }
 
-async fn delete_entities(tx: &mut Transaction<'_, Any>, uids: &[String]) -> Result<(), StoreError> {
+async fn delete_entities(tx: &mut AnyConnection, uids: &[String]) -> Result<(), StoreError> {
     for chunk in uids.chunks(500) {
         let list = placeholders(1, chunk.len());
         for table in [
             "search WHERE entity_id IN (SELECT id FROM entities WHERE uid",
+            "entity_text WHERE entity_id IN (SELECT id FROM entities WHERE uid",
             "relations WHERE source_ref IN (SELECT entity_ref FROM entities WHERE uid",
             "entities WHERE (uid",
         ] {
@@ -552,7 +549,7 @@ async fn delete_entities(tx: &mut Transaction<'_, Any>, uids: &[String]) -> Resu
             for uid in chunk {
                 q = q.bind(uid.clone());
             }
-            q.execute(&mut **tx).await.map_err(query_error("removing entities"))?;
+            q.execute(&mut *tx).await.map_err(query_error("removing entities"))?;
         }
     }
     Ok(())
@@ -561,7 +558,7 @@ async fn delete_entities(tx: &mut Transaction<'_, Any>, uids: &[String]) -> Resu
 /// Inserts new entities and rewrites changed ones, with their relations and search rows.
 /// Changed entities are replaced whole (simpler than diffing rows); uid and creation time are kept.
 async fn write_entities(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     postgres: bool,
     known: &Known,
     fresh: Vec<(String, Prepared)>,
@@ -583,22 +580,24 @@ async fn write_entities(
     let mut dependents = Vec::with_capacity(entities.len());
     for e in entities {
         rows.push(e.row);
-        dependents.push((e.uid, e.search, e.relations));
+        dependents.push((e.uid, e.text, e.search, e.relations));
     }
     // Search rows need the entity's id, known once it is inserted.
     let ids: HashMap<String, i64> = insert_rows(tx, postgres, "entities", &ENTITY_COLUMNS, rows, Some("uid, id"))
         .await?
         .into_iter()
         .collect();
-    let (mut search_batch, mut relation_rows) = (Vec::new(), Vec::new());
-    for (uid, search, relations) in dependents {
+    let (mut text_rows, mut search_batch, mut relation_rows) = (Vec::new(), Vec::new(), Vec::new());
+    for (uid, text, search, relations) in dependents {
         let id = *ids
             .get(&uid)
             .ok_or_else(|| StoreError::Corrupt(format!("no id came back for entity {uid}")))?;
+        text_rows.push(text.after_id(id));
         search_batch.extend(search.iter().map(|tail| tail.after_id(id)));
         relation_rows.extend(relations);
     }
     insert_rows(tx, postgres, "relations", &RELATION_COLUMNS, relation_rows, None).await?;
+    insert_rows(tx, postgres, "entity_text", &TEXT_COLUMNS, text_rows, None).await?;
     insert_rows(tx, postgres, "search", &SEARCH_COLUMNS, search_batch, None).await?;
     Ok((added, updated))
 }

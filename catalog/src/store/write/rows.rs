@@ -3,7 +3,8 @@
 //! costs more than the insert, one statement text serves any number of rows, and the rows can be
 //! rendered as text on the reading threads, off the writer's critical path.
 
-use sqlx::{Any, Row, Transaction};
+use sqlx::AnyConnection;
+use sqlx::Row;
 
 use super::super::{StoreError, query_error};
 
@@ -69,7 +70,7 @@ impl RowText {
 /// Inserts `rows` into `table` (`columns` with whether each holds an integer), many per statement;
 /// with `returning`, the two columns it names come back for every row.
 pub(crate) async fn insert_rows(
-    tx: &mut Transaction<'_, Any>,
+    tx: &mut AnyConnection,
     postgres: bool,
     table: &str,
     columns: &[(&str, bool)],
@@ -118,12 +119,12 @@ pub(crate) async fn insert_rows(
         let query = sqlx::query(&sql).bind(text);
         if returning.is_none() {
             query
-                .execute(&mut **tx)
+                .execute(&mut *tx)
                 .await
                 .map_err(query_error("writing catalog rows"))?;
         } else {
             for row in query
-                .fetch_all(&mut **tx)
+                .fetch_all(&mut *tx)
                 .await
                 .map_err(query_error("writing catalog rows"))?
             {
