@@ -79,11 +79,12 @@ impl Db {
         let pool = match dialect {
             Dialect::Postgres => options.max_connections(16).connect(&url).await,
             Dialect::Sqlite => {
+                // One writer at a time, and readers beyond a few only queue for the CPU.
                 // WAL lets readers proceed during a write; busy_timeout waits instead of failing
                 // when two writers meet; foreign keys are off by default in SQLite. A small page
                 // cache per connection keeps memory low: the OS caches the file for all of them.
                 options
-                    .max_connections(8)
+                    .max_connections(4)
                     .after_connect(|conn, _| {
                         Box::pin(async move {
                             conn.execute(

@@ -123,18 +123,22 @@ impl Store {
         // Walking backwards flips the comparison and the order, then the page is flipped back.
         let descending = order.descending != request.backwards;
         let (cmp, dir) = if descending { ("<", "DESC") } else { (">", "ASC") };
-        let mut text = format!(
-            "SELECT e.entity_ref, e.body, e.errors, {key} AS sort_key, e.uid FROM entities e WHERE {condition}"
-        );
+        // The page is chosen from narrow rows first, then only its entities' bodies are read:
+        // sorting thousands of matches with their bodies would read them all.
+        let mut page = format!("SELECT e.id, {key} AS sort_key, e.uid FROM entities e WHERE {condition}");
         if let Some((value, uid)) = &request.after {
             let (v, u) = (sql.arg(value.clone()), sql.arg(uid.clone()));
-            text.push_str(&format!(" AND ({key} {cmp} {v} OR ({key} = {v} AND e.uid {cmp} {u}))"));
+            page.push_str(&format!(" AND ({key} {cmp} {v} OR ({key} = {v} AND e.uid {cmp} {u}))"));
         }
         let limit = request.limit.clamp(1, MAX_LIMIT);
-        text.push_str(&format!(" ORDER BY sort_key {dir}, e.uid {dir} LIMIT {}", limit + 1));
+        page.push_str(&format!(" ORDER BY sort_key {dir}, e.uid {dir} LIMIT {}", limit + 1));
         if request.after.is_none() && request.offset > 0 {
-            text.push_str(&format!(" OFFSET {}", request.offset));
+            page.push_str(&format!(" OFFSET {}", request.offset));
         }
+        let text = format!(
+            "SELECT e.entity_ref, e.body, e.errors, p.sort_key, p.uid FROM ({page}) p JOIN entities e ON e.id = p.id \
+             ORDER BY p.sort_key {dir}, p.uid {dir}"
+        );
         let mut q = sqlx::query(&text);
         for a in &sql.args {
             q = q.bind(a.clone());

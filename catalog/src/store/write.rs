@@ -437,6 +437,14 @@ impl Refresh {
             .execute(&mut *self.tx)
             .await
             .map_err(query_error("committing a refresh"))?;
+        if !self.postgres {
+            // Hand the page cache back now, on the thread that allocated it: memory freed later
+            // from elsewhere tends to stay with the process.
+            sqlx::query("PRAGMA shrink_memory")
+                .execute(&mut *self.tx)
+                .await
+                .map_err(query_error("finishing a refresh"))?;
+        }
         tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
         let summary = self.summary;
         // After a large change the planner's statistics are stale: without them it may scan every
