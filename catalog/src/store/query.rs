@@ -103,18 +103,7 @@ impl Store {
     pub async fn list_entities(&self, request: &PageRequest) -> Result<EntityPage, StoreError> {
         let mut sql = Sql::default();
         let condition = conditions(request, &mut sql);
-        let total: i64 = {
-            let text = format!("SELECT COUNT(*) FROM entities e WHERE {condition}");
-            let mut q = sqlx::query(&text);
-            for a in &sql.args {
-                q = q.bind(a.clone());
-            }
-            q.fetch_one(self.pool())
-                .await
-                .and_then(|r| r.try_get(0))
-                .map_err(query_error("counting entities"))?
-        };
-
+        let condition_args = sql.args.len();
         let order = request.order.first().cloned().unwrap_or(Order {
             field: "metadata.name".into(),
             descending: false,
@@ -149,6 +138,20 @@ impl Store {
             .map_err(query_error("listing entities"))?;
         let has_more = rows.len() > limit;
         rows.truncate(limit);
+        // A first page that holds every match has counted them already.
+        let total = if request.after.is_none() && !has_more && (request.offset == 0 || !rows.is_empty()) {
+            (request.offset + rows.len()) as i64
+        } else {
+            let text = format!("SELECT COUNT(*) FROM entities e WHERE {condition}");
+            let mut q = sqlx::query(&text);
+            for a in &sql.args[..condition_args] {
+                q = q.bind(a.clone());
+            }
+            q.fetch_one(self.pool())
+                .await
+                .and_then(|r| r.try_get::<i64, _>(0))
+                .map_err(query_error("counting entities"))?
+        };
         if request.backwards {
             rows.reverse();
         }
