@@ -307,6 +307,31 @@ on_both_databases! {
         server.stop().await;
     }
 
+    async fn a_large_location_answers_with_the_first_hundred_and_the_counts(db: TestDb) {
+        let (_dir, root) = fixture();
+        let server = serve(&db, &root, &["file"]).await;
+        let dir = tempfile::tempdir().expect("tempdir");
+        let documents: Vec<String> = (0..150)
+            .map(|i| format!("apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: c{i:03}\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n"))
+            .chain(["kind: Component\nmetadata: {name: broken}\n".to_string()])
+            .collect();
+        let target = dir.path().join("catalog-info.yaml");
+        std::fs::write(&target, documents.join("---\n")).expect("write");
+        let target = target.display().to_string();
+
+        let (status, preview) = post(&server, "/api/catalog/locations?dryRun=true", json!({"type": "file", "target": target})).await;
+        assert_eq!(status, 201);
+        assert_eq!((preview["entities"].as_array().map(Vec::len), preview["entityCount"].as_u64()), (Some(100), Some(150)));
+        assert_eq!((preview["problems"].as_array().map(Vec::len), preview["problemCount"].as_u64()), (Some(1), Some(1)));
+
+        let (status, created) = post(&server, "/api/catalog/locations", json!({"type": "file", "target": target})).await;
+        assert_eq!(status, 201);
+        assert_eq!((created["entities"].as_array().map(Vec::len), created["entityCount"].as_u64()), (Some(100), Some(150)));
+        let (_, page) = json(&server, "/api/catalog/entities/by-query?filter=metadata.name=c149").await;
+        assert_eq!(page["totalItems"], 1, "all of them are stored, not only those shown");
+        server.stop().await;
+    }
+
     async fn only_allowed_location_types_may_be_registered(db: TestDb) {
         let (_dir, root) = fixture();
         let server = serve(&db, &root, &["url"]).await;

@@ -261,10 +261,14 @@ impl Store {
         if !self.postgres {
             // A refresh touches every index; a larger page cache for its duration (on this
             // connection only) saves most of the re-reading.
-            sqlx::query(&format!("PRAGMA cache_size = -{REFRESH_CACHE_KIB}"))
-                .execute(&mut *tx)
-                .await
-                .map_err(query_error("starting a refresh"))?;
+            // Its commit does not copy the write-ahead log into the database file (a large refresh
+            // would wait for hundreds of megabytes): that happens afterwards, off the clock.
+            sqlx::query(&format!(
+                "PRAGMA cache_size = -{REFRESH_CACHE_KIB}; PRAGMA wal_autocheckpoint = 0"
+            ))
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("starting a refresh"))?;
         }
         sqlx::query("BEGIN")
             .execute(&mut *tx)
@@ -444,6 +448,13 @@ impl Refresh {
                 .execute(&mut *self.tx)
                 .await
                 .map_err(query_error("finishing a refresh"))?;
+            let pool = store.pool().clone();
+            tokio::spawn(async move {
+                // Readers go on meanwhile; a checkpoint that cannot finish now finishes later.
+                if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
+                    tracing::debug!(error = %err, "checkpoint after a refresh");
+                }
+            });
         }
         tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
         let summary = self.summary;
