@@ -2,18 +2,20 @@
 //! provides in the store. Local files now; Git and GitHub sources join through the same path.
 
 pub mod files;
+pub mod git;
 
 use crate::store::{LocationRow, Prepared, RefreshSummary, Store, StoreError};
 
-/// Location types this version can read.
-pub const READABLE_TYPES: [&str; 1] = ["file"];
+/// Location types this version can read: local files, Git repositories (`git`) and repository
+/// file or folder URLs (`url`, as Backstage writes them).
+pub const READABLE_TYPES: [&str; 3] = ["file", "url", "git"];
 
 /// Why a location could not be refreshed at all (its entities are kept).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{0}")]
     Read(String),
-    #[error("location type `{0}` cannot be read by this version of Cairn (supported: file)")]
+    #[error("location type `{0}` cannot be read by this version of Cairn (supported: file, url, git)")]
     UnsupportedType(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -27,10 +29,12 @@ pub async fn refresh_location(
     store: &Store,
     location: &LocationRow,
     limits: files::Limits,
+    git_settings: &git::GitSettings,
 ) -> Result<RefreshSummary, IngestError> {
     let started = crate::store::now_ms();
     let outcome = match location.location_type.as_str() {
-        "file" => read_and_write(store, location, limits, started).await,
+        "file" => read_and_write(store, location, (location.target.clone(), None, None), limits, started).await,
+        "url" | "git" => refresh_from_git(store, location, limits, git_settings, started).await,
         other => Err(IngestError::UnsupportedType(other.to_string())),
     };
     if let Err(err) = &outcome {
@@ -41,9 +45,42 @@ pub async fn refresh_location(
     outcome
 }
 
+/// Fetches the location's repository; an unchanged commit is not read again.
+async fn refresh_from_git(
+    store: &Store,
+    location: &LocationRow,
+    limits: files::Limits,
+    settings: &git::GitSettings,
+    started: i64,
+) -> Result<RefreshSummary, IngestError> {
+    let target = git::parse_target(&location.location_type, &location.target, settings)?;
+    let (checkout, commit) = git::checkout(&target, settings).await?;
+    if store.source_version(&location.id).await?.as_deref() == Some(commit.as_str()) {
+        store.record_refresh_unchanged(&location.id, started).await?;
+        return Ok(RefreshSummary {
+            source_unchanged: true,
+            entities: store.entity_refs_of_location(&location.id).await?.len(),
+            ..RefreshSummary::default()
+        });
+    }
+    let (start, provenance) = git::provenance(&target, &location.target, &checkout);
+    let start = start.display().to_string();
+    read_and_write(
+        store,
+        location,
+        (start, Some(provenance), Some(commit)),
+        limits,
+        started,
+    )
+    .await
+}
+
+/// Reads from `path` (named after `provenance` when it is a checkout) and writes what it read;
+/// `version` is recorded with it.
 async fn read_and_write(
     store: &Store,
     location: &LocationRow,
+    (path, provenance, version): (String, Option<files::Provenance>, Option<String>),
     limits: files::Limits,
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
@@ -55,12 +92,15 @@ async fn read_and_write(
     let known = refresh.known();
     // Two batches in flight: the reader runs ahead of the writer, but not far.
     let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Prepared>>(2);
-    let target = location.target.clone();
     let reader = tokio::task::spawn_blocking(move || {
         let begun = std::time::Instant::now();
-        files::read_location(&target, &limits, &|c| known.prepare(c), &mut |batch| {
-            sender.blocking_send(batch).is_ok()
-        })
+        files::read_location_as(
+            &path,
+            provenance.as_ref(),
+            &limits,
+            &|c| known.prepare(c),
+            &mut |batch| sender.blocking_send(batch).is_ok(),
+        )
         .map(|()| begun.elapsed())
     });
     let mut writing = std::time::Duration::ZERO;
@@ -90,7 +130,7 @@ async fn read_and_write(
         }
     };
     let begun = std::time::Instant::now();
-    let mut summary = refresh.finish(store, started).await?;
+    let mut summary = refresh.finish(store, started, version.as_deref()).await?;
     summary.read_ms = reading.as_millis() as u64;
     summary.write_ms = (writing + begun.elapsed()).as_millis() as u64;
     Ok(summary)

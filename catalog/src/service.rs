@@ -18,6 +18,8 @@ pub struct CatalogConfig {
     pub allowed_location_types: Vec<String>,
     /// How often every location is read again.
     pub processing_interval: std::time::Duration,
+    /// Git fetches: cache directory, timeout, tokens per host.
+    pub git: ingest::git::GitSettings,
 }
 
 impl Default for CatalogConfig {
@@ -26,6 +28,7 @@ impl Default for CatalogConfig {
             locations: Vec::new(),
             allowed_location_types: vec!["url".into()],
             processing_interval: std::time::Duration::from_secs(120),
+            git: ingest::git::GitSettings::default(),
         }
     }
 }
@@ -102,7 +105,10 @@ pub struct Catalog {
 }
 
 impl Catalog {
-    pub fn new(store: Store, config: CatalogConfig) -> Arc<Catalog> {
+    pub fn new(store: Store, mut config: CatalogConfig) -> Arc<Catalog> {
+        // A file:// repository reads the local disk: only where file locations are allowed.
+        config.git.allow_file = config.allowed_location_types.iter().any(|t| t == "file")
+            || config.locations.iter().any(|(t, _)| t == "file");
         Arc::new(Catalog {
             store,
             config,
@@ -134,7 +140,7 @@ impl Catalog {
     pub async fn refresh(&self, location: &LocationRow) -> Result<RefreshSummary, CatalogError> {
         let _guard = self.refreshing.lock().await;
         let started = std::time::Instant::now();
-        match ingest::refresh_location(&self.store, location, self.limits).await {
+        match ingest::refresh_location(&self.store, location, self.limits, &self.config.git).await {
             Ok(summary) => {
                 tracing::info!(
                     location = %location.target, added = summary.added, updated = summary.updated, removed = summary.removed,
@@ -232,11 +238,20 @@ impl Catalog {
     /// What a location would provide, without storing anything.
     pub async fn preview(&self, location_type: &str, target: &str) -> Result<Listing, CatalogError> {
         self.check_registrable(location_type, target)?;
-        let target = target.to_string();
+        let (start, provenance) = match location_type {
+            "url" | "git" => {
+                let parsed = ingest::git::parse_target(location_type, target, &self.config.git)?;
+                let _guard = self.refreshing.lock().await; // the checkout is shared with refreshes
+                let (checkout, _) = ingest::git::checkout(&parsed, &self.config.git).await?;
+                let (start, provenance) = ingest::git::provenance(&parsed, target, &checkout);
+                (start.display().to_string(), Some(provenance))
+            }
+            _ => (target.to_string(), None),
+        };
         let limits = self.limits;
         tokio::task::spawn_blocking(move || {
             let mut listing = Listing::default();
-            ingest::files::read_location(&target, &limits, &|c| c, &mut |found| {
+            ingest::files::read_location_as(&start, provenance.as_ref(), &limits, &|c| c, &mut |found| {
                 found.into_iter().for_each(|c| listing.add(c));
                 true
             })
@@ -267,6 +282,10 @@ impl Catalog {
             return Err(CatalogError::Invalid(format!(
                 "location type `{location_type}` cannot be read by this version of Cairn"
             )));
+        }
+        if location_type != "file" {
+            ingest::git::parse_target(location_type, target, &self.config.git)?;
+            return Ok(());
         }
         if target.is_empty() || target.len() > 4096 || target.contains('\0') {
             return Err(CatalogError::Invalid(

@@ -13,6 +13,7 @@ CREATE TABLE locations (
     last_duration_ms BIGINT,
     entity_count     BIGINT NOT NULL DEFAULT 0,
     last_error       TEXT,
+    source_version   TEXT,                      -- what was last processed (a Git commit): unchanged, it is not read again
     UNIQUE (type, target)
 );
 

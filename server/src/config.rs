@@ -80,10 +80,34 @@ impl Config {
             .unwrap_or(std::path::Path::new("."))
             .to_path_buf();
         let defaults = CatalogConfig::default();
+        let database_url = match &cli.database_args().database_url {
+            Some(url) => url.clone(),
+            None => file
+                .database_url(&process_env)?
+                .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
+        };
+        // Git checkouts live beside the SQLite file, or under ./data with PostgreSQL.
+        let data_dir = if database_url.starts_with("postgres") {
+            PathBuf::from("data")
+        } else {
+            let file = database_url
+                .trim_start_matches("sqlite://")
+                .trim_start_matches("sqlite:");
+            let file = file.split('?').next().unwrap_or(file);
+            std::path::Path::new(file)
+                .parent()
+                .filter(|p| !p.as_os_str().is_empty())
+                .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
+        };
         let catalog = CatalogConfig {
             locations: file.catalog_locations(&config_dir, &process_env)?,
             allowed_location_types: file.allowed_location_types().unwrap_or(defaults.allowed_location_types),
             processing_interval: file.processing_interval().unwrap_or(defaults.processing_interval),
+            git: catalog::ingest::git::GitSettings {
+                cache_dir: data_dir.join("git-cache"),
+                credentials: file.git_credentials(&process_env)?,
+                ..defaults.git
+            },
         };
         if catalog.processing_interval < std::time::Duration::from_secs(1) {
             return Err(ConfigError::Value {
@@ -97,12 +121,6 @@ impl Config {
             None => file
                 .bind(&process_env)?
                 .unwrap_or_else(|| DEFAULT_BIND.parse().expect("valid default")),
-        };
-        let database_url = match &cli.database_args().database_url {
-            Some(url) => url.clone(),
-            None => file
-                .database_url(&process_env)?
-                .unwrap_or_else(|| DEFAULT_DATABASE.to_string()),
         };
         let site_root = serve
             .and_then(|s| s.site_root.clone())

@@ -199,8 +199,18 @@ async fn register_appears_only_where_registering_can_work() {
     let server = TestServer::start(&db).await;
     let html = server.get("/catalog").await.text().await.expect("body");
     assert!(
+        html.contains("href=\"/catalog-import\""),
+        "default allowedLocationTypes is [url], which this version reads"
+    );
+    server.stop().await;
+
+    let mut config = db.config();
+    config.catalog.allowed_location_types = vec!["gerrit".into()];
+    let server = TestServer::start_with(config).await;
+    let html = server.get("/catalog").await.text().await.expect("body");
+    assert!(
         !html.contains("href=\"/catalog-import\""),
-        "default allowedLocationTypes is [url], which this version cannot read"
+        "no allowed type can be read"
     );
     let page = server.get("/catalog-import").await.text().await.expect("body");
     assert!(

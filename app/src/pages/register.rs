@@ -18,7 +18,7 @@ pub fn RegisterPage() -> impl IntoView {
         <h1>"Register existing component"</h1>
         <RegistrationUnavailable />
         <section class="panel">
-            <p>"Enter the location of a catalog-info.yaml file (or a directory or glob of them). Cairn reads it and shows what it would add before anything is registered."</p>
+            <p>"Enter the URL of a catalog-info.yaml in a repository (https://github.com/org/repo/blob/main/catalog-info.yaml), a Git repository (git:https://host/org/repo.git?ref=main&path=services/*/catalog-info.yaml), or a local file, directory or glob. Cairn reads it and shows what it would add before anything is registered."</p>
             <ActionForm action=preview attr:class="register-form">
                 <label for="location-target">"Location"</label>
                 <input id="location-target" name="target" type="text" required placeholder="/path/to/repo/catalog-info.yaml"
@@ -82,7 +82,7 @@ fn RegistrationUnavailable() -> impl IntoView {
         view! {
             <p class="panel alert" role="alert">
                 "This server does not allow registering locations it can read. An administrator can allow "
-                <code>"file"</code>" locations with "<code>"catalog.allowedLocationTypes"</code>"."
+                <code>"url"</code>", "<code>"git"</code>" or "<code>"file"</code>" locations with "<code>"catalog.allowedLocationTypes"</code>"."
             </p>
         }
     })

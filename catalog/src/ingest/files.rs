@@ -48,9 +48,46 @@ pub fn read_location<T: Send>(
     prepare: &(dyn Fn(Candidate) -> T + Sync),
     sink: &mut dyn FnMut(Vec<T>) -> bool,
 ) -> Result<(), IngestError> {
+    read_location_as(target, None, limits, prepare, sink)
+}
+
+/// How files read from a checkout are named in annotations and problems: by their place in the
+/// repository, never by the local path of the cache.
+#[derive(Clone, Debug)]
+pub struct Provenance {
+    /// `backstage.io/managed-by-origin-location`, e.g. `url:https://host/org/repo/blob/main/catalog-info.yaml`.
+    pub origin: String,
+    /// The checkout's directory, and what replaces it in a file's name (`https://host/org/repo/blob/main`).
+    pub checkout: PathBuf,
+    pub base: String,
+    /// The location type files are named with (`url`).
+    pub location_type: String,
+}
+
+impl Provenance {
+    /// (name shown in problems, `managed-by-location` value) of a file.
+    fn name(&self, file: &Path) -> (String, String) {
+        let relative = file.strip_prefix(&self.checkout).unwrap_or(file);
+        let shown = format!("{}/{}", self.base.trim_end_matches('/'), relative.display());
+        let location = format!("{}:{shown}", self.location_type);
+        (shown, location)
+    }
+}
+
+/// [`read_location`], naming files after `provenance` when they come from a repository checkout.
+pub fn read_location_as<T: Send>(
+    target: &str,
+    provenance: Option<&Provenance>,
+    limits: &Limits,
+    prepare: &(dyn Fn(Candidate) -> T + Sync),
+    sink: &mut dyn FnMut(Vec<T>) -> bool,
+) -> Result<(), IngestError> {
     let target_path = normalize(&absolute(Path::new(target)));
     let (root, first_files) = expand(&target_path, limits.max_files)?;
-    let origin = format!("file:{}", target_path.display());
+    let origin = match provenance {
+        Some(p) => p.origin.clone(),
+        None => format!("file:{}", target_path.display()),
+    };
     let mut level: Vec<(PathBuf, bool)> = first_files.into_iter().map(|f| (f, true)).collect();
     let mut visited: HashSet<PathBuf> = HashSet::new();
     let threads = limits.threads.max(1);
@@ -66,7 +103,7 @@ pub fn read_location<T: Send>(
         let mut next = Vec::new();
         for group in level.chunks(threads * 2) {
             let read = in_parallel(group, threads, |(file, required)| {
-                let (found, targets) = read_file(file, *required, &root, &origin, limits);
+                let (found, targets) = read_file(file, *required, &root, (&origin, provenance), limits);
                 (found.into_iter().map(prepare).collect::<Vec<T>>(), targets)
             });
             for (found, targets) in read {
@@ -112,10 +149,13 @@ fn read_file(
     file: &Path,
     required: bool,
     root: &Path,
-    origin: &str,
+    (origin, provenance): (&str, Option<&Provenance>),
     limits: &Limits,
 ) -> (Vec<Candidate>, Vec<(PathBuf, bool)>) {
-    let shown = file.display().to_string();
+    let (shown, location) = match provenance {
+        Some(p) => p.name(file),
+        None => (file.display().to_string(), format!("file:{}", file.display())),
+    };
     let mut candidates = Vec::new();
     let mut next = Vec::new();
     let problem = |message: String| Candidate {
@@ -146,7 +186,7 @@ fn read_file(
             Ok(None) => continue,
             Ok(Some(processed)) => {
                 let mut body = processed.entity;
-                annotate(&mut body, &format!("file:{shown}"), origin);
+                annotate(&mut body, &location, origin);
                 if outcome.kind.as_deref() == Some("Location") {
                     for (target, required) in location_targets(&body, &dir, root) {
                         match target {

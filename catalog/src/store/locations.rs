@@ -246,4 +246,34 @@ impl Store {
             .map_err(query_error("recording a refresh failure"))?;
         Ok(())
     }
+
+    /// The source version (a Git commit) the location's entities were last read from, unless
+    /// its latest refresh failed.
+    pub async fn source_version(&self, id: &str) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query("SELECT source_version FROM locations WHERE id = $1 AND last_error IS NULL")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .map_err(query_error("reading a location's version"))?;
+        row.map(|r| r.try_get::<Option<String>, _>(0))
+            .transpose()
+            .map(Option::flatten)
+            .map_err(query_error("reading a location's version"))
+    }
+
+    /// A refresh that found its source unchanged: it succeeded without reading anything.
+    pub async fn record_refresh_unchanged(&self, id: &str, started_ms: i64) -> Result<(), StoreError> {
+        let now = now_ms();
+        sqlx::query(
+            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3 WHERE id = $4",
+        )
+        .bind(started_ms)
+        .bind(now)
+        .bind(now - started_ms)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .map_err(query_error("recording a refresh"))?;
+        Ok(())
+    }
 }

@@ -56,6 +56,8 @@ pub struct RefreshSummary {
     /// Time spent reading and processing the location, and writing the result.
     pub read_ms: u64,
     pub write_ms: u64,
+    /// The source had not changed since it was last read (the same Git commit): nothing was read.
+    pub source_unchanged: bool,
 }
 
 /// SQLite page cache (KiB) of the connection writing a refresh: it holds the hot parts of the
@@ -406,7 +408,13 @@ impl Refresh {
     }
 
     /// Removes what the location no longer provides, records the outcome and commits.
-    pub async fn finish(mut self, store: &Store, started_ms: i64) -> Result<RefreshSummary, StoreError> {
+    /// `version` is what was read (a Git commit), so an unchanged source is not read again.
+    pub async fn finish(
+        mut self,
+        store: &Store,
+        started_ms: i64,
+        version: Option<&str>,
+    ) -> Result<RefreshSummary, StoreError> {
         let tx: &mut AnyConnection = &mut self.tx;
         let removed: Vec<String> = self
             .known
@@ -426,12 +434,14 @@ impl Refresh {
         self.summary.entities = count as usize;
         let now = now_ms();
         sqlx::query(
-            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, entity_count = $4, last_error = NULL WHERE id = $5",
+            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, entity_count = $4, \
+             last_error = NULL, source_version = $5 WHERE id = $6",
         )
         .bind(started_ms)
         .bind(now)
         .bind(now - started_ms)
         .bind(count)
+        .bind(version)
         .bind(&self.location_id)
         .execute(&mut *tx)
         .await

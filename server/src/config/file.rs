@@ -21,6 +21,33 @@ pub struct FileConfig {
     backend: BackendSection,
     #[serde(default)]
     catalog: CatalogSection,
+    #[serde(default)]
+    integrations: IntegrationsSection,
+}
+
+/// `integrations`: tokens per Git host, in Backstage's shape (`github: [{host, token}]`).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct IntegrationsSection {
+    #[serde(default)]
+    github: Vec<HostToken>,
+    #[serde(default)]
+    gitlab: Vec<HostToken>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct HostToken {
+    host: Option<String>,
+    token: Option<String>,
+}
+
+impl std::fmt::Debug for HostToken {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HostToken")
+            .field("host", &self.host)
+            .finish_non_exhaustive()
+    }
 }
 
 /// `catalog`: as in Backstage's app-config (`locations`, `allowedLocationTypes`, `processingInterval`).
@@ -231,6 +258,26 @@ impl FileConfig {
             )),
             _ => Ok(Some(url)),
         }
+    }
+
+    /// Git credentials from `integrations.github` and `integrations.gitlab` (hosts default to
+    /// github.com and gitlab.com; tokens usually come from `${VAR}`).
+    pub(super) fn git_credentials(&self, env: Env) -> Result<Vec<catalog::ingest::git::Credential>, ConfigError> {
+        let mut out = Vec::new();
+        for (list, default_host, key) in [
+            (&self.integrations.github, "github.com", "integrations.github.token"),
+            (&self.integrations.gitlab, "gitlab.com", "integrations.gitlab.token"),
+        ] {
+            for entry in list {
+                if let Some(token) = &entry.token {
+                    out.push(catalog::ingest::git::Credential {
+                        host: entry.host.clone().unwrap_or_else(|| default_host.to_string()),
+                        token: expand(token, key, env)?,
+                    });
+                }
+            }
+        }
+        Ok(out)
     }
 
     /// `catalog.locations` as (type, target); relative file targets are resolved against `base`.

@@ -1,0 +1,356 @@
+//! Git locations: a repository (https, ssh or file://) at a branch or tag with a path or glob
+//! inside it, or a GitHub/GitLab blob or tree URL as Backstage writes them. Fetched shallowly by
+//! the `git` binary into a cache of checkouts; a commit already processed is not read again.
+//!
+//! Targets of type `git` read `<repository>[?ref=<branch or tag>][&path=<path or glob>]`; without
+//! a path, every `catalog-info.yaml` of the repository is read.
+
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use base64::Engine;
+use sha2::{Digest, Sha256};
+
+use super::IngestError;
+use super::files::Provenance;
+
+/// Where checkouts are kept, how long one fetch may take, and the tokens per host.
+#[derive(Clone, Debug)]
+pub struct GitSettings {
+    pub cache_dir: PathBuf,
+    pub timeout: Duration,
+    /// `file://` repositories may be read (only where `file` locations are allowed too).
+    pub allow_file: bool,
+    pub credentials: Vec<Credential>,
+}
+
+impl Default for GitSettings {
+    fn default() -> Self {
+        GitSettings {
+            cache_dir: PathBuf::from("data/git-cache"),
+            timeout: Duration::from_secs(120),
+            allow_file: false,
+            credentials: Vec::new(),
+        }
+    }
+}
+
+/// A token for one host (Backstage's `integrations.github[].token`). `Debug` hides it.
+#[derive(Clone)]
+pub struct Credential {
+    pub host: String,
+    pub token: String,
+}
+
+impl std::fmt::Debug for Credential {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Credential")
+            .field("host", &self.host)
+            .field("token", &"***")
+            .finish()
+    }
+}
+
+/// A location target resolved to a repository, a ref and a path inside it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct GitTarget {
+    pub repo: String,
+    /// Branch or tag; the remote's default branch when absent.
+    pub reference: Option<String>,
+    /// Path or glob inside the repository; empty for the whole repository.
+    pub path: String,
+    /// What files are named after (`https://host/org/repo/blob/main`), and with which type.
+    pub base: String,
+    pub location_type: &'static str,
+}
+
+/// Understands a `url` (blob/tree URL) or `git` target, refusing anything that could make `git`
+/// do more than fetch: unknown transports (`ext::` runs commands), options, `..` paths.
+pub fn parse_target(location_type: &str, target: &str, settings: &GitSettings) -> Result<GitTarget, IngestError> {
+    let bad = |why: &str| IngestError::Read(format!("{target} is not a Git location Cairn can read: {why}"));
+    if target.is_empty() || target.len() > 2048 || target.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("empty, too long, or with spaces or control characters"));
+    }
+    let target_parsed = match location_type {
+        "url" => parse_blob_url(target).ok_or_else(|| {
+            bad("expected a repository file or folder URL such as https://github.com/org/repo/blob/main/catalog-info.yaml")
+        })?,
+        "git" => {
+            let (repo, query) = target.split_once('?').unwrap_or((target, ""));
+            let mut reference = None;
+            let mut path = String::new();
+            for pair in query.split('&').filter(|p| !p.is_empty()) {
+                match pair.split_once('=') {
+                    Some(("ref", v)) => reference = Some(v.to_string()),
+                    Some(("path", v)) => path = v.to_string(),
+                    _ => return Err(bad(&format!("unknown option `{pair}` (ref and path are known)"))),
+                }
+            }
+            GitTarget {
+                base: format!("{repo}#{}", reference.as_deref().unwrap_or("HEAD")),
+                repo: repo.to_string(),
+                reference,
+                path,
+                location_type: "git",
+            }
+        }
+        other => return Err(IngestError::UnsupportedType(other.to_string())),
+    };
+    check_repo(&target_parsed.repo, settings).map_err(|why| bad(&why))?;
+    if let Some(r) = &target_parsed.reference
+        && (r.is_empty()
+            || r.starts_with('-')
+            || r.contains("..")
+            || !r.chars().all(|c| c.is_ascii_alphanumeric() || "._/-".contains(c)))
+    {
+        return Err(bad("the branch or tag has characters Git refs may not have"));
+    }
+    if target_parsed.path.starts_with('/') || target_parsed.path.split('/').any(|s| s == "..") {
+        return Err(bad("the path must stay inside the repository"));
+    }
+    Ok(target_parsed)
+}
+
+/// `https://host/<owner>/<repo>/blob/<ref>/<path>` (GitHub), `…/-/blob/…` (GitLab), or `tree`.
+fn parse_blob_url(target: &str) -> Option<GitTarget> {
+    let (scheme, rest) = target.split_once("://")?;
+    if scheme != "https" && scheme != "http" {
+        return None;
+    }
+    let (host, path) = rest.split_once('/')?;
+    let segments: Vec<&str> = path.split('/').collect();
+    let marker = segments.iter().position(|s| *s == "blob" || *s == "tree")?;
+    let owner_end = if marker > 0 && segments[marker - 1] == "-" {
+        marker - 1
+    } else {
+        marker
+    };
+    if owner_end < 2 || segments.len() <= marker + 1 {
+        return None;
+    }
+    let project = segments[..owner_end].join("/");
+    let reference = segments[marker + 1].to_string();
+    let inner = segments[marker + 2..].join("/");
+    Some(GitTarget {
+        repo: format!("{scheme}://{host}/{project}"),
+        base: format!("{scheme}://{host}/{}/{reference}", segments[..=marker].join("/")),
+        reference: Some(reference),
+        path: inner,
+        location_type: "url",
+    })
+}
+
+fn check_repo(repo: &str, settings: &GitSettings) -> Result<(), String> {
+    if repo.starts_with('-') {
+        return Err("a repository cannot start with `-`".into());
+    }
+    let scheme = repo.split_once("://").map(|(s, _)| s);
+    match scheme {
+        Some("https" | "http" | "ssh") => Ok(()),
+        Some("file") if settings.allow_file => Ok(()),
+        Some("file") => Err("file:// repositories are allowed only where file locations are".into()),
+        // scp-like ssh: git@host:org/repo.git
+        None if repo.contains('@') && repo.contains(':') && !repo.contains("::") => Ok(()),
+        _ => Err("the repository must be an https, ssh or file:// URL".into()),
+    }
+}
+
+/// Fetches the target's commit (shallow) into its cached checkout; returns the directory and the
+/// commit. Bounded by the settings' timeout; tokens reach `git` through its environment only.
+pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(PathBuf, String), IngestError> {
+    let key = format!("{}#{}", target.repo, target.reference.as_deref().unwrap_or(""));
+    let digest: String = Sha256::digest(key.as_bytes())
+        .iter()
+        .take(10)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let dir = settings.cache_dir.join(digest);
+    std::fs::create_dir_all(&dir)
+        .map_err(|e| IngestError::Read(format!("cannot create the Git cache {}: {e}", dir.display())))?;
+    if !dir.join(".git").exists() {
+        git(settings, &target.repo, &dir, &["init", "--quiet"]).await?;
+    }
+    let reference = target.reference.as_deref().unwrap_or("HEAD");
+    git(
+        settings,
+        &target.repo,
+        &dir,
+        &[
+            "fetch",
+            "--quiet",
+            "--depth",
+            "1",
+            "--no-tags",
+            "--",
+            &target.repo,
+            reference,
+        ],
+    )
+    .await?;
+    let commit = git(settings, &target.repo, &dir, &["rev-parse", "FETCH_HEAD"]).await?;
+    let commit = commit.trim().to_string();
+    git(
+        settings,
+        &target.repo,
+        &dir,
+        &["checkout", "--quiet", "--force", "--detach", &commit],
+    )
+    .await?;
+    Ok((dir, commit))
+}
+
+/// What a checkout's files are named after, and where reading starts.
+pub fn provenance(target: &GitTarget, original: &str, checkout: &Path) -> (PathBuf, Provenance) {
+    let start = if target.path.is_empty() {
+        checkout.to_path_buf()
+    } else {
+        checkout.join(&target.path)
+    };
+    let provenance = Provenance {
+        origin: format!("{}:{original}", target.location_type),
+        checkout: checkout.to_path_buf(),
+        base: target.base.clone(),
+        location_type: target.location_type.to_string(),
+    };
+    (start, provenance)
+}
+
+/// Runs `git -C dir args…` without a terminal, prompts or system configuration, killed at the
+/// timeout. Error messages never carry a token.
+async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> Result<String, IngestError> {
+    let mut command = tokio::process::Command::new("git");
+    command
+        .arg("-C")
+        .arg(dir)
+        .args(args)
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .env("GIT_CONFIG_NOSYSTEM", "1")
+        .env("GIT_ALLOW_PROTOCOL", "https:http:ssh:file")
+        .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .kill_on_drop(true);
+    let token = host_of(repo).and_then(|host| settings.credentials.iter().find(|c| c.host == host));
+    if let Some(credential) = token {
+        let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{}", credential.token));
+        command
+            .env("GIT_CONFIG_COUNT", "1")
+            .env(
+                "GIT_CONFIG_KEY_0",
+                format!("http.https://{}/.extraHeader", credential.host),
+            )
+            .env("GIT_CONFIG_VALUE_0", format!("Authorization: Basic {basic}"));
+    }
+    let child = command
+        .spawn()
+        .map_err(|e| IngestError::Read(format!("cannot run git (is it installed?): {e}")))?;
+    let output = tokio::time::timeout(settings.timeout, child.wait_with_output())
+        .await
+        .map_err(|_| {
+            IngestError::Read(format!(
+                "git {} {repo} took longer than {} s and was stopped",
+                args[0],
+                settings.timeout.as_secs()
+            ))
+        })?
+        .map_err(|e| IngestError::Read(format!("git {} failed: {e}", args[0])))?;
+    if !output.status.success() {
+        let mut message = String::from_utf8_lossy(&output.stderr).trim().to_string();
+        if let Some(credential) = token {
+            message = message.replace(&credential.token, "***");
+        }
+        message.truncate(1000);
+        return Err(IngestError::Read(format!("git {} {repo} failed: {message}", args[0])));
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+fn host_of(repo: &str) -> Option<&str> {
+    let rest = repo.split_once("://")?.1;
+    let authority = rest.split('/').next()?;
+    Some(authority.rsplit('@').next().unwrap_or(authority))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn settings() -> GitSettings {
+        GitSettings {
+            allow_file: true,
+            ..GitSettings::default()
+        }
+    }
+
+    #[test]
+    fn blob_and_tree_urls_name_the_repository_ref_and_path() {
+        let t = parse_target(
+            "url",
+            "https://github.com/acme/shop/blob/main/services/catalog-info.yaml",
+            &settings(),
+        )
+        .expect("parse");
+        assert_eq!(t.repo, "https://github.com/acme/shop");
+        assert_eq!(t.reference.as_deref(), Some("main"));
+        assert_eq!(t.path, "services/catalog-info.yaml");
+        assert_eq!(t.base, "https://github.com/acme/shop/blob/main");
+        let gitlab = parse_target(
+            "url",
+            "https://gitlab.example.com/g/sub/app/-/tree/v1.2/deploy",
+            &settings(),
+        )
+        .expect("parse");
+        assert_eq!(
+            (gitlab.repo.as_str(), gitlab.reference.as_deref(), gitlab.path.as_str()),
+            ("https://gitlab.example.com/g/sub/app", Some("v1.2"), "deploy")
+        );
+    }
+
+    #[test]
+    fn git_targets_take_a_ref_and_a_path() {
+        let t = parse_target(
+            "git",
+            "file:///srv/repo.git?ref=release/1&path=apps/*/catalog-info.yaml",
+            &settings(),
+        )
+        .expect("parse");
+        assert_eq!(
+            (t.repo.as_str(), t.reference.as_deref(), t.path.as_str()),
+            ("file:///srv/repo.git", Some("release/1"), "apps/*/catalog-info.yaml")
+        );
+        assert!(parse_target("git", "git@github.com:acme/shop.git", &settings()).is_ok());
+    }
+
+    #[test]
+    fn anything_that_could_make_git_do_more_than_fetch_is_refused() {
+        for (kind, target) in [
+            ("git", "ext::sh -c touch% /tmp/pwned"),
+            ("git", "ext::sh"),
+            ("git", "--upload-pack=touch /tmp/x"),
+            ("git", "https://h/r?ref=--output=x"),
+            ("git", "https://h/r?ref=a..b"),
+            ("git", "https://h/r?path=../../etc"),
+            ("git", "https://h/r?unknown=1"),
+            ("url", "https://github.com/acme"),
+            ("url", "ftp://github.com/acme/shop/blob/main/x.yaml"),
+        ] {
+            assert!(parse_target(kind, target, &settings()).is_err(), "{target}");
+        }
+        let strict = GitSettings::default();
+        assert!(
+            parse_target("git", "file:///srv/repo.git", &strict).is_err(),
+            "file:// needs file locations allowed"
+        );
+    }
+
+    #[test]
+    fn tokens_never_show_in_debug_output() {
+        let c = Credential {
+            host: "github.com".into(),
+            token: "ghp_secret".into(),
+        };
+        assert!(!format!("{c:?}").contains("ghp_secret"));
+    }
+}
