@@ -137,3 +137,160 @@ on_both_databases! {
         server.stop().await;
     }
 }
+
+/// A Git server over HTTP: `git http-backend` (the CGI program real servers run) behind a small
+/// axum server that wants `Authorization: Basic x-access-token:<token>`, as GitHub does.
+struct GitHttpServer {
+    addr: std::net::SocketAddr,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl GitHttpServer {
+    async fn start(root: std::path::PathBuf, token: &'static str) -> GitHttpServer {
+        use axum::body::Body;
+        use axum::http::{Request, Response, StatusCode};
+        use base64::Engine;
+        use tokio::io::AsyncWriteExt;
+
+        let expected = format!(
+            "Basic {}",
+            base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{token}"))
+        );
+        let handler = move |request: Request<Body>| {
+            let root = root.clone();
+            let expected = expected.clone();
+            async move {
+                let headers = request.headers().clone();
+                let header = |name: &str| {
+                    headers
+                        .get(name)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or_default()
+                        .to_string()
+                };
+                if header("authorization") != expected {
+                    return Response::builder()
+                        .status(StatusCode::UNAUTHORIZED)
+                        .header("www-authenticate", "Basic realm=\"git\"")
+                        .body(Body::empty())
+                        .expect("response");
+                }
+                let (content_type, encoding, protocol) = (
+                    header("content-type"),
+                    header("content-encoding"),
+                    header("git-protocol"),
+                );
+                let path = request.uri().path().to_string();
+                let query = request.uri().query().unwrap_or_default().to_string();
+                let method = request.method().to_string();
+                let body = axum::body::to_bytes(request.into_body(), 64 << 20).await.expect("body");
+                let mut child = tokio::process::Command::new("git")
+                    .arg("http-backend")
+                    .env("GIT_PROJECT_ROOT", &root)
+                    .env("GIT_HTTP_EXPORT_ALL", "1")
+                    .env("PATH_INFO", path)
+                    .env("QUERY_STRING", query)
+                    .env("REQUEST_METHOD", method)
+                    .env("CONTENT_TYPE", content_type)
+                    .env("HTTP_CONTENT_ENCODING", encoding)
+                    .env("GIT_PROTOCOL", protocol)
+                    .stdin(std::process::Stdio::piped())
+                    .stdout(std::process::Stdio::piped())
+                    .spawn()
+                    .expect("git http-backend");
+                let mut stdin = child.stdin.take().expect("stdin");
+                stdin.write_all(&body).await.expect("write");
+                drop(stdin);
+                let output = child.wait_with_output().await.expect("cgi");
+                let split = output
+                    .stdout
+                    .windows(4)
+                    .position(|w| w == b"\r\n\r\n")
+                    .map(|i| (i, 4))
+                    .or_else(|| output.stdout.windows(2).position(|w| w == b"\n\n").map(|i| (i, 2)))
+                    .expect("CGI headers");
+                let head = String::from_utf8_lossy(&output.stdout[..split.0]).to_string();
+                let mut response = Response::builder();
+                for line in head.lines() {
+                    let Some((name, value)) = line.split_once(':') else {
+                        continue;
+                    };
+                    if name.eq_ignore_ascii_case("status") {
+                        let code: u16 = value.trim()[..3].parse().expect("status");
+                        response = response.status(code);
+                    } else {
+                        response = response.header(name.trim(), value.trim());
+                    }
+                }
+                response
+                    .body(Body::from(output.stdout[split.0 + split.1..].to_vec()))
+                    .expect("response")
+            }
+        };
+        let app = axum::Router::new().fallback(handler);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.expect("serve");
+        });
+        GitHttpServer { addr, task }
+    }
+}
+
+impl Drop for GitHttpServer {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+on_both_databases! {
+    async fn blob_urls_are_fetched_over_http_with_the_hosts_token(db: TestDb) {
+        let work = tempfile::tempdir().expect("tempdir");
+        let repo = work.path().join("served/acme/shop");
+        std::fs::create_dir_all(&repo).expect("mkdir");
+        git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+        write(&repo, "catalog-info.yaml", &component("storefront", "Sells things"));
+        write(&repo, "broken/catalog-info.yaml", "kind: Component\nmetadata: {name: [not, a, name]}\n");
+        commit_all(&repo, "first");
+        let server_root = work.path().join("served");
+        let http = GitHttpServer::start(server_root, "s3cr3t-t0ken").await;
+        let host = http.addr.to_string();
+
+        let start = |token: &str| {
+            let mut config = db.config();
+            config.catalog.allowed_location_types = vec!["url".into()];
+            config.catalog.git.cache_dir = work.path().join(format!("cache-{token}"));
+            config.catalog.git.credentials = vec![catalog::ingest::git::Credential { host: host.clone(), token: token.into() }];
+            config
+        };
+        // http:// here; the same code speaks https to GitHub.
+        let blob = format!("http://{host}/acme/shop/blob/main/catalog-info.yaml");
+        let tree = format!("http://{host}/acme/shop/tree/main");
+
+        let wrong = TestServer::start_with(start("wrong-token")).await;
+        let response = wrong.client.post(wrong.url("/api/catalog/locations"))
+            .json(&json!({"type": "url", "target": blob})).send().await.expect("post");
+        let status = response.status().as_u16();
+        let text = response.text().await.expect("body");
+        assert!(status >= 400, "{text}");
+        assert!(!text.contains("wrong-token") && !text.contains("s3cr3t"), "no token in errors: {text}");
+        wrong.stop().await;
+
+        let server = TestServer::start_with(start("s3cr3t-t0ken")).await;
+        let response = server.client.post(server.url("/api/catalog/locations"))
+            .json(&json!({"type": "url", "target": blob})).send().await.expect("post");
+        assert_eq!(response.status().as_u16(), 201, "{}", response.text().await.unwrap_or_default());
+        let (status, storefront) = entity(&server, "storefront").await;
+        assert_eq!(status, 200);
+        assert_eq!(storefront["metadata"]["annotations"]["backstage.io/managed-by-location"], format!("url:{blob}"));
+
+        // A folder URL reads every catalog-info.yaml below it; the broken one is reported, the good one kept.
+        let preview = server.client.post(server.url("/api/catalog/locations?dryRun=true"))
+            .json(&json!({"type": "url", "target": tree})).send().await.expect("post");
+        let preview: Value = preview.json().await.expect("json");
+        assert_eq!(preview["entityCount"], 1, "{preview}");
+        assert_eq!(preview["problemCount"], 1, "{preview}");
+        assert!(preview["problems"][0].as_str().unwrap_or_default().contains(&format!("http://{host}/acme/shop/blob/main/broken/catalog-info.yaml")), "{preview}");
+        server.stop().await;
+    }
+}

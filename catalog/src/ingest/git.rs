@@ -134,7 +134,8 @@ fn parse_blob_url(target: &str) -> Option<GitTarget> {
     let inner = segments[marker + 2..].join("/");
     Some(GitTarget {
         repo: format!("{scheme}://{host}/{project}"),
-        base: format!("{scheme}://{host}/{}/{reference}", segments[..=marker].join("/")),
+        // Files are named as blobs, even when the location is a folder (tree) URL.
+        base: format!("{scheme}://{host}/{}/blob/{reference}", segments[..marker].join("/")),
         reference: Some(reference),
         path: inner,
         location_type: "url",
@@ -239,7 +240,8 @@ async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> R
             .env("GIT_CONFIG_COUNT", "1")
             .env(
                 "GIT_CONFIG_KEY_0",
-                format!("http.https://{}/.extraHeader", credential.host),
+                // Scoped to the host and scheme the location names: a redirect elsewhere never carries it.
+                format!("http.{}://{}/.extraHeader", scheme_of(repo), credential.host),
             )
             .env("GIT_CONFIG_VALUE_0", format!("Authorization: Basic {basic}"));
     }
@@ -265,6 +267,10 @@ async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> R
         return Err(IngestError::Read(format!("git {} {repo} failed: {message}", args[0])));
     }
     Ok(String::from_utf8_lossy(&output.stdout).to_string())
+}
+
+fn scheme_of(repo: &str) -> &str {
+    repo.split_once("://").map_or("https", |(s, _)| s)
 }
 
 fn host_of(repo: &str) -> Option<&str> {
