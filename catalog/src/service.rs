@@ -20,6 +20,19 @@ pub struct CatalogConfig {
     pub processing_interval: std::time::Duration,
     /// Git fetches: cache directory, timeout, tokens per host.
     pub git: ingest::git::GitSettings,
+    /// The secret GitHub signs webhook deliveries with (`events.modules.github.webhookSecret`);
+    /// without it, deliveries are refused.
+    pub github_webhook_secret: Option<Secret>,
+}
+
+/// A secret string whose `Debug` never shows it.
+#[derive(Clone)]
+pub struct Secret(pub String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Secret(***)")
+    }
 }
 
 impl Default for CatalogConfig {
@@ -29,6 +42,7 @@ impl Default for CatalogConfig {
             allowed_location_types: vec!["url".into()],
             processing_interval: std::time::Duration::from_secs(120),
             git: ingest::git::GitSettings::default(),
+            github_webhook_secret: None,
         }
     }
 }
@@ -155,6 +169,29 @@ impl Catalog {
                 Err(err.into())
             }
         }
+    }
+
+    /// The Git locations a push to `repository` (any of its URLs) on `branch` affects: those that
+    /// follow that branch, or the default branch when they name none.
+    pub async fn locations_for_push(
+        &self,
+        repository: &[&str],
+        branch: &str,
+        default_branch: &str,
+    ) -> Result<Vec<LocationRow>, CatalogError> {
+        Ok(self
+            .store
+            .locations()
+            .await?
+            .into_iter()
+            .filter(|l| {
+                let Ok(target) = ingest::git::parse_target(&l.location_type, &l.target, &self.config.git) else {
+                    return false;
+                };
+                let followed = target.reference.as_deref().unwrap_or(default_branch);
+                followed == branch && repository.iter().any(|r| ingest::git::same_repository(r, &target.repo))
+            })
+            .collect())
     }
 
     /// Refreshes every location; one failing never stops the others.

@@ -108,6 +108,10 @@ impl Config {
                 credentials: file.git_credentials(&process_env)?,
                 ..defaults.git
             },
+            github_webhook_secret: file
+                .github_webhook_secret(&process_env)?
+                .filter(|s| !s.is_empty())
+                .map(catalog::service::Secret),
         };
         if catalog.processing_interval < std::time::Duration::from_secs(1) {
             return Err(ConfigError::Value {

@@ -7,10 +7,15 @@ mod health;
 mod observe;
 mod pages;
 mod security;
+mod webhooks;
 
 use std::time::Duration;
 
-use axum::{Router, routing::get};
+use axum::{
+    Router,
+    extract::DefaultBodyLimit,
+    routing::{get, post},
+};
 use tower::ServiceBuilder;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -38,6 +43,10 @@ pub fn router(state: AppState) -> Router {
         .layer(timeout(30))
         // Registering or refreshing a large location reads and writes it before answering.
         .nest("/api/catalog", catalog::router().layer(timeout(600)))
+        .route(
+            "/api/webhooks/github",
+            post(webhooks::github).layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES)),
+        )
         .with_state(state.clone());
 
     // Outermost first: the id exists before anything logs, the trace span carries it, and

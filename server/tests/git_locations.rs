@@ -294,3 +294,94 @@ on_both_databases! {
         server.stop().await;
     }
 }
+
+fn sign(secret: &str, body: &[u8]) -> String {
+    use hmac::Mac;
+    let mut mac = hmac::Hmac::<sha2::Sha256>::new_from_slice(secret.as_bytes()).expect("key");
+    mac.update(body);
+    let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+    format!("sha256={hex}")
+}
+
+on_both_databases! {
+    async fn a_signed_push_webhook_refreshes_the_repositorys_locations(db: TestDb) {
+        let work = tempfile::tempdir().expect("tempdir");
+        let repo = work.path().join("served/acme/shop");
+        std::fs::create_dir_all(&repo).expect("mkdir");
+        git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+        write(&repo, "catalog-info.yaml", &component("storefront", "Sells things"));
+        commit_all(&repo, "first");
+        let http = GitHttpServer::start(work.path().join("served"), "t0ken").await;
+        let host = http.addr.to_string();
+        let mut config = db.config();
+        config.catalog.allowed_location_types = vec!["url".into()];
+        config.catalog.git.cache_dir = work.path().join("cache");
+        config.catalog.git.credentials = vec![catalog::ingest::git::Credential { host: host.clone(), token: "t0ken".into() }];
+        config.catalog.github_webhook_secret = Some(catalog::service::Secret("hook-secret".into()));
+        let server = TestServer::start_with(config).await;
+        let blob = format!("http://{host}/acme/shop/blob/main/catalog-info.yaml");
+        let created = server.client.post(server.url("/api/catalog/locations"))
+            .json(&json!({"type": "url", "target": blob})).send().await.expect("post");
+        assert_eq!(created.status().as_u16(), 201);
+
+        write(&repo, "catalog-info.yaml", &component("storefront", "Sells everything"));
+        commit_all(&repo, "second");
+        // The shape GitHub sends (trimmed to the fields that matter and a few around them).
+        let push = json!({
+            "ref": "refs/heads/main", "before": "0000000000000000000000000000000000000000", "after": "1111111111111111111111111111111111111111",
+            "repository": {"id": 1, "name": "shop", "full_name": "acme/shop", "private": true,
+                "html_url": format!("http://{host}/acme/shop"), "clone_url": format!("http://{host}/acme/shop.git"),
+                "ssh_url": format!("git@{}:acme/shop.git", http.addr.ip()), "default_branch": "main"},
+            "pusher": {"name": "jane", "email": "jane@example.com"}, "commits": [], "head_commit": null
+        }).to_string();
+        let deliver = |signature: Option<String>, event: &'static str, body: String| {
+            let mut request = server.client.post(server.url("/api/webhooks/github"))
+                .header("x-github-event", event)
+                .header("x-github-delivery", "72d3162e-cc78-11e3-81ab-4c9367dc0958")
+                .header("content-type", "application/json")
+                .body(body);
+            if let Some(s) = signature {
+                request = request.header("x-hub-signature-256", s);
+            }
+            request.send()
+        };
+        assert_eq!(deliver(None, "push", push.clone()).await.expect("post").status().as_u16(), 401);
+        assert_eq!(deliver(Some(sign("wrong", push.as_bytes())), "push", push.clone()).await.expect("post").status().as_u16(), 401);
+        let tampered = push.replace("jane", "mallory");
+        assert_eq!(deliver(Some(sign("hook-secret", push.as_bytes())), "push", tampered).await.expect("post").status().as_u16(), 401);
+        let other_branch = push.replace("refs/heads/main", "refs/heads/feature");
+        let response = deliver(Some(sign("hook-secret", other_branch.as_bytes())), "push", other_branch).await.expect("post");
+        assert_eq!(response.json::<Value>().await.expect("json")["locations"], 0, "a branch nobody follows");
+
+        let response = deliver(Some(sign("hook-secret", push.as_bytes())), "push", push.clone()).await.expect("post");
+        assert_eq!(response.status().as_u16(), 202);
+        assert_eq!(response.json::<Value>().await.expect("json")["locations"], 1);
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        loop {
+            if entity(&server, "storefront").await.1["metadata"]["description"] == "Sells everything" {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "the push was not reflected");
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let ping = json!({"zen": "Keep it logically awesome.", "hook_id": 1}).to_string();
+        assert_eq!(deliver(Some(sign("hook-secret", ping.as_bytes())), "ping", ping).await.expect("post").status().as_u16(), 200);
+        server.stop().await;
+    }
+}
+
+#[tokio::test]
+async fn webhooks_are_refused_where_no_secret_is_configured() {
+    let db = TestDb::sqlite().await;
+    let server = TestServer::start(&db).await;
+    let response = server
+        .client
+        .post(server.url("/api/webhooks/github"))
+        .header("x-github-event", "push")
+        .body("{}")
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status().as_u16(), 503);
+    server.stop().await;
+}

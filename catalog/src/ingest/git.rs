@@ -201,6 +201,23 @@ pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(Pat
     Ok((dir, commit))
 }
 
+/// The same repository, however it is written: scheme, `user@`, letter case of the host, a
+/// trailing `.git` or `/` make no difference (`git@host:org/repo.git` = `https://host/org/repo`).
+pub fn same_repository(a: &str, b: &str) -> bool {
+    fn key(url: &str) -> Option<String> {
+        let rest = match url.split_once("://") {
+            Some((_, rest)) => rest.to_string(),
+            // scp-like: git@host:org/repo
+            None => url.replacen(':', "/", 1),
+        };
+        let rest = rest.rsplit_once('@').map_or(rest.as_str(), |(_, r)| r);
+        let (host, path) = rest.split_once('/')?;
+        let path = path.trim_end_matches('/').trim_end_matches(".git");
+        Some(format!("{}/{}", host.to_lowercase(), path.to_lowercase()))
+    }
+    matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+}
+
 /// What a checkout's files are named after, and where reading starts.
 pub fn provenance(target: &GitTarget, original: &str, checkout: &Path) -> (PathBuf, Provenance) {
     let start = if target.path.is_empty() {
@@ -349,6 +366,26 @@ mod tests {
             parse_target("git", "file:///srv/repo.git", &strict).is_err(),
             "file:// needs file locations allowed"
         );
+    }
+
+    #[test]
+    fn repositories_match_however_they_are_written() {
+        assert!(same_repository(
+            "https://github.com/Acme/Shop.git",
+            "git@github.com:acme/shop"
+        ));
+        assert!(same_repository(
+            "http://127.0.0.1:9/acme/shop/",
+            "http://127.0.0.1:9/acme/shop"
+        ));
+        assert!(!same_repository(
+            "https://github.com/acme/shop",
+            "https://github.com/acme/shopping"
+        ));
+        assert!(!same_repository(
+            "https://github.com/acme/shop",
+            "https://gitlab.com/acme/shop"
+        ));
     }
 
     #[test]

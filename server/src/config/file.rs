@@ -23,6 +23,34 @@ pub struct FileConfig {
     catalog: CatalogSection,
     #[serde(default)]
     integrations: IntegrationsSection,
+    #[serde(default)]
+    events: EventsSection,
+}
+
+/// `events.modules.github.webhookSecret`, Backstage's key for GitHub webhook deliveries.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventsSection {
+    #[serde(default)]
+    modules: EventModules,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EventModules {
+    github: Option<GithubEvents>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GithubEvents {
+    webhook_secret: Option<String>,
+}
+
+impl std::fmt::Debug for GithubEvents {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GithubEvents").finish_non_exhaustive()
+    }
 }
 
 /// `integrations`: tokens per Git host, in Backstage's shape (`github: [{host, token}]`).
@@ -258,6 +286,17 @@ impl FileConfig {
             )),
             _ => Ok(Some(url)),
         }
+    }
+
+    /// The GitHub webhook secret, if any (usually `${GITHUB_WEBHOOK_SECRET}`).
+    pub(super) fn github_webhook_secret(&self, env: Env) -> Result<Option<String>, ConfigError> {
+        self.events
+            .modules
+            .github
+            .as_ref()
+            .and_then(|g| g.webhook_secret.as_ref())
+            .map(|s| expand(s, "events.modules.github.webhookSecret", env))
+            .transpose()
     }
 
     /// Git credentials from `integrations.github` and `integrations.gitlab` (hosts default to

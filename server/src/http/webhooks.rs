@@ -1,0 +1,150 @@
+//! `POST /api/webhooks/github`: GitHub's deliveries, signed with the configured secret. A push
+//! refreshes the Git locations that follow the pushed branch of that repository; a repository
+//! event (renamed, archived, deleted…) refreshes those of the repository. The reply comes at once
+//! (GitHub waits 10 s at most); the refreshes run behind it.
+
+use axum::{
+    body::Bytes,
+    extract::State,
+    http::{HeaderMap, StatusCode},
+    response::{IntoResponse, Response},
+};
+use hmac::{Hmac, Mac};
+use serde_json::{Value, json};
+use sha2::Sha256;
+
+use crate::state::AppState;
+
+/// GitHub's largest payload.
+pub const MAX_BODY_BYTES: usize = 25 << 20;
+
+pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Response {
+    let Some(secret) = state.catalog.config.github_webhook_secret.clone() else {
+        return reply(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "GitHub webhooks are not configured here (events.modules.github.webhookSecret)",
+        );
+    };
+    let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok()).unwrap_or_default();
+    if !signed_by(&secret.0, header("x-hub-signature-256"), &body) {
+        tracing::warn!(
+            delivery = header("x-github-delivery"),
+            "webhook refused: bad or missing signature"
+        );
+        return reply(
+            StatusCode::UNAUTHORIZED,
+            "the X-Hub-Signature-256 signature does not match this server's secret",
+        );
+    }
+    let event = header("x-github-event").to_string();
+    let delivery = header("x-github-delivery").to_string();
+    let payload: Value = match serde_json::from_slice(&body) {
+        Ok(v) => v,
+        Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("the payload is not JSON: {e}")),
+    };
+    let repository = &payload["repository"];
+    let urls: Vec<String> = ["html_url", "clone_url", "ssh_url", "git_url"]
+        .iter()
+        .filter_map(|k| repository[*k].as_str().map(str::to_string))
+        .collect();
+    let default_branch = repository["default_branch"].as_str().unwrap_or("main").to_string();
+    let branch = match event.as_str() {
+        "ping" => return reply(StatusCode::OK, "pong"),
+        "push" => match payload["ref"].as_str().and_then(|r| r.strip_prefix("refs/heads/")) {
+            Some(branch) => branch.to_string(),
+            None => return reply(StatusCode::ACCEPTED, "ignored: not a branch"),
+        },
+        // Renamed, archived, transferred, deleted: the locations of the repository learn it.
+        "repository" => default_branch.clone(),
+        other => {
+            return reply(
+                StatusCode::ACCEPTED,
+                &format!("ignored: `{other}` events change nothing here"),
+            );
+        }
+    };
+    let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
+    let locations = match state
+        .catalog
+        .locations_for_push(&url_refs, &branch, &default_branch)
+        .await
+    {
+        Ok(l) => l,
+        Err(e) => {
+            tracing::error!(error = %e, "webhook: finding the locations failed");
+            return reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "finding the affected locations failed",
+            );
+        }
+    };
+    tracing::info!(event, delivery, branch, locations = locations.len(), "webhook accepted");
+    let count = locations.len();
+    let catalog = state.catalog.clone();
+    tokio::spawn(async move {
+        for location in locations {
+            let _ = catalog.refresh(&location).await;
+        }
+    });
+    (
+        StatusCode::ACCEPTED,
+        axum::Json(json!({"status": "accepted", "locations": count})),
+    )
+        .into_response()
+}
+
+/// `sha256=<hex>` of the body under `secret`, compared in constant time.
+fn signed_by(secret: &str, signature: &str, body: &[u8]) -> bool {
+    let Some(hex) = signature.strip_prefix("sha256=") else {
+        return false;
+    };
+    let Some(expected) = decode_hex(hex) else {
+        return false;
+    };
+    let Ok(mut mac) = Hmac::<Sha256>::new_from_slice(secret.as_bytes()) else {
+        return false;
+    };
+    mac.update(body);
+    mac.verify_slice(&expected).is_ok()
+}
+
+fn decode_hex(text: &str) -> Option<Vec<u8>> {
+    if text.len() != 64 {
+        return None;
+    }
+    (0..text.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(text.get(i..i + 2)?, 16).ok())
+        .collect()
+}
+
+fn reply(status: StatusCode, message: &str) -> Response {
+    (
+        status,
+        axum::Json(json!({"status": status.as_u16(), "message": message})),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_right_signature_of_the_exact_body_passes() {
+        let mut mac = Hmac::<Sha256>::new_from_slice(b"It's a Secret to Everybody").expect("key");
+        mac.update(b"Hello, World!");
+        let hex: String = mac.finalize().into_bytes().iter().map(|b| format!("{b:02x}")).collect();
+        // GitHub's documented example.
+        assert_eq!(hex, "757107ea0eb2509fc211221cce984b8a37570b6d7586c22c46f4379c8b043e17");
+        let signature = format!("sha256={hex}");
+        assert!(signed_by("It's a Secret to Everybody", &signature, b"Hello, World!"));
+        assert!(!signed_by("It's a Secret to Everybody", &signature, b"Hello, World?"));
+        assert!(!signed_by("another secret", &signature, b"Hello, World!"));
+        assert!(
+            !signed_by("It's a Secret to Everybody", &hex, b"Hello, World!"),
+            "prefix required"
+        );
+        assert!(!signed_by("It's a Secret to Everybody", "sha256=zz", b"Hello, World!"));
+    }
+}
