@@ -33,7 +33,17 @@ pub async fn refresh_location(
 ) -> Result<RefreshSummary, IngestError> {
     let started = crate::store::now_ms();
     let outcome = match location.location_type.as_str() {
-        "file" => read_and_write(store, location, (location.target.clone(), None, None), limits, started).await,
+        "file" => {
+            read_and_write(
+                store,
+                location,
+                (location.target.clone(), None, None),
+                None,
+                limits,
+                started,
+            )
+            .await
+        }
         "url" | "git" => refresh_from_git(store, location, limits, git_settings, started).await,
         other => Err(IngestError::UnsupportedType(other.to_string())),
     };
@@ -55,7 +65,8 @@ async fn refresh_from_git(
 ) -> Result<RefreshSummary, IngestError> {
     let target = git::parse_target(&location.location_type, &location.target, settings)?;
     let (checkout, commit) = git::checkout(&target, settings).await?;
-    if store.source_version(&location.id).await?.as_deref() == Some(commit.as_str()) {
+    let previous = store.source_version(&location.id).await?;
+    if previous.as_deref() == Some(commit.as_str()) {
         store.record_refresh_unchanged(&location.id, started).await?;
         return Ok(RefreshSummary {
             source_unchanged: true,
@@ -63,12 +74,17 @@ async fn refresh_from_git(
             ..RefreshSummary::default()
         });
     }
+    let changed = match &previous {
+        Some(old) => git::changed_files(&checkout, old, &commit, settings).await,
+        None => None,
+    };
     let (start, provenance) = git::provenance(&target, &location.target, &checkout);
     let start = start.display().to_string();
     read_and_write(
         store,
         location,
         (start, Some(provenance), Some(commit)),
+        changed,
         limits,
         started,
     )
@@ -76,11 +92,13 @@ async fn refresh_from_git(
 }
 
 /// Reads from `path` (named after `provenance` when it is a checkout) and writes what it read;
-/// `version` is recorded with it.
+/// `version` is recorded with it. With `changed` (files of a checkout that differ from the last
+/// commit read), only those are read when that gives the same result as reading everything.
 async fn read_and_write(
     store: &Store,
     location: &LocationRow,
     (path, provenance, version): (String, Option<files::Provenance>, Option<String>),
+    changed: Option<Vec<String>>,
     limits: files::Limits,
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
@@ -90,6 +108,18 @@ async fn read_and_write(
     };
     let mut refresh = store.begin_refresh(&location.id).await?;
     let known = refresh.known();
+    let only: Option<Vec<std::path::PathBuf>> = match (changed, &provenance) {
+        (Some(changed), Some(p)) => {
+            let files: Vec<std::path::PathBuf> = changed.iter().map(|f| p.checkout.join(f)).collect();
+            let names: std::collections::HashSet<String> = files.iter().map(|f| p.name(f).0).collect();
+            known.can_read_only(&names).then(|| {
+                refresh.limit_to(names);
+                files.into_iter().filter(|f| f.is_file()).collect()
+            })
+        }
+        _ => None,
+    };
+    let partial = only.is_some();
     // Two batches in flight: the reader runs ahead of the writer, but not far.
     let (sender, mut batches) = tokio::sync::mpsc::channel::<Vec<Prepared>>(2);
     let reader = tokio::task::spawn_blocking(move || {
@@ -97,6 +127,7 @@ async fn read_and_write(
         files::read_location_as(
             &path,
             provenance.as_ref(),
+            only,
             &limits,
             &|c| known.prepare(c),
             &mut |batch| sender.blocking_send(batch).is_ok(),
@@ -132,6 +163,7 @@ async fn read_and_write(
     let begun = std::time::Instant::now();
     let mut summary = refresh.finish(store, started, version.as_deref()).await?;
     summary.read_ms = reading.as_millis() as u64;
+    summary.partial = partial;
     summary.write_ms = (writing + begun.elapsed()).as_millis() as u64;
     Ok(summary)
 }

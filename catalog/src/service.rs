@@ -288,7 +288,7 @@ impl Catalog {
         let limits = self.limits;
         tokio::task::spawn_blocking(move || {
             let mut listing = Listing::default();
-            ingest::files::read_location_as(&start, provenance.as_ref(), &limits, &|c| c, &mut |found| {
+            ingest::files::read_location_as(&start, provenance.as_ref(), None, &limits, &|c| c, &mut |found| {
                 found.into_iter().for_each(|c| listing.add(c));
                 true
             })

@@ -98,9 +98,27 @@ on_both_databases! {
         assert_eq!((summary.updated, summary.removed, summary.source_unchanged), (2, 1, false), "{summary:?}");
         assert_eq!(entity(&server, "cart").await.1["metadata"]["description"], "Holds the trolley");
         assert_eq!(entity(&server, "pay").await.0, 404);
+        assert!(!summary.partial, "a changed Location file means reading everything again");
         let again = catalog.refresh(&location).await.expect("refresh");
         assert!(again.source_unchanged, "the same commit is not read again: {again:?}");
         assert_eq!(again.entities, 2);
+
+        // Only a component's file changed: only it is read; the rest stays.
+        write(&repo, "services/cart.yaml", &component("cart", "Holds the cart"));
+        commit_all(&repo, "third");
+        let partial = catalog.refresh(&location).await.expect("refresh");
+        assert!(partial.partial, "{partial:?}");
+        assert_eq!((partial.updated, partial.removed, partial.entities), (1, 0, 2), "{partial:?}");
+        assert_eq!(entity(&server, "cart").await.1["metadata"]["description"], "Holds the cart");
+        let shop = server.get("/api/catalog/entities/by-name/location/default/shop").await;
+        assert_eq!(shop.status().as_u16(), 200, "entities of files not read stay");
+
+        // A file no entity came from (it might be a $text target): everything is read again.
+        write(&repo, "README.md", "# shop\n");
+        commit_all(&repo, "fourth");
+        let full = catalog.refresh(&location).await.expect("refresh");
+        assert!(!full.partial && !full.source_unchanged, "{full:?}");
+        assert_eq!((full.unchanged, full.entities), (2, 2), "{full:?}");
 
         // The repository disappears: the refresh fails, says why, and keeps what it had.
         std::fs::rename(&repo, work.path().join("moved")).expect("mv");

@@ -48,7 +48,7 @@ pub fn read_location<T: Send>(
     prepare: &(dyn Fn(Candidate) -> T + Sync),
     sink: &mut dyn FnMut(Vec<T>) -> bool,
 ) -> Result<(), IngestError> {
-    read_location_as(target, None, limits, prepare, sink)
+    read_location_as(target, None, None, limits, prepare, sink)
 }
 
 /// How files read from a checkout are named in annotations and problems: by their place in the
@@ -66,7 +66,7 @@ pub struct Provenance {
 
 impl Provenance {
     /// (name shown in problems, `managed-by-location` value) of a file.
-    fn name(&self, file: &Path) -> (String, String) {
+    pub fn name(&self, file: &Path) -> (String, String) {
         let relative = file.strip_prefix(&self.checkout).unwrap_or(file);
         let shown = format!("{}/{}", self.base.trim_end_matches('/'), relative.display());
         let location = format!("{}:{shown}", self.location_type);
@@ -74,16 +74,24 @@ impl Provenance {
     }
 }
 
-/// [`read_location`], naming files after `provenance` when they come from a repository checkout.
+/// [`read_location`], naming files after `provenance` when they come from a repository checkout;
+/// with `only`, just those files are read (a partial refresh: what changed in a commit).
 pub fn read_location_as<T: Send>(
     target: &str,
     provenance: Option<&Provenance>,
+    only: Option<Vec<PathBuf>>,
     limits: &Limits,
     prepare: &(dyn Fn(Candidate) -> T + Sync),
     sink: &mut dyn FnMut(Vec<T>) -> bool,
 ) -> Result<(), IngestError> {
     let target_path = normalize(&absolute(Path::new(target)));
-    let (root, first_files) = expand(&target_path, limits.max_files)?;
+    let (root, first_files) = match only {
+        Some(files) => (
+            expand(&target_path, limits.max_files)?.0,
+            files.iter().map(|f| normalize(&absolute(f))).collect(),
+        ),
+        None => expand(&target_path, limits.max_files)?,
+    };
     let origin = match provenance {
         Some(p) => p.origin.clone(),
         None => format!("file:{}", target_path.display()),

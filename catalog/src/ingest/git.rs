@@ -166,7 +166,13 @@ pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(Pat
         .take(10)
         .map(|b| format!("{b:02x}"))
         .collect();
-    let dir = settings.cache_dir.join(digest);
+    // Absolute, so files read from it are named after their place in the repository.
+    let dir = std::path::absolute(settings.cache_dir.join(digest)).map_err(|e| {
+        IngestError::Read(format!(
+            "cannot use the Git cache {}: {e}",
+            settings.cache_dir.display()
+        ))
+    })?;
     std::fs::create_dir_all(&dir)
         .map_err(|e| IngestError::Read(format!("cannot create the Git cache {}: {e}", dir.display())))?;
     if !dir.join(".git").exists() {
@@ -216,6 +222,24 @@ pub fn same_repository(a: &str, b: &str) -> bool {
         Some(format!("{}/{}", host.to_lowercase(), path.to_lowercase()))
     }
     matches!((key(a), key(b)), (Some(x), Some(y)) if x == y)
+}
+
+/// Files that differ between two commits of a checkout (paths inside the repository), or `None`
+/// when that cannot be told (the older commit is no longer in the cache).
+pub async fn changed_files(checkout: &Path, old: &str, new: &str, settings: &GitSettings) -> Option<Vec<String>> {
+    if !old.chars().all(|c| c.is_ascii_hexdigit()) {
+        return None;
+    }
+    let output = git(settings, "", checkout, &["diff", "--name-only", "-z", old, new, "--"])
+        .await
+        .ok()?;
+    Some(
+        output
+            .split('\0')
+            .filter(|p| !p.is_empty())
+            .map(str::to_string)
+            .collect(),
+    )
 }
 
 /// What a checkout's files are named after, and where reading starts.

@@ -58,6 +58,8 @@ pub struct RefreshSummary {
     pub write_ms: u64,
     /// The source had not changed since it was last read (the same Git commit): nothing was read.
     pub source_unchanged: bool,
+    /// Only the files changed since the last commit read were read.
+    pub partial: bool,
 }
 
 /// SQLite page cache (KiB) of the connection writing a refresh: it holds the hot parts of the
@@ -116,6 +118,9 @@ struct Existing {
     uid: String,
     hash: String,
     created_at: i64,
+    /// The file it was read from, and its kind.
+    source: String,
+    kind: String,
 }
 
 /// A candidate turned into rows, ready to write. Preparing is pure CPU work (hashing,
@@ -252,6 +257,8 @@ pub struct Refresh {
     known: std::sync::Arc<Known>,
     /// Refs this refresh has provided so far: later duplicates are refused, the rest removed.
     seen: HashSet<String>,
+    /// For a partial refresh, the files read: only what came from them can be removed.
+    scope: Option<HashSet<String>>,
     summary: RefreshSummary,
 }
 
@@ -288,12 +295,30 @@ impl Store {
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
             seen: HashSet::new(),
+            scope: None,
             summary: RefreshSummary::default(),
         })
     }
 }
 
+impl Known {
+    /// Whether re-reading only `files` (names as stored in `source`) gives what re-reading the
+    /// whole location would: each must have provided entities, and none a `Location`, which could
+    /// lead to files not read otherwise.
+    pub fn can_read_only(&self, files: &HashSet<String>) -> bool {
+        files.iter().all(|file| {
+            let mut from_file = self.entities.values().filter(|e| &e.source == file).peekable();
+            from_file.peek().is_some() && from_file.all(|e| e.kind != "location")
+        })
+    }
+}
+
 impl Refresh {
+    /// Limits the refresh to `files`: entities from other files stay as they are.
+    pub fn limit_to(&mut self, files: HashSet<String>) {
+        self.scope = Some(files);
+    }
+
     /// What the location provided before, for [`Known::prepare`] on the reading threads.
     pub fn known(&self) -> std::sync::Arc<Known> {
         self.known.clone()
@@ -330,6 +355,15 @@ impl Refresh {
                             "{r} is already provided by location {}; an entity can come from one location only",
                             claimed[r]
                         ),
+                    ));
+                }
+                (Outcome::Unchanged | Outcome::Entity(_), Some(r))
+                    if existing.is_some_and(|e| self.scope.as_ref().is_some_and(|s| !s.contains(&e.source))) =>
+                {
+                    problems.push(problem(
+                        "conflict",
+                        None,
+                        format!("{r} is defined more than once in this location; the first definition is used"),
                     ));
                 }
                 (Outcome::Unchanged | Outcome::Entity(_), Some(r)) if !self.seen.insert(r.clone()) => {
@@ -420,7 +454,7 @@ impl Refresh {
             .known
             .entities
             .iter()
-            .filter(|(r, _)| !self.seen.contains(*r))
+            .filter(|(r, e)| !self.seen.contains(*r) && self.scope.as_ref().is_none_or(|s| s.contains(&e.source)))
             .map(|(_, e)| e.uid.clone())
             .collect();
         self.summary.removed = removed.len();
@@ -502,11 +536,12 @@ impl Store {
 }
 
 async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Known, StoreError> {
-    let rows = sqlx::query("SELECT entity_ref, uid, hash, created_at FROM entities WHERE location_id = $1")
-        .bind(location_id)
-        .fetch_all(&mut *tx)
-        .await
-        .map_err(query_error("reading a location's entities"))?;
+    let rows =
+        sqlx::query("SELECT entity_ref, uid, hash, created_at, source, kind FROM entities WHERE location_id = $1")
+            .bind(location_id)
+            .fetch_all(&mut *tx)
+            .await
+            .map_err(query_error("reading a location's entities"))?;
     rows.iter()
         .map(|r| {
             Ok((
@@ -515,6 +550,8 @@ async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Kno
                     uid: r.try_get(1)?,
                     hash: r.try_get(2)?,
                     created_at: r.try_get(3)?,
+                    source: r.try_get(4)?,
+                    kind: r.try_get(5)?,
                 },
             ))
         })
