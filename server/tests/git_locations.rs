@@ -128,7 +128,7 @@ on_both_databases! {
         let statuses = catalog.store.location_statuses().await.expect("statuses");
         let status = statuses.iter().find(|s| s.location.id == location.id).expect("status");
         let error = status.last_error.clone().unwrap_or_default();
-        assert!(error.contains("git fetch") && error.contains("shop"), "the error says what failed: {error}");
+        assert!(error.contains("git ls-remote") && error.contains("shop"), "the error says what failed: {error}");
         server.stop().await;
     }
 

@@ -179,22 +179,47 @@ pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(Pat
         git(settings, &target.repo, &dir, &["init", "--quiet"]).await?;
     }
     let reference = target.reference.as_deref().unwrap_or("HEAD");
-    git(
+    // Asking the remote which commit the ref is at costs one round trip; a fetch, even of a
+    // commit the cache already holds, makes the server pack the whole tree again for a shallow
+    // clone (seconds for a large repository).
+    let advertised = git(
         settings,
         &target.repo,
         &dir,
-        &[
-            "fetch",
-            "--quiet",
-            "--depth",
-            "1",
-            "--no-tags",
-            "--",
-            &target.repo,
-            reference,
-        ],
+        &["ls-remote", "--", &target.repo, reference],
     )
     .await?;
+    let refs: Vec<(&str, &str)> = advertised.lines().filter_map(|l| l.split_once('\t')).collect();
+    // A branch first, then an annotated tag's commit, then a lightweight tag.
+    let remote = [
+        reference.to_string(),
+        format!("refs/heads/{reference}"),
+        format!("refs/tags/{reference}^{{}}"),
+        format!("refs/tags/{reference}"),
+    ]
+    .iter()
+    .find_map(|wanted| refs.iter().find(|(_, name)| name == wanted))
+    .map(|(sha, _)| sha.to_string())
+    .ok_or_else(|| IngestError::Read(format!("{} has no branch or tag `{reference}`", target.repo)))?;
+    let current = git(
+        settings,
+        &target.repo,
+        &dir,
+        &["rev-parse", "--verify", "--quiet", "HEAD"],
+    )
+    .await
+    .map(|s| s.trim().to_string())
+    .ok();
+    if current.as_deref() == Some(remote.as_str()) {
+        return Ok((dir, remote));
+    }
+    // The first fetch is shallow; later ones bring only what is new since the cached commit.
+    let mut fetch = vec!["fetch", "--quiet", "--no-tags"];
+    if current.is_none() {
+        fetch.extend(["--depth", "1"]);
+    }
+    fetch.extend(["--", &target.repo, reference]);
+    git(settings, &target.repo, &dir, &fetch).await?;
     let commit = git(settings, &target.repo, &dir, &["rev-parse", "FETCH_HEAD"]).await?;
     let commit = commit.trim().to_string();
     git(
