@@ -213,11 +213,11 @@ pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(Pat
     if current.as_deref() == Some(remote.as_str()) {
         return Ok((dir, remote));
     }
-    // The first fetch is shallow; later ones bring only what is new since the cached commit.
+    // The first fetch is shallow. Later ones deepen by one commit from the cached one, which
+    // makes the server send only what is new (a plain or `--depth 1` fetch into a shallow
+    // repository has it pack the whole tree again: 6 s instead of 20 ms for 100 000 entities).
     let mut fetch = vec!["fetch", "--quiet", "--no-tags"];
-    if current.is_none() {
-        fetch.extend(["--depth", "1"]);
-    }
+    fetch.push(if current.is_none() { "--depth=1" } else { "--deepen=1" });
     fetch.extend(["--", &target.repo, reference]);
     git(settings, &target.repo, &dir, &fetch).await?;
     let commit = git(settings, &target.repo, &dir, &["rev-parse", "FETCH_HEAD"]).await?;
