@@ -494,8 +494,9 @@ impl Refresh {
                 .map_err(query_error("finishing a refresh"))?;
             let pool = store.pool().clone();
             tokio::spawn(async move {
-                // Readers go on meanwhile; a checkpoint that cannot finish now finishes later.
-                if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&pool).await {
+                // PASSIVE: readers and the next writer go on meanwhile (a TRUNCATE checkpoint
+                // holds new writers back while readers are busy: seconds under load).
+                if let Err(err) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&pool).await {
                     tracing::debug!(error = %err, "checkpoint after a refresh");
                 }
             });
