@@ -38,6 +38,11 @@ fn git(dir: &Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
+fn init_repo(repo: &Path) {
+    std::fs::create_dir_all(repo).expect("mkdir");
+    git(repo, &["init", "--quiet", "--initial-branch", "main"]);
+}
+
 fn commit_all(repo: &Path, message: &str) {
     git(repo, &["add", "-A"]);
     git(repo, &["commit", "--quiet", "-m", message]);
@@ -61,8 +66,7 @@ on_both_databases! {
     async fn a_repository_is_followed_commit_by_commit(db: TestDb) {
         let work = tempfile::tempdir().expect("tempdir");
         let repo = work.path().join("shop");
-        std::fs::create_dir_all(&repo).expect("mkdir");
-        git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+        init_repo(&repo);
         write(&repo, "catalog-info.yaml", ROOT);
         write(&repo, "services/cart.yaml", &component("cart", "Holds the basket"));
         write(&repo, "services/pay.yaml", &component("pay", "Takes the money"));
@@ -265,8 +269,7 @@ on_both_databases! {
     async fn blob_urls_are_fetched_over_http_with_the_hosts_token(db: TestDb) {
         let work = tempfile::tempdir().expect("tempdir");
         let repo = work.path().join("served/acme/shop");
-        std::fs::create_dir_all(&repo).expect("mkdir");
-        git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+        init_repo(&repo);
         write(&repo, "catalog-info.yaml", &component("storefront", "Sells things"));
         write(&repo, "broken/catalog-info.yaml", "kind: Component\nmetadata: {name: [not, a, name]}\n");
         commit_all(&repo, "first");
@@ -325,8 +328,7 @@ on_both_databases! {
     async fn a_signed_push_webhook_refreshes_the_repositorys_locations(db: TestDb) {
         let work = tempfile::tempdir().expect("tempdir");
         let repo = work.path().join("served/acme/shop");
-        std::fs::create_dir_all(&repo).expect("mkdir");
-        git(&repo, &["init", "--quiet", "--initial-branch", "main"]);
+        init_repo(&repo);
         write(&repo, "catalog-info.yaml", &component("storefront", "Sells things"));
         commit_all(&repo, "first");
         let http = GitHttpServer::start(work.path().join("served"), "t0ken").await;
