@@ -67,10 +67,10 @@ async fn refresh_from_git(
     let (checkout, commit) = git::checkout(&target, settings).await?;
     let previous = store.source_version(&location.id).await?;
     if previous.as_deref() == Some(commit.as_str()) {
-        store.record_refresh_unchanged(&location.id, started).await?;
+        let entities = store.record_refresh_unchanged(&location.id, started).await?;
         return Ok(RefreshSummary {
             source_unchanged: true,
-            entities: store.entity_refs_of_location(&location.id).await?.len(),
+            entities,
             ..RefreshSummary::default()
         });
     }

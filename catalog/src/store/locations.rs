@@ -262,18 +262,21 @@ impl Store {
     }
 
     /// A refresh that found its source unchanged: it succeeded without reading anything.
-    pub async fn record_refresh_unchanged(&self, id: &str, started_ms: i64) -> Result<(), StoreError> {
+    /// Returns the location's entity count, as recorded by its last read.
+    pub async fn record_refresh_unchanged(&self, id: &str, started_ms: i64) -> Result<usize, StoreError> {
         let now = now_ms();
-        sqlx::query(
-            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3 WHERE id = $4",
+        let count: i64 = sqlx::query(
+            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3 WHERE id = $4 \
+             RETURNING entity_count",
         )
         .bind(started_ms)
         .bind(now)
         .bind(now - started_ms)
         .bind(id)
-        .execute(self.pool())
+        .fetch_one(self.pool())
         .await
+        .and_then(|r| r.try_get(0))
         .map_err(query_error("recording a refresh"))?;
-        Ok(())
+        Ok(count as usize)
     }
 }
