@@ -4,7 +4,15 @@
 pub mod files;
 pub mod git;
 
-use crate::store::{LocationRow, Prepared, RefreshSummary, Store, StoreError};
+use crate::store::{LocationRow, Orphans, Prepared, RefreshSummary, Store, StoreError};
+
+/// What a refresh may do: bounds, Git access, and what becomes of entities that disappeared.
+#[derive(Clone, Debug)]
+pub struct RefreshSettings {
+    pub limits: files::Limits,
+    pub git: git::GitSettings,
+    pub orphans: Orphans,
+}
 
 /// Location types this version can read: local files, Git repositories (`git`) and repository
 /// file or folder URLs (`url`, as Backstage writes them).
@@ -28,8 +36,7 @@ pub enum IngestError {
 pub async fn refresh_location(
     store: &Store,
     location: &LocationRow,
-    limits: files::Limits,
-    git_settings: &git::GitSettings,
+    settings: &RefreshSettings,
 ) -> Result<RefreshSummary, IngestError> {
     let started = crate::store::now_ms();
     let outcome = match location.location_type.as_str() {
@@ -39,12 +46,12 @@ pub async fn refresh_location(
                 location,
                 (location.target.clone(), None, None),
                 None,
-                limits,
+                settings,
                 started,
             )
             .await
         }
-        "url" | "git" => refresh_from_git(store, location, limits, git_settings, started).await,
+        "url" | "git" => refresh_from_git(store, location, settings, started).await,
         other => Err(IngestError::UnsupportedType(other.to_string())),
     };
     if let Err(err) = &outcome {
@@ -59,12 +66,13 @@ pub async fn refresh_location(
 async fn refresh_from_git(
     store: &Store,
     location: &LocationRow,
-    limits: files::Limits,
-    settings: &git::GitSettings,
+    settings: &RefreshSettings,
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
-    let target = git::parse_target(&location.location_type, &location.target, settings)?;
-    let (checkout, commit) = git::checkout(&target, settings).await?;
+    let target = git::parse_target(&location.location_type, &location.target, &settings.git)?;
+    // Held until the files are read: the checkout stays at this commit meanwhile.
+    let held = git::checkout(&target, &settings.git).await?;
+    let (checkout, commit) = (held.dir.clone(), held.commit.clone());
     let previous = store.source_version(&location.id).await?;
     if previous.as_deref() == Some(commit.as_str()) {
         let entities = store.record_refresh_unchanged(&location.id, started).await?;
@@ -75,20 +83,22 @@ async fn refresh_from_git(
         });
     }
     let changed = match &previous {
-        Some(old) => git::changed_files(&checkout, old, &commit, settings).await,
+        Some(old) => git::changed_files(&checkout, old, &commit, &settings.git).await,
         None => None,
     };
     let (start, provenance) = git::provenance(&target, &location.target, &checkout);
     let start = start.display().to_string();
-    read_and_write(
+    let outcome = read_and_write(
         store,
         location,
         (start, Some(provenance), Some(commit)),
         changed,
-        limits,
+        settings,
         started,
     )
-    .await
+    .await;
+    drop(held);
+    outcome
 }
 
 /// Reads from `path` (named after `provenance` when it is a checkout) and writes what it read;
@@ -99,12 +109,12 @@ async fn read_and_write(
     location: &LocationRow,
     (path, provenance, version): (String, Option<files::Provenance>, Option<String>),
     changed: Option<Vec<String>>,
-    limits: files::Limits,
+    settings: &RefreshSettings,
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
     let limits = files::Limits {
-        threads: limits.threads.saturating_sub(1).max(1),
-        ..limits
+        threads: settings.limits.threads.saturating_sub(1).max(1),
+        ..settings.limits
     };
     let mut refresh = store.begin_refresh(&location.id).await?;
     let known = refresh.known();
@@ -161,7 +171,9 @@ async fn read_and_write(
         }
     };
     let begun = std::time::Instant::now();
-    let mut summary = refresh.finish(store, started, version.as_deref()).await?;
+    let mut summary = refresh
+        .finish(store, started, version.as_deref(), settings.orphans)
+        .await?;
     summary.read_ms = reading.as_millis() as u64;
     summary.partial = partial;
     summary.write_ms = (writing + begun.elapsed()).as_millis() as u64;

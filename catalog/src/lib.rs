@@ -13,6 +13,8 @@ pub mod process;
 #[cfg(feature = "backend")]
 pub mod read;
 #[cfg(feature = "backend")]
+pub mod scheduler;
+#[cfg(feature = "backend")]
 pub mod service;
 #[cfg(feature = "backend")]
 pub mod store;

@@ -1,13 +1,17 @@
 //! The catalog as a service for the server and its pages: registration rules (which location
-//! types and targets may be registered), previews, refreshes one at a time, and the refresh loop.
+//! types and targets may be registered), previews, and refreshes under a claim, so that no two
+//! workers (of this process or another replica) refresh one location at a time. The loop that
+//! schedules them is `crate::scheduler`.
 
 use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
 
-use crate::ingest::{self, IngestError, files::Limits};
-use crate::store::{Candidate, CandidateResult, LocationRow, RefreshSummary, Store, StoreError};
+use crate::ingest::{self, IngestError, RefreshSettings, files::Limits};
+use crate::store::{
+    Candidate, CandidateResult, LocationRow, Orphans, RefreshOutcome, RefreshSummary, Store, StoreError, now_ms,
+};
 
 /// The catalog's settings (Backstage's `catalog.*` configuration keys).
 #[derive(Clone, Debug)]
@@ -23,6 +27,30 @@ pub struct CatalogConfig {
     /// The secret GitHub signs webhook deliveries with (`events.modules.github.webhookSecret`);
     /// without it, deliveries are refused.
     pub github_webhook_secret: Option<Secret>,
+    /// Locations refreshed side by side by this process (`catalog.processing.workers`).
+    pub workers: usize,
+    /// Longest a refresh may take before it is abandoned (`catalog.processing.timeout`).
+    pub refresh_timeout: std::time::Duration,
+    /// How long a claim on a location lasts unless renewed (`catalog.processing.claimLease`): how
+    /// soon another replica takes over the work of one that died.
+    pub claim_lease: std::time::Duration,
+    /// Back-off after failed refreshes: the first retry's delay, doubled each time up to the max
+    /// (`catalog.processing.retry.initial`, `.max`).
+    pub retry_initial: std::time::Duration,
+    pub retry_max: std::time::Duration,
+    /// Entities that disappeared from their source (`catalog.orphanStrategy`, `catalog.orphanGracePeriod`).
+    pub orphans: OrphanPolicy,
+}
+
+/// What becomes of entities that disappeared from their source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum OrphanPolicy {
+    /// Removed at once (`orphanStrategy: delete`).
+    Delete,
+    /// Marked and kept for ever (`orphanStrategy: keep`, Backstage's default).
+    Keep,
+    /// Marked, then removed once they have been orphans this long (Cairn's default: a day).
+    GracePeriod(std::time::Duration),
 }
 
 /// A secret string whose `Debug` never shows it.
@@ -43,6 +71,12 @@ impl Default for CatalogConfig {
             processing_interval: std::time::Duration::from_secs(120),
             git: ingest::git::GitSettings::default(),
             github_webhook_secret: None,
+            workers: 4,
+            refresh_timeout: std::time::Duration::from_secs(600),
+            claim_lease: std::time::Duration::from_secs(60),
+            retry_initial: std::time::Duration::from_secs(10),
+            retry_max: std::time::Duration::from_secs(3600),
+            orphans: OrphanPolicy::GracePeriod(std::time::Duration::from_secs(86_400)),
         }
     }
 }
@@ -112,10 +146,11 @@ pub struct Registration {
 pub struct Catalog {
     pub store: Store,
     pub config: CatalogConfig,
-    limits: Limits,
-    /// Refreshes run one at a time in this process: SQLite has one writer anyway, and two
-    /// refreshes of one location must not interleave. (Several replicas coordinate in the database.)
-    refreshing: tokio::sync::Mutex<()>,
+    settings: RefreshSettings,
+    /// Who this process's claims belong to (host, process and a random part: unique across replicas).
+    worker: String,
+    /// Wakes idle workers when a refresh is requested here (other replicas notice within a poll).
+    pub(crate) wake: tokio::sync::Notify,
 }
 
 impl Catalog {
@@ -123,18 +158,33 @@ impl Catalog {
         // A file:// repository reads the local disk: only where file locations are allowed.
         config.git.allow_file = config.allowed_location_types.iter().any(|t| t == "file")
             || config.locations.iter().any(|(t, _)| t == "file");
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cairn".into());
+        let random = uuid::Uuid::new_v4().simple().to_string();
         Arc::new(Catalog {
             store,
+            settings: RefreshSettings {
+                limits: Limits::default(),
+                git: config.git.clone(),
+                orphans: match config.orphans {
+                    OrphanPolicy::Delete => Orphans::Remove,
+                    _ => Orphans::Mark,
+                },
+            },
             config,
-            limits: Limits::default(),
-            refreshing: tokio::sync::Mutex::new(()),
+            worker: format!("{host}-{}-{}", std::process::id(), &random[..8]),
+            wake: tokio::sync::Notify::new(),
         })
+    }
+
+    /// This process's name in claims.
+    pub fn worker_name(&self) -> &str {
+        &self.worker
     }
 
     /// Registers the locations named in the configuration and unregisters configured ones that were removed.
     pub async fn sync_config_locations(&self) -> Result<(), CatalogError> {
         for (location_type, target) in &self.config.locations {
-            self.store.add_location(location_type, target, "config").await?;
+            self.store.add_location(location_type, target, "config", None).await?;
         }
         for location in self.store.locations().await? {
             let still = self
@@ -150,25 +200,98 @@ impl Catalog {
         Ok(())
     }
 
-    /// Refreshes one location, logging the outcome.
+    /// Refreshes one location now, waiting while another worker is refreshing it.
     pub async fn refresh(&self, location: &LocationRow) -> Result<RefreshSummary, CatalogError> {
-        let _guard = self.refreshing.lock().await;
-        let started = std::time::Instant::now();
-        match ingest::refresh_location(&self.store, location, self.limits, &self.config.git).await {
-            Ok(summary) => {
-                tracing::info!(
-                    location = %location.target, added = summary.added, updated = summary.updated, removed = summary.removed,
-                    unchanged = summary.unchanged, problems = summary.problems, read_ms = summary.read_ms,
-                    write_ms = summary.write_ms, ms = started.elapsed().as_millis() as u64,
-                    "location refreshed"
-                );
-                Ok(summary)
+        loop {
+            let until = now_ms() + self.config.claim_lease.as_millis() as i64;
+            if self.store.claim(&location.id, &self.worker, until).await? {
+                return self.refresh_claimed(location).await;
             }
-            Err(err) => {
-                tracing::warn!(location = %location.target, error = %err, "location could not be refreshed");
-                Err(err.into())
+            if self.store.location(&location.id).await?.is_none() {
+                return Err(CatalogError::NotFound(format!(
+                    "location {} is not registered",
+                    location.target
+                )));
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Refreshes a location this process has claimed: renews the claim while it works, gives up
+    /// after the timeout (or if the claim is lost), then releases it with the next due time.
+    pub(crate) async fn refresh_claimed(&self, location: &LocationRow) -> Result<RefreshSummary, CatalogError> {
+        let started = now_ms();
+        let clock = std::time::Instant::now();
+        let work = tokio::time::timeout(
+            self.config.refresh_timeout,
+            ingest::refresh_location(&self.store, location, &self.settings),
+        );
+        let outcome = tokio::select! {
+            done = work => match done {
+                Ok(result) => result.map_err(CatalogError::from),
+                Err(_) => Err(self.abandoned(location, started, format!(
+                    "the refresh took longer than {} s and was abandoned", self.config.refresh_timeout.as_secs()
+                )).await),
+            },
+            lost = self.keep_claim(&location.id) => Err(self.abandoned(location, started, lost).await),
+        };
+        let next_at = match &outcome {
+            Ok(_) => now_ms() + jitter(self.config.processing_interval),
+            Err(_) => {
+                let failures = self.store.failures(&location.id).await.unwrap_or(0);
+                now_ms() + jitter(backoff(failures, self.config.retry_initial, self.config.retry_max))
+            }
+        };
+        let release = match &outcome {
+            Ok(_) => RefreshOutcome::Succeeded { next_at },
+            Err(_) => RefreshOutcome::Failed { next_at },
+        };
+        if let Err(err) = self.store.release(&location.id, &self.worker, started, release).await {
+            tracing::error!(location = %location.target, error = %err, "could not release a location's claim");
+        }
+        match &outcome {
+            Ok(summary) => tracing::info!(
+                location = %location.target, added = summary.added, updated = summary.updated,
+                removed = summary.removed, orphaned = summary.orphaned, unchanged = summary.unchanged,
+                problems = summary.problems, read_ms = summary.read_ms, write_ms = summary.write_ms,
+                ms = clock.elapsed().as_millis() as u64, "location refreshed"
+            ),
+            Err(err) => tracing::warn!(location = %location.target, error = %err, "location could not be refreshed"),
+        }
+        outcome
+    }
+
+    /// Renews the claim on a location every third of its lease; returns (why) when it is lost.
+    async fn keep_claim(&self, id: &str) -> String {
+        let lease = self.config.claim_lease;
+        loop {
+            tokio::time::sleep(lease / 3).await;
+            let until = now_ms() + lease.as_millis() as i64;
+            match self.store.renew_claim(id, &self.worker, until).await {
+                Ok(true) => {}
+                Ok(false) => {
+                    return "another worker took the location over (this one was too slow to renew its claim)".into();
+                }
+                // A database hiccup: the claim still holds until it expires; try again.
+                Err(err) => tracing::warn!(error = %err, "renewing a claim failed"),
             }
         }
+    }
+
+    /// Records a refresh that was stopped from outside (timeout, lost claim); what it wrote was rolled back.
+    async fn abandoned(&self, location: &LocationRow, started: i64, why: String) -> CatalogError {
+        if let Err(err) = self.store.record_refresh_failure(&location.id, started, &why).await {
+            tracing::error!(error = %err, "could not record a refresh failure");
+        }
+        CatalogError::Ingest(IngestError::Read(why))
+    }
+
+    /// Asks for these locations to be refreshed as soon as a worker is free (here or on another replica).
+    pub async fn request_refresh(&self, locations: &[LocationRow]) -> Result<(), CatalogError> {
+        let ids: Vec<String> = locations.iter().map(|l| l.id.clone()).collect();
+        self.store.request_refresh(&ids).await?;
+        self.wake.notify_waiters();
+        Ok(())
     }
 
     /// The Git locations a push to `repository` (any of its URLs) on `branch` affects: those that
@@ -230,13 +353,18 @@ impl Catalog {
                 exists: exists.is_some(),
             });
         }
-        let (location, created) = self.store.add_location(location_type, target, "api").await?;
+        // Registered already claimed: the scheduler must not start on it before this refresh does.
+        let until = now_ms() + self.config.claim_lease.as_millis() as i64;
+        let (location, created) = self
+            .store
+            .add_location(location_type, target, "api", Some((&self.worker, until)))
+            .await?;
         if !created {
             return Err(CatalogError::Conflict(format!(
                 "location {location_type}:{target} is already registered"
             )));
         }
-        let summary = match self.refresh(&location).await {
+        let summary = match self.refresh_claimed(&location).await {
             Ok(summary) => summary,
             Err(err) => {
                 // A location that cannot be read at all is not kept: the caller sees why.
@@ -275,18 +403,19 @@ impl Catalog {
     /// What a location would provide, without storing anything.
     pub async fn preview(&self, location_type: &str, target: &str) -> Result<Listing, CatalogError> {
         self.check_registrable(location_type, target)?;
-        let (start, provenance) = match location_type {
+        let start = match location_type {
             "url" | "git" => {
                 let parsed = ingest::git::parse_target(location_type, target, &self.config.git)?;
-                let _guard = self.refreshing.lock().await; // the checkout is shared with refreshes
-                let (checkout, _) = ingest::git::checkout(&parsed, &self.config.git).await?;
-                let (start, provenance) = ingest::git::provenance(&parsed, target, &checkout);
-                (start.display().to_string(), Some(provenance))
+                let held = ingest::git::checkout(&parsed, &self.config.git).await?;
+                let (start, provenance) = ingest::git::provenance(&parsed, target, &held.dir);
+                (start.display().to_string(), Some(provenance), Some(held))
             }
-            _ => (target.to_string(), None),
+            _ => (target.to_string(), None, None),
         };
-        let limits = self.limits;
+        let (start, provenance, held) = start;
+        let limits = self.settings.limits;
         tokio::task::spawn_blocking(move || {
+            let _held = held; // the checkout stays at its commit while it is read
             let mut listing = Listing::default();
             ingest::files::read_location_as(&start, provenance.as_ref(), None, &limits, &|c| c, &mut |found| {
                 found.into_iter().for_each(|c| listing.add(c));
@@ -340,18 +469,27 @@ impl Catalog {
     }
 }
 
-/// Registers configured locations, then refreshes everything now and every interval, until shutdown.
-pub async fn run_refresh_loop(catalog: Arc<Catalog>, mut shutdown: tokio::sync::watch::Receiver<bool>) {
-    if let Err(err) = catalog.sync_config_locations().await {
-        tracing::error!(error = %err, "could not register the configured locations");
-    }
-    loop {
-        if let Err(err) = catalog.refresh_all().await {
-            tracing::error!(error = %err, "refreshing the catalog failed");
-        }
-        tokio::select! {
-            _ = tokio::time::sleep(catalog.config.processing_interval) => {}
-            _ = shutdown.changed() => return,
-        }
+/// `interval` give or take a tenth, so locations registered together spread out over time.
+fn jitter(interval: std::time::Duration) -> i64 {
+    let ms = interval.as_millis() as f64;
+    (ms * rand::random_range(0.9..1.1)) as i64
+}
+
+/// The wait before retrying after `failures` consecutive failures (this one included).
+fn backoff(failures: u32, initial: std::time::Duration, max: std::time::Duration) -> std::time::Duration {
+    initial.saturating_mul(1 << failures.min(20)).min(max)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::backoff;
+    use std::time::Duration;
+
+    #[test]
+    fn retries_back_off_exponentially_up_to_the_max() {
+        let (initial, max) = (Duration::from_secs(10), Duration::from_secs(3600));
+        let waits: Vec<u64> = (0..10).map(|f| backoff(f, initial, max).as_secs()).collect();
+        assert_eq!(waits, [10, 20, 40, 80, 160, 320, 640, 1280, 2560, 3600]);
+        assert_eq!(backoff(u32::MAX, initial, max), max);
     }
 }

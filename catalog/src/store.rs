@@ -4,6 +4,7 @@
 mod entities;
 mod locations;
 mod query;
+mod schedule;
 pub mod search;
 mod write;
 
@@ -12,7 +13,8 @@ use sqlx::AnyPool;
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
 pub use query::{EntityPage, Facet, Order, PageRequest};
-pub use write::{Candidate, CandidateResult, Known, Prepared, Refresh, RefreshSummary};
+pub use schedule::Outcome as RefreshOutcome;
+pub use write::{Candidate, CandidateResult, Known, ORPHAN_ANNOTATION, Orphans, Prepared, Refresh, RefreshSummary};
 
 /// A storage failure, with what was being done.
 #[derive(Debug, thiserror::Error)]
@@ -35,12 +37,36 @@ pub struct Store {
     pool: AnyPool,
     /// PostgreSQL rather than SQLite: a few statements differ (bulk inserts, full-text search).
     postgres: bool,
+    /// Writers take a permit. SQLite has one writer: a refresh holds its transaction open while it
+    /// reads, and another writer waiting on the database's busy timeout would fail after seconds,
+    /// so writers queue here instead. PostgreSQL lets a few refreshes write side by side.
+    write_gate: std::sync::Arc<tokio::sync::Semaphore>,
 }
 
 impl Store {
     /// A store over an open, migrated pool; `postgres` says which database it is.
     pub fn new(pool: AnyPool, postgres: bool) -> Store {
-        Store { pool, postgres }
+        let writers = if postgres { 4 } else { 1 };
+        Store {
+            pool,
+            postgres,
+            write_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(writers)),
+        }
+    }
+
+    /// Waits for a turn to write (see `write_gate`).
+    pub(crate) async fn writing(&self) -> tokio::sync::SemaphorePermit<'_> {
+        // The semaphore is never closed.
+        self.write_gate.acquire().await.expect("the write gate is never closed")
+    }
+
+    /// [`Store::writing`] for a writer that outlives the borrow (a refresh).
+    pub(crate) async fn writing_owned(&self) -> tokio::sync::OwnedSemaphorePermit {
+        self.write_gate
+            .clone()
+            .acquire_owned()
+            .await
+            .expect("the write gate is never closed")
     }
 
     pub(crate) fn pool(&self) -> &AnyPool {

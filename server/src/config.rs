@@ -6,7 +6,7 @@ mod file;
 
 use std::{net::SocketAddr, path::PathBuf};
 
-pub use catalog::service::CatalogConfig;
+pub use catalog::service::{CatalogConfig, OrphanPolicy};
 
 use crate::cli::Cli;
 use crate::telemetry::LogFormat;
@@ -99,6 +99,7 @@ impl Config {
                 .filter(|p| !p.as_os_str().is_empty())
                 .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
         };
+        let processing = file.processing(&defaults)?;
         let catalog = CatalogConfig {
             locations: file.catalog_locations(&config_dir, &process_env)?,
             allowed_location_types: file.allowed_location_types().unwrap_or(defaults.allowed_location_types),
@@ -112,6 +113,7 @@ impl Config {
                 .github_webhook_secret(&process_env)?
                 .filter(|s| !s.is_empty())
                 .map(catalog::service::Secret),
+            ..processing
         };
         if catalog.processing_interval < std::time::Duration::from_secs(1) {
             return Err(ConfigError::Value {

@@ -43,7 +43,7 @@ impl Server {
             config.catalog.clone(),
         );
         let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-        let refresh_loop = tokio::spawn(catalog::service::run_refresh_loop(catalog.clone(), workers_stopped));
+        let refresh_loop = tokio::spawn(catalog::scheduler::run_refresh_loop(catalog.clone(), workers_stopped));
         let state = AppState {
             db,
             catalog,

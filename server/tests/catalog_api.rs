@@ -355,7 +355,10 @@ on_both_databases! {
         assert_eq!(status, 200);
         let (_, checkout) = json(&server, "/api/catalog/entities/by-name/component/default/checkout").await;
         assert_eq!(checkout["metadata"]["description"], "Takes all the money");
-        assert_eq!(server.get("/api/catalog/entities/by-name/resource/default/db").await.status(), 404, "gone from its file");
+        let (_, db) = json(&server, "/api/catalog/entities/by-name/resource/default/db").await;
+        assert_eq!(db["metadata"]["annotations"]["backstage.io/orphan"], "true", "gone from its file: an orphan, kept for its grace period");
+        let (_, orphans) = json(&server, "/api/catalog/entities/by-query?filter=metadata.annotations.backstage.io/orphan=true").await;
+        assert_eq!(orphans["totalItems"], 1, "{orphans}");
         let (_, api) = json(&server, "/api/catalog/entities/by-name/api/default/checkout-api").await;
         assert_eq!(api["spec"]["lifecycle"], "production", "the last good version is kept");
         let problem = api["status"]["items"][0]["message"].as_str().expect("the failure is attached");

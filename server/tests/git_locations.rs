@@ -75,6 +75,7 @@ on_both_databases! {
         let mut config = db.config();
         config.catalog.allowed_location_types = vec!["git".into(), "file".into()];
         config.catalog.git.cache_dir = work.path().join("cache");
+        config.catalog.orphans = cairn_server::config::OrphanPolicy::Delete;
         let server = TestServer::start_with(config).await;
         let target = format!("file://{}?ref=main", repo.display());
         let created = server.client.post(server.url("/api/catalog/locations"))

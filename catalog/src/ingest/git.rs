@@ -157,9 +157,33 @@ fn check_repo(repo: &str, settings: &GitSettings) -> Result<(), String> {
     }
 }
 
-/// Fetches the target's commit (shallow) into its cached checkout; returns the directory and the
-/// commit. Bounded by the settings' timeout; tokens reach `git` through its environment only.
-pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(PathBuf, String), IngestError> {
+/// A checkout ready to read: its directory and commit. It stays at that commit while this is
+/// held (other refreshes of the same repository and ref wait for it).
+pub struct Checkout {
+    pub dir: PathBuf,
+    pub commit: String,
+    _lock: tokio::sync::OwnedMutexGuard<()>,
+}
+
+/// One lock per checkout directory of this process: workers refresh locations side by side, and
+/// two of them reading one repository must not move its checkout under each other.
+fn lock_for(dir: &Path) -> std::sync::Arc<tokio::sync::Mutex<()>> {
+    static LOCKS: std::sync::LazyLock<
+        std::sync::Mutex<std::collections::HashMap<PathBuf, std::sync::Weak<tokio::sync::Mutex<()>>>>,
+    > = std::sync::LazyLock::new(Default::default);
+    let mut locks = LOCKS.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(lock) = locks.get(dir).and_then(std::sync::Weak::upgrade) {
+        return lock;
+    }
+    locks.retain(|_, l| l.strong_count() > 0);
+    let lock = std::sync::Arc::new(tokio::sync::Mutex::new(()));
+    locks.insert(dir.to_path_buf(), std::sync::Arc::downgrade(&lock));
+    lock
+}
+
+/// Fetches the target's commit (shallow) into its cached checkout, and holds it there.
+/// Bounded by the settings' timeout; tokens reach `git` through its environment only.
+pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<Checkout, IngestError> {
     let key = format!("{}#{}", target.repo, target.reference.as_deref().unwrap_or(""));
     let digest: String = Sha256::digest(key.as_bytes())
         .iter()
@@ -173,6 +197,20 @@ pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<(Pat
             settings.cache_dir.display()
         ))
     })?;
+    let lock = lock_for(&dir).lock_owned().await;
+    let (dir, commit) = fetch_into(target, settings, dir).await?;
+    Ok(Checkout {
+        dir,
+        commit,
+        _lock: lock,
+    })
+}
+
+async fn fetch_into(
+    target: &GitTarget,
+    settings: &GitSettings,
+    dir: PathBuf,
+) -> Result<(PathBuf, String), IngestError> {
     std::fs::create_dir_all(&dir)
         .map_err(|e| IngestError::Read(format!("cannot create the Git cache {}: {e}", dir.display())))?;
     if !dir.join(".git").exists() {

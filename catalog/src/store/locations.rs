@@ -28,6 +28,13 @@ pub struct LocationStatus {
     pub entity_count: i64,
     pub last_error: Option<String>,
     pub problem_count: i64,
+    /// When it is due again (ms), and whether a refresh was asked for before then.
+    pub next_refresh_at: i64,
+    pub refresh_requested: bool,
+    /// Consecutive failed refreshes: each doubles the wait before the next attempt.
+    pub failures: i64,
+    /// A worker is refreshing it now.
+    pub refreshing: bool,
 }
 
 /// A document of a location that did not become an entity.
@@ -42,9 +49,9 @@ pub struct ProblemRow {
     pub message: String,
 }
 
-const COLUMNS: &str = "id, type, target, origin";
+pub(super) const COLUMNS: &str = "id, type, target, origin";
 
-fn location(row: &sqlx::any::AnyRow) -> Result<LocationRow, sqlx::Error> {
+pub(super) fn location(row: &sqlx::any::AnyRow) -> Result<LocationRow, sqlx::Error> {
     Ok(LocationRow {
         id: row.try_get(0)?,
         location_type: row.try_get(1)?,
@@ -55,26 +62,31 @@ fn location(row: &sqlx::any::AnyRow) -> Result<LocationRow, sqlx::Error> {
 
 impl Store {
     /// Registers a location, or returns the existing one with the same type and target.
-    /// The flag says whether it was created now.
+    /// The flag says whether it was created now. A new location is due at once, unless
+    /// `claimed_by` (worker, until) claims it for the caller, who refreshes it itself.
     pub async fn add_location(
         &self,
         location_type: &str,
         target: &str,
         origin: &str,
+        claimed_by: Option<(&str, i64)>,
     ) -> Result<(LocationRow, bool), StoreError> {
         if let Some(existing) = self.location_by_target(location_type, target).await? {
             return Ok((existing, false));
         }
         let id = uuid::Uuid::new_v4().to_string();
+        let _write = self.writing().await;
         let inserted = sqlx::query(
-            "INSERT INTO locations (id, type, target, origin, created_at) VALUES ($1, $2, $3, $4, $5) \
-             ON CONFLICT (type, target) DO NOTHING",
+            "INSERT INTO locations (id, type, target, origin, created_at, claimed_by, claim_until) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (type, target) DO NOTHING",
         )
         .bind(&id)
         .bind(location_type)
         .bind(target)
         .bind(origin)
         .bind(now_ms())
+        .bind(claimed_by.map(|(w, _)| w))
+        .bind(claimed_by.map(|(_, until)| until))
         .execute(self.pool())
         .await
         .map_err(query_error("registering a location"))?;
@@ -127,9 +139,12 @@ impl Store {
     pub async fn location_statuses(&self) -> Result<Vec<LocationStatus>, StoreError> {
         let rows = sqlx::query(
             "SELECT l.id, l.type, l.target, l.origin, l.last_attempt_at, l.last_success_at, l.last_duration_ms, \
-             l.entity_count, l.last_error, (SELECT COUNT(*) FROM location_problems p WHERE p.location_id = l.id) \
+             l.entity_count, l.last_error, (SELECT COUNT(*) FROM location_problems p WHERE p.location_id = l.id), \
+             l.next_refresh_at, CASE WHEN l.requested_at IS NULL THEN 0 ELSE 1 END, l.failures, \
+             CASE WHEN l.claim_until >= $1 THEN 1 ELSE 0 END \
              FROM locations l ORDER BY l.created_at, l.id",
         )
+        .bind(now_ms())
         .fetch_all(self.pool())
         .await
         .map_err(query_error("listing location statuses"))?;
@@ -142,6 +157,10 @@ impl Store {
                 entity_count: r.try_get(7)?,
                 last_error: r.try_get(8)?,
                 problem_count: r.try_get(9)?,
+                next_refresh_at: r.try_get(10)?,
+                refresh_requested: r.try_get::<i64, _>(11)? != 0,
+                failures: r.try_get(12)?,
+                refreshing: r.try_get::<i64, _>(13)? != 0,
             })
         };
         rows.iter()
@@ -168,6 +187,7 @@ impl Store {
     /// Unregisters a location and removes every entity only it provided (in one transaction).
     /// Returns false when there was no such location.
     pub async fn delete_location(&self, id: &str) -> Result<bool, StoreError> {
+        let _write = self.writing().await;
         let mut tx = self
             .pool()
             .begin()
@@ -236,6 +256,7 @@ impl Store {
 
     /// Records a refresh that failed as a whole (the location could not be read); its entities stay.
     pub async fn record_refresh_failure(&self, id: &str, started_ms: i64, message: &str) -> Result<(), StoreError> {
+        let _write = self.writing().await;
         sqlx::query("UPDATE locations SET last_attempt_at = $1, last_duration_ms = $2, last_error = $3 WHERE id = $4")
             .bind(started_ms)
             .bind(now_ms() - started_ms)
@@ -265,6 +286,7 @@ impl Store {
     /// Returns the location's entity count, as recorded by its last read.
     pub async fn record_refresh_unchanged(&self, id: &str, started_ms: i64) -> Result<usize, StoreError> {
         let now = now_ms();
+        let _write = self.writing().await;
         let count: i64 = sqlx::query(
             "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3 WHERE id = $4 \
              RETURNING entity_count",

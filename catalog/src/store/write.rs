@@ -51,6 +51,8 @@ pub struct RefreshSummary {
     pub updated: usize,
     pub unchanged: usize,
     pub removed: usize,
+    /// Entities no longer in the source, kept and marked until their grace period ends.
+    pub orphaned: usize,
     pub problems: usize,
     pub entities: usize,
     /// Time spent reading and processing the location, and writing the result.
@@ -65,6 +67,22 @@ pub struct RefreshSummary {
 /// SQLite page cache (KiB) of the connection writing a refresh: it holds the hot parts of the
 /// indexes a refresh writes to. The connection is closed afterwards, which frees it.
 const REFRESH_CACHE_KIB: u32 = 163_840;
+
+/// What happens to entities that disappeared from their source.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Orphans {
+    /// Removed at once (`catalog.orphanStrategy: delete`).
+    Remove,
+    /// Kept, marked `backstage.io/orphan: "true"`, until [`Store::purge_orphans`] removes them.
+    Mark,
+}
+
+/// The hash an orphan is stored with: never a real content hash, so an orphan whose document
+/// comes back is rewritten whole (and so loses its mark).
+const ORPHANED: &str = "orphaned";
+
+/// The annotation Backstage marks orphans with.
+pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
 
 /// Changed entities after which the database's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
@@ -252,6 +270,8 @@ pub struct Refresh {
     /// A connection of its own, closed when the refresh ends: dropped unfinished (an error, a
     /// cancelled task), the database rolls the transaction back.
     tx: PoolConnection<Any>,
+    /// This refresh's turn to write, held until it ends.
+    _write: tokio::sync::OwnedSemaphorePermit,
     postgres: bool,
     location_id: String,
     known: std::sync::Arc<Known>,
@@ -265,6 +285,7 @@ pub struct Refresh {
 impl Store {
     /// Opens the transaction that replaces what `location_id` provides.
     pub async fn begin_refresh(&self, location_id: &str) -> Result<Refresh, StoreError> {
+        let write = self.writing_owned().await;
         let mut tx = self.pool().acquire().await.map_err(query_error("starting a refresh"))?;
         tx.close_on_drop();
         if !self.postgres {
@@ -291,6 +312,7 @@ impl Store {
             .map_err(query_error("clearing problems"))?;
         Ok(Refresh {
             tx,
+            _write: write,
             postgres: self.postgres,
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
@@ -441,25 +463,41 @@ impl Refresh {
             .map(|_| ())
     }
 
-    /// Removes what the location no longer provides, records the outcome and commits.
-    /// `version` is what was read (a Git commit), so an unchanged source is not read again.
+    /// Deals with what the location no longer provides (orphaned or removed, per `orphans`),
+    /// records the outcome and commits. `version` is what was read (a Git commit), so an
+    /// unchanged source is not read again.
     pub async fn finish(
         mut self,
         store: &Store,
         started_ms: i64,
         version: Option<&str>,
+        orphans: Orphans,
     ) -> Result<RefreshSummary, StoreError> {
         let tx: &mut AnyConnection = &mut self.tx;
-        let removed: Vec<String> = self
+        let gone: Vec<&Existing> = self
             .known
             .entities
             .iter()
             .filter(|(r, e)| !self.seen.contains(*r) && self.scope.as_ref().is_none_or(|s| s.contains(&e.source)))
-            .map(|(_, e)| e.uid.clone())
+            .map(|(_, e)| e)
             .collect();
-        self.summary.removed = removed.len();
-        delete_entities(tx, &removed).await?;
-        let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE location_id = $1")
+        match orphans {
+            Orphans::Remove => {
+                let removed: Vec<String> = gone.iter().map(|e| e.uid.clone()).collect();
+                self.summary.removed = removed.len();
+                delete_entities(tx, &removed).await?;
+            }
+            Orphans::Mark => {
+                let newly: Vec<String> = gone
+                    .iter()
+                    .filter(|e| e.hash != ORPHANED)
+                    .map(|e| e.uid.clone())
+                    .collect();
+                self.summary.orphaned = newly.len();
+                mark_orphaned(tx, self.postgres, &newly, self.known.now).await?;
+            }
+        }
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM entities WHERE location_id = $1 AND orphaned_at IS NULL")
             .bind(&self.location_id)
             .fetch_one(&mut *tx)
             .await
@@ -505,7 +543,7 @@ impl Refresh {
         let summary = self.summary;
         // After a large change the planner's statistics are stale: without them it may scan every
         // entity of a kind rather than look up the few an owner has.
-        if summary.added + summary.updated + summary.removed >= ANALYZE_AFTER {
+        if summary.added + summary.updated + summary.removed + summary.orphaned >= ANALYZE_AFTER {
             store.analyze().await?;
         }
         Ok(summary)
@@ -565,7 +603,9 @@ async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Kno
         .map_err(query_error("reading a location's entities"))
 }
 
-/// Candidate refs that another location already provides, with that location's target.
+/// Candidate refs that another location already provides, with that location's target. An
+/// orphan of another location is no claim: it is removed, and this location provides it now
+/// (a descriptor moved from one repository to another).
 async fn claimed_elsewhere(
     tx: &mut AnyConnection,
     location_id: &str,
@@ -577,11 +617,12 @@ async fn claimed_elsewhere(
         .filter_map(|p| p.entity_ref.as_ref())
         .collect();
     let mut claimed = HashMap::new();
+    let mut taken_over = Vec::new();
     for chunk in refs.chunks(500) {
         let list = placeholders(2, chunk.len());
         let sql = format!(
-            "SELECT e.entity_ref, l.type, l.target FROM entities e JOIN locations l ON l.id = e.location_id \
-             WHERE e.location_id <> $1 AND e.entity_ref IN ({list})"
+            "SELECT e.entity_ref, l.type, l.target, e.uid, e.hash FROM entities e \
+             JOIN locations l ON l.id = e.location_id WHERE e.location_id <> $1 AND e.entity_ref IN ({list})"
         );
         let mut q = sqlx::query(&sql).bind(location_id);
         for r in chunk {
@@ -596,10 +637,69 @@ async fn claimed_elsewhere(
                 row.try_get::<String, _>(i)
                     .map_err(query_error("checking entity conflicts"))
             };
-            claimed.insert(read(0)?, format!("{}:{}", read(1)?, read(2)?));
+            if read(4)? == ORPHANED {
+                taken_over.push(read(3)?);
+            } else {
+                claimed.insert(read(0)?, format!("{}:{}", read(1)?, read(2)?));
+            }
         }
     }
+    delete_entities(tx, &taken_over).await?;
     Ok(claimed)
+}
+
+/// Marks entities orphaned: annotated as Backstage does (so every reader sees it, and filters on
+/// `metadata.annotations.backstage.io/orphan=true` find them), with the time it happened.
+async fn mark_orphaned(tx: &mut AnyConnection, postgres: bool, uids: &[String], now: i64) -> Result<(), StoreError> {
+    let body = if postgres {
+        format!("jsonb_set(body::jsonb, '{{metadata,annotations,{ORPHAN_ANNOTATION}}}', '\"true\"')::text")
+    } else {
+        format!("json_set(body, '$.metadata.annotations.\"{ORPHAN_ANNOTATION}\"', 'true')")
+    };
+    for chunk in uids.chunks(500) {
+        let list = placeholders(3, chunk.len());
+        let sql = format!(
+            "UPDATE entities SET orphaned_at = $1, hash = $2, etag = substr(etag, 1, 12) || 'orphaned', \
+             updated_at = $1, body = {body} WHERE uid IN ({list})"
+        );
+        let mut q = sqlx::query(&sql).bind(now).bind(ORPHANED);
+        for uid in chunk {
+            q = q.bind(uid);
+        }
+        q.execute(&mut *tx).await.map_err(query_error("marking orphans"))?;
+        let sql = format!(
+            "INSERT INTO search (entity_id, key, value, original_value) \
+             SELECT id, 'metadata.annotations.{ORPHAN_ANNOTATION}', 'true', 'true' FROM entities WHERE uid IN ({})",
+            placeholders(1, chunk.len())
+        );
+        let mut q = sqlx::query(&sql);
+        for uid in chunk {
+            q = q.bind(uid);
+        }
+        q.execute(&mut *tx).await.map_err(query_error("marking orphans"))?;
+    }
+    Ok(())
+}
+
+impl Store {
+    /// Removes orphans marked before `before` (ms): their grace period is over. Returns how many.
+    pub async fn purge_orphans(&self, before: i64) -> Result<usize, StoreError> {
+        let _write = self.writing().await;
+        let mut tx = self.pool().begin().await.map_err(query_error("removing orphans"))?;
+        let uids: Vec<String> =
+            sqlx::query("SELECT uid FROM entities WHERE orphaned_at IS NOT NULL AND orphaned_at < $1")
+                .bind(before)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_error("finding expired orphans"))?
+                .iter()
+                .map(|r| r.try_get(0))
+                .collect::<Result<_, _>>()
+                .map_err(query_error("finding expired orphans"))?;
+        delete_entities(&mut tx, &uids).await?;
+        tx.commit().await.map_err(query_error("removing orphans"))?;
+        Ok(uids.len())
+    }
 }
 
 async fn delete_entities(tx: &mut AnyConnection, uids: &[String]) -> Result<(), StoreError> {

@@ -86,6 +86,29 @@ struct CatalogSection {
     locations: Vec<LocationEntry>,
     allowed_location_types: Option<Vec<String>>,
     processing_interval: Option<Interval>,
+    /// Backstage's `keep` or `delete`.
+    orphan_strategy: Option<String>,
+    /// Cairn's: orphans are removed after this (unless the strategy says otherwise).
+    orphan_grace_period: Option<Interval>,
+    #[serde(default)]
+    processing: ProcessingSection,
+}
+
+/// `catalog.processing` (Cairn's): the refresh workers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ProcessingSection {
+    workers: Option<usize>,
+    timeout: Option<Interval>,
+    claim_lease: Option<Interval>,
+    retry: Option<RetrySection>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RetrySection {
+    initial: Option<Interval>,
+    max: Option<Interval>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -106,6 +129,15 @@ struct Interval {
     minutes: u64,
     #[serde(default)]
     seconds: u64,
+    #[serde(default)]
+    milliseconds: u64,
+}
+
+impl Interval {
+    fn duration(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.hours * 3600 + self.minutes * 60 + self.seconds)
+            + std::time::Duration::from_millis(self.milliseconds)
+    }
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -348,10 +380,74 @@ impl FileConfig {
     }
 
     pub(super) fn processing_interval(&self) -> Option<std::time::Duration> {
-        self.catalog
-            .processing_interval
-            .as_ref()
-            .map(|i| std::time::Duration::from_secs(i.hours * 3600 + i.minutes * 60 + i.seconds))
+        self.catalog.processing_interval.as_ref().map(Interval::duration)
+    }
+
+    /// The refresh workers' settings over `defaults`.
+    pub(super) fn processing(
+        &self,
+        defaults: &catalog::service::CatalogConfig,
+    ) -> Result<catalog::service::CatalogConfig, ConfigError> {
+        use catalog::service::OrphanPolicy;
+        let p = &self.catalog.processing;
+        let retry = p.retry.as_ref();
+        let grace = self.catalog.orphan_grace_period.as_ref().map(Interval::duration);
+        let orphans = match (self.catalog.orphan_strategy.as_deref(), grace) {
+            (Some("delete"), _) => OrphanPolicy::Delete,
+            (Some("keep"), None) => OrphanPolicy::Keep,
+            (Some("keep") | None, Some(grace)) => OrphanPolicy::GracePeriod(grace),
+            (None, None) => defaults.orphans,
+            (Some(other), _) => {
+                return Err(ConfigError::Value {
+                    key: "catalog.orphanStrategy",
+                    message: format!("`{other}` is not a strategy; use `keep` or `delete`"),
+                });
+            }
+        };
+        let config = catalog::service::CatalogConfig {
+            workers: p.workers.unwrap_or(defaults.workers),
+            refresh_timeout: p.timeout.as_ref().map_or(defaults.refresh_timeout, Interval::duration),
+            claim_lease: p.claim_lease.as_ref().map_or(defaults.claim_lease, Interval::duration),
+            retry_initial: retry
+                .and_then(|r| r.initial.as_ref())
+                .map_or(defaults.retry_initial, Interval::duration),
+            retry_max: retry
+                .and_then(|r| r.max.as_ref())
+                .map_or(defaults.retry_max, Interval::duration),
+            orphans,
+            ..defaults.clone()
+        };
+        let bounded = |key: &'static str, ok: bool, message: &str| {
+            if ok {
+                Ok(())
+            } else {
+                Err(ConfigError::Value {
+                    key,
+                    message: message.into(),
+                })
+            }
+        };
+        bounded(
+            "catalog.processing.workers",
+            (1..=64).contains(&config.workers),
+            "must be between 1 and 64",
+        )?;
+        bounded(
+            "catalog.processing.claimLease",
+            config.claim_lease >= std::time::Duration::from_millis(300),
+            "must be at least 300 milliseconds",
+        )?;
+        bounded(
+            "catalog.processing.timeout",
+            config.refresh_timeout >= std::time::Duration::from_secs(1),
+            "must be at least one second",
+        )?;
+        bounded(
+            "catalog.processing.retry",
+            config.retry_initial >= std::time::Duration::from_millis(100) && config.retry_max >= config.retry_initial,
+            "`initial` must be at least 100 milliseconds and `max` at least `initial`",
+        )?;
+        Ok(config)
     }
 
     pub(super) fn app_title(&self) -> Option<String> {

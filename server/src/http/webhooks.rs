@@ -80,12 +80,11 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
     };
     tracing::info!(event, delivery, branch, locations = locations.len(), "webhook accepted");
     let count = locations.len();
-    let catalog = state.catalog.clone();
-    tokio::spawn(async move {
-        for location in locations {
-            let _ = catalog.refresh(&location).await;
-        }
-    });
+    // Workers pick them up at once (here, or on whichever replica is free first).
+    if let Err(e) = state.catalog.request_refresh(&locations).await {
+        tracing::error!(error = %e, "webhook: requesting refreshes failed");
+        return reply(StatusCode::INTERNAL_SERVER_ERROR, "requesting the refreshes failed");
+    }
     (
         StatusCode::ACCEPTED,
         axum::Json(json!({"status": "accepted", "locations": count})),
