@@ -10,8 +10,8 @@ use leptos_router::{
 
 use crate::components::{error_page::ErrorPage, header::Header};
 use crate::pages::{
-    catalog_list::CatalogListPage, entity::EntityPage, home::HomePage, not_found::NotFound, register::RegisterPage,
-    status::StatusPage,
+    catalog_list::CatalogListPage, entity::EntityPage, home::HomePage, locations::LocationsPage, not_found::NotFound,
+    register::RegisterPage, status::StatusPage,
 };
 use crate::theme::Theme;
 
@@ -36,6 +36,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("catalog-import") view=RegisterPage />
                         // Async: data pages finish loading before the first byte, so a failure can still set HTTP 500.
                         <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/locations") view=LocationsPage ssr=SsrMode::Async />
                     </Routes>
                 </ErrorBoundary>
             </main>

@@ -18,8 +18,8 @@ const POLL: Duration = Duration::from_secs(1);
 const HOUSEKEEPING: Duration = Duration::from_secs(60);
 
 /// Registers configured locations, then runs the workers and housekeeping until shutdown.
-/// In-flight refreshes are abandoned at shutdown (rolled back, so nothing half-written stays);
-/// their claims expire and the next start, or another replica, does them again.
+/// In-flight refreshes are abandoned at shutdown (rolled back, so nothing half-written stays)
+/// and their claims released, so the next start or another replica does them again at once.
 pub async fn run_refresh_loop(catalog: Arc<Catalog>, shutdown: tokio::sync::watch::Receiver<bool>) {
     if let Err(err) = catalog.sync_config_locations().await {
         tracing::error!(error = %err, "could not register the configured locations");
@@ -30,6 +30,9 @@ pub async fn run_refresh_loop(catalog: Arc<Catalog>, shutdown: tokio::sync::watc
     }
     tasks.spawn(until_shutdown(shutdown.clone(), housekeeping(catalog.clone())));
     while tasks.join_next().await.is_some() {}
+    if let Err(err) = catalog.store.release_all(catalog.worker_name()).await {
+        tracing::warn!(error = %err, "could not release this process's claims; they expire by themselves");
+    }
 }
 
 async fn until_shutdown(mut shutdown: tokio::sync::watch::Receiver<bool>, work: impl Future<Output = ()>) {

@@ -84,7 +84,8 @@ impl Server {
         let _ = self.stop_workers.send(true);
         self.task.await.context("server task")?.context("server")?;
         for worker in self.workers {
-            // A refresh in progress finishes its transaction first; nothing is left half-written.
+            // A refresh in progress is rolled back and its claim released: nothing is left
+            // half-written, and the next start (or another replica) does it again.
             let _ = worker.await;
         }
         self.state.db.close().await;

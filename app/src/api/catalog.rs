@@ -110,3 +110,26 @@ pub async fn unregister_location(entity_ref: String) -> Result<usize, ServerFnEr
     service.store.delete_location(&location.id).await.map_err(internal)?;
     Ok(count)
 }
+
+/// Every location with its refresh status, for the admin page.
+#[server(prefix = "/_server")]
+pub async fn list_locations() -> Result<LocationsReport, ServerFnError> {
+    views::locations_report(&service()?).await.map_err(internal)
+}
+
+/// Asks for a location to be refreshed as soon as a worker is free.
+#[server(prefix = "/_server")]
+pub async fn request_location_refresh(id: String) -> Result<String, ServerFnError> {
+    let service = service()?;
+    let location = service
+        .store
+        .location(&id)
+        .await
+        .map_err(internal)?
+        .ok_or_else(|| ServerFnError::new("There is no such location (it may have been unregistered)."))?;
+    service
+        .request_refresh(std::slice::from_ref(&location))
+        .await
+        .map_err(internal)?;
+    Ok(format!("A refresh of {} was requested.", location.target))
+}

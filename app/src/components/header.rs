@@ -19,6 +19,7 @@ pub fn Header() -> impl IntoView {
                 <A href="/" exact=true>"Home"</A>
                 <A href="/catalog">"Catalog"</A>
                 <RegisterLink />
+                <A href="/admin/locations">"Locations"</A>
                 <A href="/status">"Status"</A>
             </nav>
             <ThemeSwitch />

@@ -101,6 +101,17 @@ impl Store {
         Ok(())
     }
 
+    /// Gives up every claim of `worker` (it is stopping), leaving those locations due.
+    pub async fn release_all(&self, worker: &str) -> Result<(), StoreError> {
+        let _write = self.writing().await;
+        sqlx::query("UPDATE locations SET claimed_by = NULL, claim_until = NULL WHERE claimed_by = $1")
+            .bind(worker)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("releasing claims"))?;
+        Ok(())
+    }
+
     /// Asks for a refresh of these locations as soon as a worker is free (a push, a person).
     pub async fn request_refresh(&self, ids: &[String]) -> Result<(), StoreError> {
         let now = now_ms();

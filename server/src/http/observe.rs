@@ -15,6 +15,11 @@ use crate::{metrics::RequestLabels, state::AppState};
 
 /// `GET /metrics`: Prometheus/OpenMetrics text.
 pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    match state.catalog.store.location_statuses().await {
+        Ok(statuses) => state.metrics.set_locations(&statuses),
+        // The request metrics are still worth serving; the gauges keep their last values.
+        Err(err) => tracing::warn!(error = %err, "metrics: reading location statuses failed"),
+    }
     (
         [(
             http::header::CONTENT_TYPE,

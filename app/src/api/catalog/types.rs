@@ -445,3 +445,51 @@ mod tests {
         );
     }
 }
+
+/// Every registered location with the outcome of its refreshes, for the admin page.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocationsReport {
+    /// The server's clock (ms) when this was read: ages are shown against it, so the page reads
+    /// the same whether rendered on the server or in the browser.
+    pub now_ms: i64,
+    pub locations: Vec<LocationHealth>,
+}
+
+/// One location's refresh status.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct LocationHealth {
+    pub id: String,
+    pub location_type: String,
+    pub target: String,
+    /// `config`, `api`, or the provider that registered it.
+    pub origin: String,
+    pub last_attempt_at: Option<i64>,
+    pub last_success_at: Option<i64>,
+    pub last_duration_ms: Option<i64>,
+    pub entity_count: i64,
+    pub problem_count: i64,
+    pub last_error: Option<String>,
+    pub failures: i64,
+    pub next_refresh_at: i64,
+    pub refresh_requested: bool,
+    pub refreshing: bool,
+    /// The first problems of its last refresh: file (and line) and what is wrong.
+    pub problems: Vec<String>,
+}
+
+impl LocationHealth {
+    /// "failing", "refreshing", "pending" (never read yet), "problems" or "ok".
+    pub fn state(&self) -> &'static str {
+        if self.last_error.is_some() {
+            "failing"
+        } else if self.refreshing {
+            "refreshing"
+        } else if self.last_attempt_at.is_none() {
+            "pending"
+        } else if self.problem_count > 0 {
+            "problems"
+        } else {
+            "ok"
+        }
+    }
+}

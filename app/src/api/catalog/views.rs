@@ -13,8 +13,10 @@ use super::types::*;
 
 mod definition;
 mod graph;
+mod locations;
 
 pub use graph::graph;
+pub use locations::locations_report;
 
 /// Rows per catalog page.
 const PAGE_SIZE: usize = 20;

@@ -13,10 +13,24 @@ use super::ApiError;
 use super::params::Params;
 use crate::state::AppState;
 
-/// `GET /locations`: `[{"data": {"id", "type", "target"}}]`.
+/// `GET /locations`: `[{"data": {"id", "type", "target"}, "status": {…}}]`. `data` is Backstage's
+/// shape; `status` is Cairn's: the last refresh (attempt, success, duration, entity and problem
+/// counts, error), consecutive failures, when it is due next and whether it is refreshing now.
 pub async fn list(State(state): State<AppState>) -> Result<Json<Vec<Value>>, ApiError> {
-    let locations = state.catalog.store.locations().await?;
-    Ok(Json(locations.into_iter().map(|l| json!({"data": l})).collect()))
+    let statuses = state.catalog.store.location_statuses().await?;
+    Ok(Json(
+        statuses
+            .into_iter()
+            .map(|s| {
+                let location = s.location.clone();
+                let mut status = json!(s);
+                if let Some(fields) = status.as_object_mut() {
+                    fields.remove("location");
+                }
+                json!({"data": location, "status": status})
+            })
+            .collect(),
+    ))
 }
 
 #[derive(Deserialize)]
