@@ -116,17 +116,21 @@ async fn read_and_write(
         threads: settings.limits.threads.saturating_sub(1).max(1),
         ..settings.limits
     };
-    let mut refresh = store.begin_refresh(&location.id).await?;
-    let known = refresh.known();
-    let only: Option<Vec<std::path::PathBuf>> = match (changed, &provenance) {
+    // Files that changed since the last commit read, by their stored names: the refresh is
+    // limited to them when that gives the same result as reading everything.
+    let changed: Option<(Vec<std::path::PathBuf>, std::collections::HashSet<String>)> = match (changed, &provenance) {
         (Some(changed), Some(p)) => {
             let files: Vec<std::path::PathBuf> = changed.iter().map(|f| p.checkout.join(f)).collect();
-            let names: std::collections::HashSet<String> = files.iter().map(|f| p.name(f).0).collect();
-            known.can_read_only(&names).then(|| {
-                refresh.limit_to(names);
-                files.into_iter().filter(|f| f.is_file()).collect()
-            })
+            let names = files.iter().map(|f| p.name(f).0).collect();
+            Some((files, names))
         }
+        _ => None,
+    };
+    let (files, names) = changed.unzip();
+    let mut refresh = store.begin_refresh(&location.id, names).await?;
+    let known = refresh.known();
+    let only: Option<Vec<std::path::PathBuf>> = match files {
+        Some(files) if refresh.partial() => Some(files.into_iter().filter(|f| f.is_file()).collect()),
         _ => None,
     };
     let partial = only.is_some();

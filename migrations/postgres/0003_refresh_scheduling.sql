@@ -13,3 +13,6 @@ CREATE INDEX locations_due ON locations (next_refresh_at);
 -- grace period has passed, so a file moved in two commits does not blink out of the catalog.
 ALTER TABLE entities ADD COLUMN orphaned_at BIGINT;
 CREATE INDEX entities_orphaned ON entities (orphaned_at) WHERE orphaned_at IS NOT NULL;
+
+-- A push that changes a few files of a large location loads only what those files provided.
+CREATE INDEX entities_location_source ON entities (location_id, source);

@@ -63,6 +63,45 @@ async fn entity(server: &TestServer, name: &str) -> (u16, Value) {
 }
 
 on_both_databases! {
+    async fn a_partial_refresh_keeps_what_other_files_provide_and_refuses_their_refs(db: TestDb) {
+        let work = tempfile::tempdir().expect("tempdir");
+        let repo = work.path().join("services");
+        init_repo(&repo);
+        // Two components per file, and a broken document in a.yaml.
+        write(&repo, "a/catalog-info.yaml", &format!("{}---\n{}---\nkind: Component\n", component("a1", "x"), component("a2", "x")));
+        write(&repo, "b/catalog-info.yaml", &format!("{}---\n{}", component("b1", "x"), component("b2", "x")));
+        commit_all(&repo, "first");
+        let mut config = db.config();
+        config.catalog.allowed_location_types = vec!["git".into(), "file".into()];
+        config.catalog.git.cache_dir = work.path().join("cache");
+        let server = TestServer::start_with(config).await;
+        let target = format!("file://{}?ref=main", repo.display());
+        let created = server.client.post(server.url("/api/catalog/locations"))
+            .json(&json!({"type": "git", "target": target})).send().await.expect("post");
+        assert_eq!(created.status().as_u16(), 201);
+        let catalog = &server.state().catalog;
+        let location = catalog.store.locations().await.expect("locations").into_iter().find(|l| l.location_type == "git").expect("registered");
+        let problems = |catalog: &std::sync::Arc<catalog::service::Catalog>| {
+            let catalog = catalog.clone();
+            let id = location.id.clone();
+            async move { catalog.store.location_problems(&id).await.expect("problems") }
+        };
+        assert_eq!(problems(catalog).await.len(), 1);
+
+        // b.yaml changes and now also defines a1, which a.yaml provides.
+        write(&repo, "b/catalog-info.yaml", &format!("{}---\n{}", component("b1", "changed"), component("a1", "impostor")));
+        commit_all(&repo, "second");
+        let summary = catalog.refresh(&location).await.expect("refresh");
+        assert!(summary.partial, "{summary:?}");
+        assert_eq!((summary.updated, summary.orphaned, summary.entities), (1, 1, 3), "{summary:?}");
+        assert_eq!(entity(&server, "a1").await.1["metadata"]["description"], "x", "the first definition stays");
+        assert_eq!(entity(&server, "b1").await.1["metadata"]["description"], "changed");
+        let problems = problems(catalog).await;
+        assert_eq!(problems.len(), 2, "a.yaml's problem stays, b.yaml's duplicate is reported: {problems:?}");
+        assert!(problems.iter().any(|p| p.message.contains("component:default/a1 is defined more than once")), "{problems:?}");
+        server.stop().await;
+    }
+
     async fn a_repository_is_followed_commit_by_commit(db: TestDb) {
         let work = tempfile::tempdir().expect("tempdir");
         let repo = work.path().join("shop");

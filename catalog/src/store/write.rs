@@ -283,8 +283,15 @@ pub struct Refresh {
 }
 
 impl Store {
-    /// Opens the transaction that replaces what `location_id` provides.
-    pub async fn begin_refresh(&self, location_id: &str) -> Result<Refresh, StoreError> {
+    /// Opens the transaction that replaces what `location_id` provides. With `files` (the files
+    /// that changed since the last read), it replaces only what those provided when re-reading
+    /// just them gives what re-reading everything would ([`Refresh::partial`] says which): only
+    /// their entities are loaded, so a one-file push to a 100 000-entity location costs little.
+    pub async fn begin_refresh(
+        &self,
+        location_id: &str,
+        files: Option<HashSet<String>>,
+    ) -> Result<Refresh, StoreError> {
         let write = self.writing_owned().await;
         let mut tx = self.pool().acquire().await.map_err(query_error("starting a refresh"))?;
         tx.close_on_drop();
@@ -304,12 +311,40 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(query_error("starting a refresh"))?;
-        let known = known_entities(&mut tx, location_id).await?;
-        sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
-            .bind(location_id)
-            .execute(&mut *tx)
-            .await
-            .map_err(query_error("clearing problems"))?;
+        let scoped = match files {
+            Some(files) => {
+                let known = known_entities(&mut tx, location_id, Some(&files)).await?;
+                known.can_read_only(&files).then_some((known, files))
+            }
+            None => None,
+        };
+        let (known, scope) = match scoped {
+            Some((known, files)) => (known, Some(files)),
+            None => (known_entities(&mut tx, location_id, None).await?, None),
+        };
+        match &scope {
+            None => {
+                sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
+                    .bind(location_id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(query_error("clearing problems"))?;
+            }
+            Some(files) => {
+                let files: Vec<&String> = files.iter().collect();
+                for chunk in files.chunks(500) {
+                    let sql = format!(
+                        "DELETE FROM location_problems WHERE location_id = $1 AND source IN ({})",
+                        placeholders(2, chunk.len())
+                    );
+                    let mut q = sqlx::query(&sql).bind(location_id);
+                    for file in chunk {
+                        q = q.bind(*file);
+                    }
+                    q.execute(&mut *tx).await.map_err(query_error("clearing problems"))?;
+                }
+            }
+        }
         Ok(Refresh {
             tx,
             _write: write,
@@ -317,7 +352,7 @@ impl Store {
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
             seen: HashSet::new(),
-            scope: None,
+            scope,
             summary: RefreshSummary::default(),
         })
     }
@@ -327,18 +362,24 @@ impl Known {
     /// Whether re-reading only `files` (names as stored in `source`) gives what re-reading the
     /// whole location would: each must have provided entities, and none a `Location`, which could
     /// lead to files not read otherwise.
-    pub fn can_read_only(&self, files: &HashSet<String>) -> bool {
-        files.iter().all(|file| {
-            let mut from_file = self.entities.values().filter(|e| &e.source == file).peekable();
-            from_file.peek().is_some() && from_file.all(|e| e.kind != "location")
-        })
+    fn can_read_only(&self, files: &HashSet<String>) -> bool {
+        let mut providing: HashSet<&str> = HashSet::new();
+        for e in self.entities.values() {
+            if files.contains(&e.source) {
+                if e.kind == "location" {
+                    return false;
+                }
+                providing.insert(&e.source);
+            }
+        }
+        providing.len() == files.len()
     }
 }
 
 impl Refresh {
-    /// Limits the refresh to `files`: entities from other files stay as they are.
-    pub fn limit_to(&mut self, files: HashSet<String>) {
-        self.scope = Some(files);
+    /// Only some files are re-read (see [`Store::begin_refresh`]); entities from others stay.
+    pub fn partial(&self) -> bool {
+        self.scope.is_some()
     }
 
     /// What the location provided before, for [`Known::prepare`] on the reading threads.
@@ -350,7 +391,8 @@ impl Refresh {
     /// location, or defined twice in this one, is refused with a problem saying so.
     pub async fn apply(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
         let tx: &mut AnyConnection = &mut self.tx;
-        let claimed = claimed_elsewhere(tx, &self.location_id, &batch).await?;
+        let partial = self.scope.is_some().then_some(&*self.known);
+        let (claimed, elsewhere_here) = claimed_elsewhere(tx, &self.location_id, partial, &batch).await?;
         let mut problems: Vec<RowText> = Vec::new();
         let mut kept_with_errors: Vec<(String, String)> = Vec::new();
         let mut clear_errors: Vec<String> = Vec::new();
@@ -379,9 +421,7 @@ impl Refresh {
                         ),
                     ));
                 }
-                (Outcome::Unchanged | Outcome::Entity(_), Some(r))
-                    if existing.is_some_and(|e| self.scope.as_ref().is_some_and(|s| !s.contains(&e.source))) =>
-                {
+                (Outcome::Unchanged | Outcome::Entity(_), Some(r)) if elsewhere_here.contains(r) => {
                     problems.push(problem(
                         "conflict",
                         None,
@@ -574,13 +614,38 @@ impl Store {
     }
 }
 
-async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Known, StoreError> {
-    let rows =
-        sqlx::query("SELECT entity_ref, uid, hash, created_at, source, kind FROM entities WHERE location_id = $1")
-            .bind(location_id)
-            .fetch_all(&mut *tx)
-            .await
-            .map_err(query_error("reading a location's entities"))?;
+/// What the location provides (from `files` only, when given).
+async fn known_entities(
+    tx: &mut AnyConnection,
+    location_id: &str,
+    files: Option<&HashSet<String>>,
+) -> Result<Known, StoreError> {
+    const COLUMNS: &str = "SELECT entity_ref, uid, hash, created_at, source, kind FROM entities WHERE location_id = $1";
+    let mut rows = Vec::new();
+    match files {
+        None => {
+            rows = sqlx::query(COLUMNS)
+                .bind(location_id)
+                .fetch_all(&mut *tx)
+                .await
+                .map_err(query_error("reading a location's entities"))?;
+        }
+        Some(files) => {
+            let files: Vec<&String> = files.iter().collect();
+            for chunk in files.chunks(500) {
+                let sql = format!("{COLUMNS} AND source IN ({})", placeholders(2, chunk.len()));
+                let mut q = sqlx::query(&sql).bind(location_id);
+                for file in chunk {
+                    q = q.bind(*file);
+                }
+                rows.extend(
+                    q.fetch_all(&mut *tx)
+                        .await
+                        .map_err(query_error("reading a location's entities"))?,
+                );
+            }
+        }
+    }
     rows.iter()
         .map(|r| {
             Ok((
@@ -603,26 +668,35 @@ async fn known_entities(tx: &mut AnyConnection, location_id: &str) -> Result<Kno
         .map_err(query_error("reading a location's entities"))
 }
 
-/// Candidate refs that another location already provides, with that location's target. An
-/// orphan of another location is no claim: it is removed, and this location provides it now
-/// (a descriptor moved from one repository to another).
+/// Candidate refs that another location already provides, with that location's target, and
+/// (in a partial refresh, where `partial` holds what the files being read provided) those that
+/// files of this location not being read provide. An orphan of another location is no claim: it
+/// is removed, and this location provides it now (a descriptor moved between repositories).
 async fn claimed_elsewhere(
     tx: &mut AnyConnection,
     location_id: &str,
+    partial: Option<&Known>,
     batch: &[Prepared],
-) -> Result<HashMap<String, String>, StoreError> {
+) -> Result<(HashMap<String, String>, HashSet<String>), StoreError> {
     let refs: Vec<&String> = batch
         .iter()
         .filter(|p| !matches!(p.outcome, Outcome::Problem { .. }))
         .filter_map(|p| p.entity_ref.as_ref())
         .collect();
     let mut claimed = HashMap::new();
+    let mut elsewhere_here = HashSet::new();
     let mut taken_over = Vec::new();
+    // A full refresh knows everything this location provides; a partial one asks.
+    let which = if partial.is_some() {
+        "$1 = $1"
+    } else {
+        "e.location_id <> $1"
+    };
     for chunk in refs.chunks(500) {
         let list = placeholders(2, chunk.len());
         let sql = format!(
-            "SELECT e.entity_ref, l.type, l.target, e.uid, e.hash FROM entities e \
-             JOIN locations l ON l.id = e.location_id WHERE e.location_id <> $1 AND e.entity_ref IN ({list})"
+            "SELECT e.entity_ref, l.type, l.target, e.uid, e.hash, e.location_id FROM entities e \
+             JOIN locations l ON l.id = e.location_id WHERE {which} AND e.entity_ref IN ({list})"
         );
         let mut q = sqlx::query(&sql).bind(location_id);
         for r in chunk {
@@ -637,15 +711,20 @@ async fn claimed_elsewhere(
                 row.try_get::<String, _>(i)
                     .map_err(query_error("checking entity conflicts"))
             };
-            if read(4)? == ORPHANED {
+            let reference = read(0)?;
+            if read(5)? == location_id {
+                if partial.is_some_and(|k| !k.entities.contains_key(&reference)) {
+                    elsewhere_here.insert(reference);
+                }
+            } else if read(4)? == ORPHANED {
                 taken_over.push(read(3)?);
             } else {
-                claimed.insert(read(0)?, format!("{}:{}", read(1)?, read(2)?));
+                claimed.insert(reference, format!("{}:{}", read(1)?, read(2)?));
             }
         }
     }
     delete_entities(tx, &taken_over).await?;
-    Ok(claimed)
+    Ok((claimed, elsewhere_here))
 }
 
 /// Marks entities orphaned: annotated as Backstage does (so every reader sees it, and filters on
