@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod git;
+pub mod github;
 
 use crate::store::{LocationRow, Prepared, RefreshSummary, Store, StoreError};
 
