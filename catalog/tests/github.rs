@@ -289,6 +289,42 @@ async fn a_pause_for_a_rate_limit_counts_once_for_requests_in_flight() {
 }
 
 #[tokio::test]
+async fn requests_in_flight_are_bounded() {
+    let api = api_with_token().await;
+    seed(&api, "acme", 40);
+    api.state().delay = Some(Duration::from_millis(20));
+    let settings = GithubSettings {
+        concurrency: 3,
+        ..settings(&api)
+    };
+    let found = GithubClient::new(&settings)
+        .expect("client")
+        .discover("acme", &paths(&["catalog-info.yaml"]), &DiscoveryFilter::default())
+        .await
+        .expect("discover");
+    assert_eq!(found.len(), 36);
+    assert_eq!(api.state().max_in_flight, 3, "three at once, never more");
+}
+
+/// Timing only: `cargo test -p catalog --features backend --release --test github -- --ignored`.
+#[tokio::test]
+#[ignore]
+async fn discovery_of_two_thousand_repositories() {
+    let api = api_with_token().await;
+    seed(&api, "acme", 2000);
+    let started = Instant::now();
+    let found = client(&api)
+        .discover("acme", &paths(&["catalog-info.yaml"]), &DiscoveryFilter::default())
+        .await
+        .expect("discover");
+    println!(
+        "2000 repositories, 20 pages + 2000 contents checks: {:?}",
+        started.elapsed()
+    );
+    assert_eq!(found.len(), 1800);
+}
+
+#[tokio::test]
 async fn waiting_longer_than_max_wait_is_an_error() {
     let api = api_with_token().await;
     seed(&api, "acme", 5);

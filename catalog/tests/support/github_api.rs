@@ -62,6 +62,10 @@ pub struct State {
     /// Requests per path (without the query).
     pub paths: HashMap<String, usize>,
     pub app: Option<App>,
+    /// How long each request takes (to see how many run at once).
+    pub delay: Option<std::time::Duration>,
+    pub in_flight: usize,
+    pub max_in_flight: usize,
     base: String,
     next_id: u64,
 }
@@ -257,17 +261,22 @@ async fn gate(Extract(state): Extract<Shared>, request: Request, next: Next) -> 
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
         .map(str::to_string);
-    let (fault, remaining) = {
+    let (fault, remaining, delay) = {
         let mut s = lock(&state);
         s.requests += 1;
+        s.in_flight += 1;
+        s.max_in_flight = s.max_in_flight.max(s.in_flight);
         *s.paths.entry(path.clone()).or_default() += 1;
         let targeted = s.fault_path.as_ref().is_none_or(|p| path.contains(p.as_str()));
         let fault = if targeted { s.faults.pop_front() } else { None };
         if fault.is_some() {
             s.faults_served += 1;
         }
-        (fault, 5000usize.saturating_sub(s.requests).max(1))
+        (fault, 5000usize.saturating_sub(s.requests).max(1), s.delay)
     };
+    if let Some(delay) = delay {
+        tokio::time::sleep(delay).await;
+    }
     let mut response = match fault {
         Some(fault) => fault_response(fault),
         None => match check_auth(&state, &path, auth.as_deref()) {
@@ -287,6 +296,7 @@ async fn gate(Extract(state): Extract<Shared>, request: Request, next: Next) -> 
     set("x-ratelimit-reset", (now() + 3600).to_string());
     set("x-ratelimit-resource", "core".into());
     set("x-github-api-version-selected", "2022-11-28".into());
+    lock(&state).in_flight -= 1;
     response
 }
 
