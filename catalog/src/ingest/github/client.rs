@@ -163,8 +163,8 @@ impl<'a> Session<'a> {
     /// Waits before the next attempt after a failure, within the budget.
     async fn back_off(&self, target: &str, attempt: u32, why: &dyn std::fmt::Display) -> Result<(), IngestError> {
         let wait = FIRST_BACKOFF * 2u32.pow(attempt - 1);
-        self.budget.charge(target, wait)?;
-        tracing::warn!(target, attempt, wait_ms = wait.as_millis() as u64, %why, "GitHub request failed; retrying");
+        self.budget.charge(target, wait, why)?;
+        tracing::warn!(request = target, attempt, wait_ms = wait.as_millis() as u64, %why, "GitHub request failed; retrying");
         tokio::time::sleep(wait).await;
         Ok(())
     }
@@ -242,9 +242,9 @@ impl Budget {
         if state.0 + extra > self.max {
             let resume = chrono::DateTime::<chrono::Utc>::from(SystemTime::now() + wait);
             return Err(IngestError::Read(format!(
-                "GitHub rate limit (HTTP {status} on GET {target}): limited until {}, beyond the {} s Cairn waits per operation",
+                "GitHub rate limit (HTTP {status} on GET {target}): limited until {}, beyond the {:?} Cairn waits per operation",
                 resume.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                self.max.as_secs()
+                self.max
             )));
         }
         state.0 += extra;
@@ -259,12 +259,12 @@ impl Budget {
     }
 
     /// Counts a back-off of one request against the budget.
-    fn charge(&self, target: &str, wait: Duration) -> Result<(), IngestError> {
+    fn charge(&self, target: &str, wait: Duration, why: &dyn std::fmt::Display) -> Result<(), IngestError> {
         let mut state = self.state.lock().map_err(|_| closed())?;
         if state.0 + wait > self.max {
             return Err(IngestError::Read(format!(
-                "GitHub GET {target} kept failing; gave up after waiting {} s in this operation",
-                state.0.as_secs()
+                "GitHub GET {target} kept failing ({why}); gave up after waiting {:?} in this operation (at most {:?})",
+                state.0, self.max
             )));
         }
         state.0 += wait;
