@@ -290,8 +290,9 @@ fn rate_limit_wait(status: u16, headers: &http::HeaderMap, body: &str) -> Option
         return None;
     }
     let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<u64>().ok();
+    // At least a second, so a `retry-after: 0` cannot turn into a busy loop.
     if let Some(seconds) = number("retry-after") {
-        return Some(Duration::from_secs(seconds));
+        return Some(Duration::from_secs(seconds.max(1)));
     }
     if number("x-ratelimit-remaining") == Some(0)
         && let Some(reset) = number("x-ratelimit-reset")
