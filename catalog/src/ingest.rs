@@ -3,6 +3,7 @@
 
 pub mod files;
 pub mod git;
+pub mod github;
 
 use crate::store::{LocationRow, Orphans, Prepared, RefreshSummary, Store, StoreError};
 
