@@ -12,19 +12,23 @@ use crate::store::{LocationRow, Orphans, Prepared, RefreshSummary, Store, StoreE
 pub struct RefreshSettings {
     pub limits: files::Limits,
     pub git: git::GitSettings,
+    pub github: Vec<github::GithubIntegration>,
     pub orphans: Orphans,
 }
 
-/// Location types this version can read: local files, Git repositories (`git`) and repository
-/// file or folder URLs (`url`, as Backstage writes them).
-pub const READABLE_TYPES: [&str; 3] = ["file", "url", "git"];
+/// Location types this version can read: local files, Git repositories (`git`), repository
+/// file or folder URLs (`url`, as Backstage writes them), a GitHub organisation's repositories
+/// (`github-discovery`) and its teams and members (`github-org`).
+pub const READABLE_TYPES: [&str; 5] = ["file", "url", "git", "github-discovery", "github-org"];
 
 /// Why a location could not be refreshed at all (its entities are kept).
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{0}")]
     Read(String),
-    #[error("location type `{0}` cannot be read by this version of Cairn (supported: file, url, git)")]
+    #[error(
+        "location type `{0}` cannot be read by this version of Cairn (supported: file, url, git, github-discovery, github-org)"
+    )]
     UnsupportedType(String),
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -53,6 +57,8 @@ pub async fn refresh_location(
             .await
         }
         "url" | "git" => refresh_from_git(store, location, settings, started).await,
+        "github-discovery" => github::provider::refresh_discovery(store, location, settings, started).await,
+        "github-org" => github::provider::refresh_org(store, location, settings, started).await,
         other => Err(IngestError::UnsupportedType(other.to_string())),
     };
     if let Err(err) = &outcome {
@@ -105,7 +111,7 @@ async fn refresh_from_git(
 /// Reads from `path` (named after `provenance` when it is a checkout) and writes what it read;
 /// `version` is recorded with it. With `changed` (files of a checkout that differ from the last
 /// commit read), only those are read when that gives the same result as reading everything.
-async fn read_and_write(
+pub(crate) async fn read_and_write(
     store: &Store,
     location: &LocationRow,
     (path, provenance, version): (String, Option<files::Provenance>, Option<String>),

@@ -40,6 +40,12 @@ pub struct CatalogConfig {
     pub retry_max: std::time::Duration,
     /// Entities that disappeared from their source (`catalog.orphanStrategy`, `catalog.orphanGracePeriod`).
     pub orphans: OrphanPolicy,
+    /// GitHub hosts and how to reach their API (`integrations.github`).
+    pub github: Vec<ingest::github::GithubIntegration>,
+    /// How often GitHub discovery and org locations are read (their API is rate-limited): per
+    /// (type, target) from a provider's `schedule.frequency`, else `provider_interval`.
+    pub schedules: Vec<(String, String, std::time::Duration)>,
+    pub provider_interval: std::time::Duration,
 }
 
 /// What becomes of entities that disappeared from their source.
@@ -77,6 +83,9 @@ impl Default for CatalogConfig {
             retry_initial: std::time::Duration::from_secs(10),
             retry_max: std::time::Duration::from_secs(3600),
             orphans: OrphanPolicy::GracePeriod(std::time::Duration::from_secs(86_400)),
+            github: Vec::new(),
+            schedules: Vec::new(),
+            provider_interval: std::time::Duration::from_secs(1800),
         }
     }
 }
@@ -165,6 +174,7 @@ impl Catalog {
             settings: RefreshSettings {
                 limits: Limits::default(),
                 git: config.git.clone(),
+                github: config.github.clone(),
                 orphans: match config.orphans {
                     OrphanPolicy::Delete => Orphans::Remove,
                     _ => Orphans::Mark,
@@ -236,7 +246,7 @@ impl Catalog {
             lost = self.keep_claim(&location.id) => Err(self.abandoned(location, started, lost).await),
         };
         let next_at = match &outcome {
-            Ok(_) => now_ms() + jitter(self.config.processing_interval),
+            Ok(_) => now_ms() + jitter(self.interval_for(location)),
             Err(_) => {
                 let failures = self.store.failures(&location.id).await.unwrap_or(0);
                 now_ms() + jitter(backoff(failures, self.config.retry_initial, self.config.retry_max))
@@ -259,6 +269,43 @@ impl Catalog {
             Err(err) => tracing::warn!(location = %location.target, error = %err, "location could not be refreshed"),
         }
         outcome
+    }
+
+    /// How long a location rests between refreshes.
+    fn interval_for(&self, location: &LocationRow) -> std::time::Duration {
+        if !location.location_type.starts_with("github-") {
+            return self.config.processing_interval;
+        }
+        self.config
+            .schedules
+            .iter()
+            .find(|(t, x, _)| *t == location.location_type && *x == location.target)
+            .map_or(self.config.provider_interval, |(_, _, every)| *every)
+    }
+
+    /// The GitHub discovery (`github-discovery`) or org (`github-org`) locations of `owner` on
+    /// `host`: a repository or membership event there asks for them to be read again.
+    pub async fn github_locations_of(
+        &self,
+        location_type: &str,
+        host: &str,
+        owner: &str,
+    ) -> Result<Vec<LocationRow>, CatalogError> {
+        use ingest::github::provider::{DiscoveryTarget, parse_org_target};
+        let of_owner = |l: &LocationRow| {
+            let found = match location_type {
+                "github-discovery" => DiscoveryTarget::parse(&l.target).ok().map(|t| (t.host, t.org)),
+                _ => parse_org_target(&l.target).ok(),
+            };
+            found.is_some_and(|(h, o)| h.eq_ignore_ascii_case(host) && o.eq_ignore_ascii_case(owner))
+        };
+        Ok(self
+            .store
+            .locations()
+            .await?
+            .into_iter()
+            .filter(|l| l.location_type == location_type && of_owner(l))
+            .collect())
     }
 
     /// Renews the claim on a location every third of its lease; returns (why) when it is lost.
@@ -410,6 +457,11 @@ impl Catalog {
                 let (start, provenance) = ingest::git::provenance(&parsed, target, &held.dir);
                 (start.display().to_string(), Some(provenance), Some(held))
             }
+            "github-discovery" | "github-org" => {
+                return Err(CatalogError::Invalid(format!(
+                    "{location_type} locations are read through GitHub's API and cannot be previewed; register them"
+                )));
+            }
             _ => (target.to_string(), None, None),
         };
         let (start, provenance, held) = start;
@@ -449,9 +501,20 @@ impl Catalog {
                 "location type `{location_type}` cannot be read by this version of Cairn"
             )));
         }
-        if location_type != "file" {
-            ingest::git::parse_target(location_type, target, &self.config.git)?;
-            return Ok(());
+        match location_type {
+            "file" => {}
+            "github-discovery" => {
+                ingest::github::provider::DiscoveryTarget::parse(target)?;
+                return Ok(());
+            }
+            "github-org" => {
+                ingest::github::provider::parse_org_target(target)?;
+                return Ok(());
+            }
+            _ => {
+                ingest::git::parse_target(location_type, target, &self.config.git)?;
+                return Ok(());
+            }
         }
         if target.is_empty() || target.len() > 4096 || target.contains('\0') {
             return Err(CatalogError::Invalid(

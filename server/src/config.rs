@@ -100,8 +100,17 @@ impl Config {
                 .map_or_else(|| PathBuf::from("."), std::path::Path::to_path_buf)
         };
         let processing = file.processing(&defaults)?;
+        let providers = file.github_providers()?;
+        let mut locations = file.catalog_locations(&config_dir, &process_env)?;
+        locations.extend(providers.iter().map(|(t, x, _)| (t.clone(), x.clone())));
+        let schedules = providers
+            .into_iter()
+            .filter_map(|(t, x, every)| every.map(|e| (t, x, e)))
+            .collect();
         let catalog = CatalogConfig {
-            locations: file.catalog_locations(&config_dir, &process_env)?,
+            locations,
+            github: file.github_integrations(&process_env)?,
+            schedules,
             allowed_location_types: file.allowed_location_types().unwrap_or(defaults.allowed_location_types),
             processing_interval: file.processing_interval().unwrap_or(defaults.processing_interval),
             git: catalog::ingest::git::GitSettings {

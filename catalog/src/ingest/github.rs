@@ -6,6 +6,9 @@
 mod client;
 mod discovery;
 mod org;
+pub mod provider;
+
+pub use provider::GithubIntegration;
 
 use std::collections::HashMap;
 use std::sync::Mutex;

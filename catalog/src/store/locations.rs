@@ -49,6 +49,11 @@ pub struct ProblemRow {
     pub message: String,
 }
 
+/// The origin of locations a discovery location registered.
+pub fn discovered_by(parent_id: &str) -> String {
+    format!("discovery:{parent_id}")
+}
+
 pub(super) const COLUMNS: &str = "id, type, target, origin";
 
 pub(super) fn location(row: &sqlx::any::AnyRow) -> Result<LocationRow, sqlx::Error> {
@@ -184,9 +189,12 @@ impl Store {
         .map_err(query_error("reading an entity's location"))
     }
 
-    /// Unregisters a location and removes every entity only it provided (in one transaction).
-    /// Returns false when there was no such location.
+    /// Unregisters a location and removes every entity only it provided (in one transaction),
+    /// and likewise the locations it discovered. Returns false when there was no such location.
     pub async fn delete_location(&self, id: &str) -> Result<bool, StoreError> {
+        for child in self.locations_discovered_by(id).await? {
+            Box::pin(self.delete_location(&child.id)).await?;
+        }
         let _write = self.writing().await;
         let mut tx = self
             .pool()
@@ -213,6 +221,64 @@ impl Store {
             .map_err(query_error("unregistering a location"))?;
         tx.commit().await.map_err(query_error("unregistering a location"))?;
         Ok(deleted.rows_affected() == 1)
+    }
+
+    /// The locations a discovery location registered (their origin names it).
+    pub async fn locations_discovered_by(&self, id: &str) -> Result<Vec<LocationRow>, StoreError> {
+        let rows = sqlx::query(&format!("SELECT {COLUMNS} FROM locations WHERE origin = $1"))
+            .bind(discovered_by(id))
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("listing discovered locations"))?;
+        rows.iter()
+            .map(location)
+            .collect::<Result<_, _>>()
+            .map_err(query_error("listing discovered locations"))
+    }
+
+    /// Makes the locations discovered by `parent` exactly `targets` (of `location_type`): new ones
+    /// are registered, due at once; those no longer found are unregistered with their entities.
+    /// A target registered already by someone else stays theirs. Returns (added, removed).
+    pub async fn sync_discovered(
+        &self,
+        parent: &str,
+        location_type: &str,
+        targets: &std::collections::BTreeSet<String>,
+    ) -> Result<(usize, usize), StoreError> {
+        let origin = discovered_by(parent);
+        let existing = self.locations_discovered_by(parent).await?;
+        let mut removed = 0;
+        for gone in existing.iter().filter(|l| !targets.contains(&l.target)) {
+            removed += usize::from(self.delete_location(&gone.id).await?);
+        }
+        let mut added = 0;
+        for target in targets {
+            if !existing.iter().any(|l| &l.target == target) {
+                let (_, created) = self.add_location(location_type, target, &origin, None).await?;
+                added += usize::from(created);
+            }
+        }
+        Ok((added, removed))
+    }
+
+    /// A refresh that read its source without storing entities itself (a discovery): it
+    /// succeeded, and `count` is what it found.
+    pub async fn record_refresh_success(&self, id: &str, started_ms: i64, count: usize) -> Result<(), StoreError> {
+        let now = now_ms();
+        let _write = self.writing().await;
+        sqlx::query(
+            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, \
+             entity_count = $4, last_error = NULL WHERE id = $5",
+        )
+        .bind(started_ms)
+        .bind(now)
+        .bind(now - started_ms)
+        .bind(count as i64)
+        .bind(id)
+        .execute(self.pool())
+        .await
+        .map_err(query_error("recording a refresh"))?;
+        Ok(())
     }
 
     /// References of the entities a location provides.

@@ -64,6 +64,9 @@ pub struct State {
     pub app: Option<App>,
     /// How long each request takes (to see how many run at once).
     pub delay: Option<std::time::Duration>,
+    /// Where repositories' `html_url`s point (default `https://github.example`): a local Git
+    /// server, for tests that go on to fetch what was discovered.
+    pub html_base: Option<String>,
     pub in_flight: usize,
     pub max_in_flight: usize,
     base: String,
@@ -219,7 +222,9 @@ impl State {
     }
 
     fn html(&self) -> String {
-        "https://github.example".into()
+        self.html_base
+            .clone()
+            .unwrap_or_else(|| "https://github.example".into())
     }
 }
 

@@ -64,10 +64,30 @@ struct IntegrationsSection {
 }
 
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 struct HostToken {
     host: Option<String>,
     token: Option<String>,
+    /// GitHub's API (`https://api.github.com`, or `https://HOST/api/v3` for GitHub Enterprise).
+    api_base_url: Option<String>,
+    /// GitHub Apps (the first is used); their client and webhook settings are accepted, unused.
+    #[serde(default)]
+    apps: Vec<GithubApp>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GithubApp {
+    app_id: u64,
+    private_key: String,
+    #[serde(rename = "clientId")]
+    _client_id: Option<String>,
+    #[serde(rename = "clientSecret")]
+    _client_secret: Option<String>,
+    #[serde(rename = "webhookSecret")]
+    _webhook_secret: Option<String>,
+    #[serde(rename = "webhookUrl")]
+    _webhook_url: Option<String>,
 }
 
 impl std::fmt::Debug for HostToken {
@@ -92,6 +112,65 @@ struct CatalogSection {
     orphan_grace_period: Option<Interval>,
     #[serde(default)]
     processing: ProcessingSection,
+    #[serde(default)]
+    providers: ProvidersSection,
+}
+
+/// `catalog.providers`: Backstage's GitHub entity providers.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ProvidersSection {
+    /// `github.<id>`: discovery of an organisation's repositories with a catalog file.
+    #[serde(default)]
+    github: std::collections::BTreeMap<String, GithubProvider>,
+    /// `githubOrg`: one provider or a list; teams and members as Groups and Users.
+    github_org: Option<OneOrMany<GithubOrgProvider>>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(untagged)]
+enum OneOrMany<T> {
+    One(T),
+    Many(Vec<T>),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GithubProvider {
+    organization: String,
+    catalog_path: Option<String>,
+    host: Option<String>,
+    #[serde(default)]
+    filters: GithubFilters,
+    schedule: Option<Schedule>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GithubFilters {
+    branch: Option<String>,
+    repository: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct GithubOrgProvider {
+    #[serde(rename = "id")]
+    _id: String,
+    github_url: String,
+    orgs: Vec<String>,
+    schedule: Option<Schedule>,
+}
+
+/// Backstage's task schedule; Cairn uses the frequency (workers bound the time anyway).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct Schedule {
+    frequency: Interval,
+    #[serde(rename = "timeout")]
+    _timeout: Option<Interval>,
+    #[serde(rename = "initialDelay")]
+    _initial_delay: Option<Interval>,
 }
 
 /// `catalog.processing` (Cairn's): the refresh workers.
@@ -346,6 +425,97 @@ impl FileConfig {
                         token: expand(token, key, env)?,
                     });
                 }
+            }
+        }
+        Ok(out)
+    }
+
+    /// GitHub hosts and how to reach their API, from `integrations.github`.
+    pub(super) fn github_integrations(
+        &self,
+        env: Env,
+    ) -> Result<Vec<catalog::ingest::github::GithubIntegration>, ConfigError> {
+        use catalog::ingest::github::{GithubAuth, GithubIntegration, GithubSettings};
+        let mut out = Vec::new();
+        for entry in &self.integrations.github {
+            let host = entry.host.clone().unwrap_or_else(|| "github.com".to_string());
+            let api_base_url = match &entry.api_base_url {
+                Some(url) => expand(url, "integrations.github.apiBaseUrl", env)?,
+                None if host == "github.com" => "https://api.github.com".to_string(),
+                None => format!("https://{host}/api/v3"),
+            };
+            let auth = match (entry.apps.first(), &entry.token) {
+                (Some(app), _) => GithubAuth::App {
+                    app_id: app.app_id,
+                    private_key_pem: catalog::service::Secret(expand(
+                        &app.private_key,
+                        "integrations.github.apps.privateKey",
+                        env,
+                    )?),
+                },
+                (None, Some(token)) => GithubAuth::Token(catalog::service::Secret(expand(
+                    token,
+                    "integrations.github.token",
+                    env,
+                )?)),
+                (None, None) => GithubAuth::None,
+            };
+            out.push(GithubIntegration {
+                host,
+                settings: GithubSettings {
+                    api_base_url,
+                    auth,
+                    ..GithubSettings::default()
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// The GitHub providers as locations (type, target) with their schedules: a discovery becomes
+    /// `github-discovery:https://HOST/ORG/*/blob/BRANCH/PATH[?repository=REGEX]`, each org of an
+    /// org provider `github-org:https://HOST/ORG`.
+    pub(super) fn github_providers(&self) -> Result<Vec<(String, String, Option<std::time::Duration>)>, ConfigError> {
+        let providers = &self.catalog.providers;
+        let mut out = Vec::new();
+        for (id, p) in &providers.github {
+            let path = p.catalog_path.as_deref().unwrap_or("/catalog-info.yaml");
+            let path = path.trim_start_matches('/');
+            if path.is_empty() || path.contains(['*', '?']) {
+                return Err(ConfigError::Value {
+                    key: "catalog.providers.github.catalogPath",
+                    message: format!(
+                        "provider `{id}`: the catalog path must name one file (wildcards are not supported)"
+                    ),
+                });
+            }
+            let branch = p.filters.branch.as_deref().unwrap_or("-");
+            let mut target = format!(
+                "https://{}/{}/*/blob/{branch}/{path}",
+                p.host.as_deref().unwrap_or("github.com"),
+                p.organization
+            );
+            if let Some(regex) = &p.filters.repository {
+                target.push_str(&format!("?repository={regex}"));
+            }
+            out.push((
+                "github-discovery".to_string(),
+                target,
+                p.schedule.as_ref().map(|s| s.frequency.duration()),
+            ));
+        }
+        let orgs = match &providers.github_org {
+            None => Vec::new(),
+            Some(OneOrMany::One(p)) => vec![p],
+            Some(OneOrMany::Many(list)) => list.iter().collect(),
+        };
+        for p in orgs {
+            for org in &p.orgs {
+                out.push((
+                    "github-org".to_string(),
+                    format!("{}/{org}", p.github_url.trim_end_matches('/')),
+                    p.schedule.as_ref().map(|s| s.frequency.duration()),
+                ));
             }
         }
         Ok(out)

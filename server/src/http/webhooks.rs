@@ -1,7 +1,9 @@
 //! `POST /api/webhooks/github`: GitHub's deliveries, signed with the configured secret. A push
 //! refreshes the Git locations that follow the pushed branch of that repository; a repository
-//! event (renamed, archived, deleted…) refreshes those of the repository. The reply comes at once
-//! (GitHub waits 10 s at most); the refreshes run behind it.
+//! event (created, renamed, archived, deleted…) refreshes those of the repository and the
+//! owner's discovery; a push that adds or removes a catalog file at the root refreshes the
+//! discovery too; membership, team and organization events refresh the owner's org sync. The
+//! reply comes at once (GitHub waits 10 s at most); workers do the refreshes behind it.
 
 use axum::{
     body::Bytes,
@@ -42,6 +44,30 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(v) => v,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("the payload is not JSON: {e}")),
     };
+    let host = ["repository", "organization", "sender"]
+        .iter()
+        .find_map(|k| payload[*k]["html_url"].as_str())
+        .and_then(|u| u.split("://").nth(1))
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("github.com")
+        .to_string();
+    let owner = payload["repository"]["owner"]["login"]
+        .as_str()
+        .or_else(|| payload["organization"]["login"].as_str())
+        .unwrap_or_default()
+        .to_string();
+    if matches!(event.as_str(), "membership" | "organization" | "team") {
+        return match state.catalog.github_locations_of("github-org", &host, &owner).await {
+            Ok(locations) => request(&state, &event, &delivery, locations).await,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook: finding the org locations failed");
+                reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "finding the affected locations failed",
+                )
+            }
+        };
+    }
     let repository = &payload["repository"];
     let urls: Vec<String> = ["html_url", "clone_url", "ssh_url", "git_url"]
         .iter()
@@ -64,7 +90,7 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
         }
     };
     let url_refs: Vec<&str> = urls.iter().map(String::as_str).collect();
-    let locations = match state
+    let mut locations = match state
         .catalog
         .locations_for_push(&url_refs, &branch, &default_branch)
         .await
@@ -78,7 +104,45 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
             );
         }
     };
+    // The owner's discovery learns of new, renamed, archived and deleted repositories, and of
+    // catalog files added to or removed from a default branch.
+    let catalog_file_moved = || {
+        payload["commits"].as_array().into_iter().flatten().any(|c| {
+            ["added", "removed"].iter().any(|k| {
+                c[*k].as_array().into_iter().flatten().any(|f| {
+                    f.as_str()
+                        .is_some_and(|f| f.ends_with("catalog-info.yaml") || f.ends_with("catalog-info.yml"))
+                })
+            })
+        })
+    };
+    if event == "repository" || (branch == default_branch && catalog_file_moved()) {
+        match state
+            .catalog
+            .github_locations_of("github-discovery", &host, &owner)
+            .await
+        {
+            Ok(found) => locations.extend(found),
+            Err(e) => tracing::error!(error = %e, "webhook: finding the discovery locations failed"),
+        }
+    }
     tracing::info!(event, delivery, branch, locations = locations.len(), "webhook accepted");
+    request(&state, &event, &delivery, locations).await
+}
+
+/// Asks the workers to refresh `locations` now, and tells GitHub how many.
+async fn request(
+    state: &AppState,
+    event: &str,
+    delivery: &str,
+    locations: Vec<catalog::store::LocationRow>,
+) -> Response {
+    tracing::debug!(
+        event,
+        delivery,
+        locations = locations.len(),
+        "webhook: requesting refreshes"
+    );
     let count = locations.len();
     // Workers pick them up at once (here, or on whichever replica is free first).
     if let Err(e) = state.catalog.request_refresh(&locations).await {

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
+pub mod git;
+
 use std::path::PathBuf;
 
 use cairn_server::{

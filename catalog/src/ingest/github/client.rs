@@ -161,7 +161,12 @@ impl<'a> Session<'a> {
     }
 
     /// Waits before the next attempt after a failure, within the budget.
-    async fn back_off(&self, target: &str, attempt: u32, why: &dyn std::fmt::Display) -> Result<(), IngestError> {
+    async fn back_off(
+        &self,
+        target: &str,
+        attempt: u32,
+        why: &(dyn std::fmt::Display + Sync),
+    ) -> Result<(), IngestError> {
         let wait = FIRST_BACKOFF * 2u32.pow(attempt - 1);
         self.budget.charge(target, wait, why)?;
         tracing::warn!(request = target, attempt, wait_ms = wait.as_millis() as u64, %why, "GitHub request failed; retrying");
@@ -259,7 +264,7 @@ impl Budget {
     }
 
     /// Counts a back-off of one request against the budget.
-    fn charge(&self, target: &str, wait: Duration, why: &dyn std::fmt::Display) -> Result<(), IngestError> {
+    fn charge(&self, target: &str, wait: Duration, why: &(dyn std::fmt::Display + Sync)) -> Result<(), IngestError> {
         let mut state = self.state.lock().map_err(|_| closed())?;
         if state.0 + wait > self.max {
             return Err(IngestError::Read(format!(

@@ -53,20 +53,24 @@ pub(super) async fn entities(session: &Session<'_>, org: &str, namespace: &str) 
     let members: Vec<Member> = session.list(&members_target, MAX_MEMBERS).await?.unwrap_or_default();
 
     let org_enc = &org_enc;
-    let listed: HashMap<String, Vec<String>> = futures::stream::iter(&teams)
-        .map(|team| async move {
-            let target = format!("/orgs/{org_enc}/teams/{}/members?per_page=100", encode(&team.slug));
+    // Owned items: closures over borrowed ones make the future's `Send` unprovable to the
+    // compiler once it is spawned.
+    let slugs: Vec<String> = teams.iter().map(|t| t.slug.clone()).collect();
+    let listed: HashMap<String, Vec<String>> = futures::stream::iter(slugs)
+        .map(|slug| async move {
+            let target = format!("/orgs/{org_enc}/teams/{}/members?per_page=100", encode(&slug));
             // A team deleted since the listing has no members.
             let logins = session.list::<Member>(&target, MAX_MEMBERS).await?.unwrap_or_default();
-            Ok::<_, IngestError>((team.slug.clone(), logins.into_iter().map(|m| m.login).collect()))
+            Ok::<_, IngestError>((slug, logins.into_iter().map(|m| m.login).collect()))
         })
         .buffer_unordered(session.concurrency)
         .try_collect()
         .await?;
 
-    let profiles: HashMap<String, Profile> = futures::stream::iter(&members)
-        .map(|member| async move {
-            let target = format!("/users/{}", encode(&member.login));
+    let logins: Vec<String> = members.iter().map(|m| m.login.clone()).collect();
+    let profiles: HashMap<String, Profile> = futures::stream::iter(logins)
+        .map(|login| async move {
+            let target = format!("/users/{}", encode(&login));
             let reply = session.get(&target).await?;
             // A user deleted since the listing keeps what the listing said.
             let profile = if reply.status == 404 {
@@ -74,7 +78,7 @@ pub(super) async fn entities(session: &Session<'_>, org: &str, namespace: &str) 
             } else {
                 reply.json(&target)?
             };
-            Ok::<_, IngestError>((member.login.clone(), profile))
+            Ok::<_, IngestError>((login, profile))
         })
         .buffer_unordered(session.concurrency)
         .try_collect()
