@@ -225,3 +225,80 @@ on_both_databases! {
         server.stop().await;
     }
 }
+
+/// Timing, not a test: `./x bench github` runs it in release and prints the figures.
+/// Discovery of an organisation of 2 000 repositories (1 800 with a catalog file) through the
+/// local GitHub API: listing, contents checks and registering a location for each.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore]
+async fn bench_discovery_of_two_thousand_repositories() {
+    for (name, db) in [
+        ("sqlite", TestDb::sqlite().await),
+        ("postgres", TestDb::postgres().await),
+    ] {
+        let api = GithubApi::start().await;
+        {
+            let mut state = api.state();
+            state.token = Some(API_TOKEN.into());
+            // Nothing listens here: the discovered locations fail fast, the discovery is what is timed.
+            state.html_base = Some("http://127.0.0.1:9".into());
+            state.add_org("acme");
+            for i in 0..2000 {
+                let repo = state.add_repo("acme", &format!("svc-{i:04}"));
+                if i % 10 != 0 {
+                    repo.file("main", "catalog-info.yaml", &component(&format!("svc-{i:04}"), "x"));
+                }
+            }
+        }
+        let target = "http://127.0.0.1:9/acme/*/blob/-/catalog-info.yaml".to_string();
+        let mut config = db.config();
+        config.catalog.workers = 1;
+        config.catalog.locations = vec![("github-discovery".into(), target.clone())];
+        config.catalog.github = vec![GithubIntegration {
+            host: "127.0.0.1:9".into(),
+            settings: GithubSettings {
+                api_base_url: api.url.clone(),
+                auth: GithubAuth::Token(Secret(API_TOKEN.into())),
+                ..GithubSettings::default()
+            },
+        }];
+        let started = std::time::Instant::now();
+        let server = TestServer::start_with(config).await;
+        let store = server.state().catalog.store.clone();
+        let status = eventually(Duration::from_secs(300), "the discovery", || async {
+            let statuses = store.location_statuses().await.ok()?;
+            statuses
+                .into_iter()
+                .find(|s| s.location.target == target && s.last_success_at.is_some())
+        })
+        .await;
+        let first = started.elapsed();
+        let locations = store.locations().await.expect("locations").len() - 1;
+        let requests = api.state().requests;
+        // Again, as after a webhook: nothing new, so nothing is registered.
+        let id = status.location.id.clone();
+        let again_started = std::time::Instant::now();
+        server
+            .state()
+            .catalog
+            .request_refresh(std::slice::from_ref(&status.location))
+            .await
+            .expect("request");
+        eventually(Duration::from_secs(300), "the second discovery", || async {
+            let statuses = store.location_statuses().await.ok()?;
+            statuses
+                .into_iter()
+                .find(|s| s.location.id == id && s.last_success_at > status.last_success_at)
+        })
+        .await;
+        println!(
+            "{name}: 2000 repositories, first discovery (registering {locations} locations): {:.2} s, {requests} API requests",
+            first.as_secs_f64()
+        );
+        println!(
+            "{name}: discovery again (nothing new): {:.2} s",
+            again_started.elapsed().as_secs_f64()
+        );
+        server.stop().await;
+    }
+}

@@ -113,7 +113,9 @@ pub(crate) async fn refresh_discovery(
         repository: target.repository.clone(),
         branch: target.branch.clone(),
     };
-    let repos = client.discover(&target.org, &[target.path.clone()], &filter).await?;
+    let repos = client
+        .discover(&target.org, std::slice::from_ref(&target.path), &filter)
+        .await?;
     let urls: BTreeSet<String> = repos
         .into_iter()
         .filter(|r| matcher.is_match(&r.name))
