@@ -251,7 +251,9 @@ async fn bench_discovery_of_two_thousand_repositories() {
             }
         }
         let target = "http://127.0.0.1:9/acme/*/blob/-/catalog-info.yaml".to_string();
+        let cache = tempfile::tempdir().expect("tempdir");
         let mut config = db.config();
+        config.catalog.git.cache_dir = cache.path().to_path_buf();
         config.catalog.workers = 1;
         config.catalog.locations = vec![("github-discovery".into(), target.clone())];
         config.catalog.github = vec![GithubIntegration {

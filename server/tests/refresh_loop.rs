@@ -58,6 +58,18 @@ impl HangingServer {
     }
 }
 
+/// A server that answers every request with something that is not Git at all.
+async fn garbage_server() -> (std::net::SocketAddr, tokio::task::JoinHandle<()>) {
+    let app =
+        axum::Router::new().fallback(|| async { ([("content-type", "text/html")], "<html>garbage \u{0}\u{1}</html>") });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    (
+        addr,
+        tokio::spawn(async move { axum::serve(listener, app).await.expect("serve") }),
+    )
+}
+
 impl Drop for HangingServer {
     fn drop(&mut self) {
         self.task.abort();
@@ -65,14 +77,20 @@ impl Drop for HangingServer {
 }
 
 on_both_databases! {
-    async fn a_hanging_source_holds_one_worker_and_backs_off(db: TestDb) {
+    async fn hanging_and_garbage_sources_hold_one_worker_each_and_back_off(db: TestDb) {
         let hang = HangingServer::start().await;
         let dir = tempfile::tempdir().expect("tempdir");
         let file = dir.path().join("catalog-info.yaml");
         std::fs::write(&file, component("alpha", "first")).expect("write");
         let hanging = format!("http://{}/acme/hang.git", hang.addr);
+        let (garbage_addr, garbage_task) = garbage_server().await;
+        let garbage = format!("http://{garbage_addr}/acme/junk.git");
         let mut config = db.config();
-        config.catalog.locations = vec![("file".into(), file.display().to_string()), ("git".into(), hanging.clone())];
+        config.catalog.locations = vec![
+            ("file".into(), file.display().to_string()),
+            ("git".into(), hanging.clone()),
+            ("git".into(), garbage.clone()),
+        ];
         config.catalog.processing_interval = Duration::from_secs(1);
         config.catalog.workers = 2;
         config.catalog.git.timeout = Duration::from_secs(2);
@@ -99,6 +117,14 @@ on_both_databases! {
         let error = entry["status"]["lastError"].as_str().expect("the error is reported");
         assert!(error.contains("took longer than 2 s"), "{error}");
         assert_eq!(entry["status"]["lastSuccessAt"], Value::Null);
+
+        let junk = eventually(Duration::from_secs(30), "the garbage server's error", || async {
+            let (_, list) = json(&server, "/api/catalog/locations").await;
+            list.as_array()?.iter().find(|l| l["data"]["target"] == garbage.as_str() && l["status"]["lastError"].is_string()).cloned()
+        }).await;
+        let error = junk["status"]["lastError"].as_str().unwrap_or_default();
+        assert!(error.contains("junk.git advertised no branches or tags at all"), "says what failed where: {error}");
+        garbage_task.abort();
 
         let metrics = server.get("/metrics").await.text().await.expect("metrics");
         assert!(metrics.contains(&format!("cairn_catalog_location_up{{type=\"git\",target=\"{hanging}\"}} 0")), "{metrics}");

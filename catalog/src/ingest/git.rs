@@ -228,6 +228,13 @@ async fn fetch_into(
     )
     .await?;
     let refs: Vec<(&str, &str)> = advertised.lines().filter_map(|l| l.split_once('\t')).collect();
+    if refs.is_empty() {
+        // An empty answer: what answered is no Git server (an HTML page, a proxy's error page).
+        return Err(IngestError::Read(format!(
+            "{} advertised no branches or tags at all: is it a Git repository, and is the URL right?",
+            target.repo
+        )));
+    }
     // A branch first, then an annotated tag's commit, then a lightweight tag.
     let remote = [
         reference.to_string(),

@@ -767,4 +767,86 @@ mod tests {
             .expect_err("unsupported");
         assert!(err.to_string().contains("mysql"), "{err}");
     }
+
+    #[test]
+    fn github_providers_and_integrations_read_like_backstages() {
+        let file = FileConfig::parse(
+            "catalog:\n  providers:\n    github:\n      acme:\n        organization: acme\n        catalogPath: /services/catalog-info.yaml\n        filters: { branch: main, repository: 'svc-.*' }\n        schedule: { frequency: { minutes: 5 }, timeout: { minutes: 3 } }\n    githubOrg:\n      id: prod\n      githubUrl: https://ghe.acme.internal\n      orgs: [acme, labs]\nintegrations:\n  github:\n    - host: ghe.acme.internal\n      apps:\n        - appId: 7\n          privateKey: ${KEY}\n          webhookSecret: w\n    - host: github.com\n      token: t\n",
+        )
+        .expect("valid");
+        assert_eq!(
+            file.github_providers().expect("providers"),
+            vec![
+                (
+                    "github-discovery".to_string(),
+                    "https://github.com/acme/*/blob/main/services/catalog-info.yaml?repository=svc-.*".to_string(),
+                    Some(std::time::Duration::from_secs(300))
+                ),
+                (
+                    "github-org".to_string(),
+                    "https://ghe.acme.internal/acme".to_string(),
+                    None
+                ),
+                (
+                    "github-org".to_string(),
+                    "https://ghe.acme.internal/labs".to_string(),
+                    None
+                ),
+            ]
+        );
+        let env = |name: &str| (name == "KEY").then(|| "PEM".to_string());
+        let integrations = file.github_integrations(&env).expect("integrations");
+        assert_eq!(
+            integrations[0].settings.api_base_url,
+            "https://ghe.acme.internal/api/v3"
+        );
+        assert!(matches!(
+            &integrations[0].settings.auth,
+            catalog::ingest::github::GithubAuth::App { app_id: 7, private_key_pem } if private_key_pem.0 == "PEM"
+        ));
+        assert_eq!(integrations[1].settings.api_base_url, "https://api.github.com");
+        assert!(!format!("{integrations:?}").contains("PEM"), "secrets never in Debug");
+
+        let err = FileConfig::parse("catalog:\n  providers:\n    github:\n      x:\n        organization: a\n        catalogPath: '*/catalog-info.yaml'\n")
+            .expect("valid")
+            .github_providers()
+            .expect_err("wildcards");
+        assert!(err.to_string().contains("catalogPath"), "{err}");
+    }
+
+    #[test]
+    fn processing_and_orphan_settings_are_checked() {
+        let defaults = catalog::service::CatalogConfig::default();
+        let file = FileConfig::parse(
+            "catalog:\n  orphanStrategy: delete\n  processing:\n    workers: 8\n    claimLease: { seconds: 30 }\n    retry: { initial: { milliseconds: 500 }, max: { minutes: 5 } }\n",
+        )
+        .expect("valid");
+        let config = file.processing(&defaults).expect("valid");
+        assert_eq!(config.workers, 8);
+        assert_eq!(config.claim_lease, std::time::Duration::from_secs(30));
+        assert_eq!(config.retry_initial, std::time::Duration::from_millis(500));
+        assert_eq!(config.orphans, catalog::service::OrphanPolicy::Delete);
+        let grace = FileConfig::parse("catalog:\n  orphanGracePeriod: { hours: 2 }\n").expect("valid");
+        assert_eq!(
+            grace.processing(&defaults).expect("valid").orphans,
+            catalog::service::OrphanPolicy::GracePeriod(std::time::Duration::from_secs(7200))
+        );
+        for (yaml, key) in [
+            (
+                "catalog:\n  processing:\n    workers: 0\n",
+                "catalog.processing.workers",
+            ),
+            ("catalog:\n  orphanStrategy: sometimes\n", "catalog.orphanStrategy"),
+            (
+                "catalog:\n  processing:\n    claimLease: { milliseconds: 10 }\n",
+                "catalog.processing.claimLease",
+            ),
+        ] {
+            let err = FileConfig::parse(yaml)
+                .expect("valid")
+                .processing(&defaults)
+                .expect_err(yaml);
+            assert!(err.to_string().contains(key), "{err}");
+        }
+    }
 }
