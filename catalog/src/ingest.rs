@@ -78,7 +78,9 @@ async fn refresh_from_git(
 ) -> Result<RefreshSummary, IngestError> {
     let target = git::parse_target(&location.location_type, &location.target, &settings.git)?;
     // Held until the files are read: the checkout stays at this commit meanwhile.
+    let clock = std::time::Instant::now();
     let held = git::checkout(&target, &settings.git).await?;
+    tracing::debug!(ms = clock.elapsed().as_millis() as u64, "refresh: checkout");
     let (checkout, commit) = (held.dir.clone(), held.commit.clone());
     let previous = store.source_version(&location.id).await?;
     if previous.as_deref() == Some(commit.as_str()) {
@@ -89,10 +91,12 @@ async fn refresh_from_git(
             ..RefreshSummary::default()
         });
     }
+    let clock = std::time::Instant::now();
     let changed = match &previous {
         Some(old) => git::changed_files(&checkout, old, &commit, &settings.git).await,
         None => None,
     };
+    tracing::debug!(ms = clock.elapsed().as_millis() as u64, "refresh: changed files");
     let (start, provenance) = git::provenance(&target, &location.target, &checkout);
     let start = start.display().to_string();
     let outcome = read_and_write(
@@ -134,7 +138,13 @@ pub(crate) async fn read_and_write(
         _ => None,
     };
     let (files, names) = changed.unzip();
+    let clock = std::time::Instant::now();
     let mut refresh = store.begin_refresh(&location.id, names).await?;
+    tracing::debug!(
+        ms = clock.elapsed().as_millis() as u64,
+        partial = refresh.partial(),
+        "refresh: begun"
+    );
     let known = refresh.known();
     let only: Option<Vec<std::path::PathBuf>> = match files {
         Some(files) if refresh.partial() => Some(files.into_iter().filter(|f| f.is_file()).collect()),

@@ -7,6 +7,8 @@ pub mod model;
 pub mod lint;
 
 #[cfg(feature = "backend")]
+pub mod hex;
+#[cfg(feature = "backend")]
 pub mod ingest;
 #[cfg(feature = "backend")]
 pub mod process;

@@ -185,11 +185,7 @@ fn lock_for(dir: &Path) -> std::sync::Arc<tokio::sync::Mutex<()>> {
 /// Bounded by the settings' timeout; tokens reach `git` through its environment only.
 pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<Checkout, IngestError> {
     let key = format!("{}#{}", target.repo, target.reference.as_deref().unwrap_or(""));
-    let digest: String = Sha256::digest(key.as_bytes())
-        .iter()
-        .take(10)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let digest = crate::hex::hex(&Sha256::digest(key.as_bytes())[..10]);
     // Absolute, so files read from it are named after their place in the repository.
     let dir = std::path::absolute(settings.cache_dir.join(digest)).map_err(|e| {
         IngestError::Read(format!(
@@ -258,13 +254,24 @@ async fn fetch_into(
     if current.as_deref() == Some(remote.as_str()) {
         return Ok((dir, remote));
     }
-    // The first fetch is shallow. Later ones deepen by one commit from the cached one, which
-    // makes the server send only what is new (a plain or `--depth 1` fetch into a shallow
-    // repository has it pack the whole tree again: 6 s instead of 20 ms for 100 000 entities).
-    let mut fetch = vec!["fetch", "--quiet", "--no-tags"];
-    fetch.push(if current.is_none() { "--depth=1" } else { "--deepen=1" });
-    fetch.extend(["--", &target.repo, reference]);
-    git(settings, &target.repo, &dir, &fetch).await?;
+    // Shallow fetches. The commit checked out is kept under a ref: a fetch offers the server
+    // only refs as what it has (a detached HEAD is not one), and without any the server packs
+    // the whole tree again (4 s instead of 12 ms for 100 000 entities).
+    git(
+        settings,
+        &target.repo,
+        &dir,
+        &[
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--depth=1",
+            "--",
+            &target.repo,
+            reference,
+        ],
+    )
+    .await?;
     let commit = git(settings, &target.repo, &dir, &["rev-parse", "FETCH_HEAD"]).await?;
     let commit = commit.trim().to_string();
     git(
@@ -274,8 +281,12 @@ async fn fetch_into(
         &["checkout", "--quiet", "--force", "--detach", &commit],
     )
     .await?;
+    git(settings, &target.repo, &dir, &["update-ref", CHECKED_OUT, &commit]).await?;
     Ok((dir, commit))
 }
+
+/// The ref a checkout keeps its commit under (see the fetch above).
+const CHECKED_OUT: &str = "refs/cairn/checked-out";
 
 /// The same repository, however it is written: scheme, `user@`, letter case of the host, a
 /// trailing `.git` or `/` make no difference (`git@host:org/repo.git` = `https://host/org/repo`).

@@ -862,5 +862,5 @@ fn content_hash(body: &Value, relations: &[RelationEdge]) -> String {
     for r in relations {
         hasher.update(format!("\n{} {} {}", r.source, r.relation_type, r.target).as_bytes());
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    crate::hex::hex(&hasher.finalize())
 }

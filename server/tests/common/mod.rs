@@ -96,7 +96,14 @@ impl TestDb {
             log_format: LogFormat::Text,
             app_title: "Cairn".into(),
             base_url: "http://127.0.0.1".into(),
-            catalog: cairn_server::config::CatalogConfig::default(),
+            catalog: cairn_server::config::CatalogConfig {
+                // Never the default ./data of the working directory (the source tree).
+                git: catalog::ingest::git::GitSettings {
+                    cache_dir: std::env::temp_dir().join(format!("cairn-test-git-{}", uuid::Uuid::new_v4().simple())),
+                    ..Default::default()
+                },
+                ..Default::default()
+            },
         }
     }
 }

@@ -9,6 +9,7 @@ use std::path::Path;
 use sha2::{Digest, Sha256};
 
 use super::{DiscoveryFilter, GithubClient, GithubSettings};
+use crate::hex::hex;
 use crate::ingest::files::Provenance;
 use crate::ingest::{IngestError, RefreshSettings, read_and_write};
 use crate::store::{LocationRow, RefreshSummary, Store};
@@ -197,10 +198,6 @@ fn write_parts(dir: &Path, parts: &[String]) -> Result<(), IngestError> {
         std::fs::write(dir.join(format!("entities-{i:04}.yaml")), part).map_err(failed)?;
     }
     Ok(())
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]
