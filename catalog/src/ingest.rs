@@ -77,6 +77,17 @@ async fn refresh_from_git(
     started: i64,
 ) -> Result<RefreshSummary, IngestError> {
     let target = git::parse_target(&location.location_type, &location.target, &settings.git)?;
+    // A repository reached through a GitHub App is fetched with the App's installation token.
+    let with_app;
+    let settings = match github::provider::app_credential(settings, &target.repo).await? {
+        Some(credential) => {
+            let mut s = settings.clone();
+            s.git.credentials.push(credential);
+            with_app = s;
+            &with_app
+        }
+        None => settings,
+    };
     // Held until the files are read: the checkout stays at this commit meanwhile.
     let clock = std::time::Instant::now();
     let held = git::checkout(&target, &settings.git).await?;

@@ -529,35 +529,6 @@ async fn the_test_server_answers_in_octocrab_shapes() {
     assert_eq!(profile.email.as_deref(), Some("alice@example.com"));
 }
 
-/// A throwaway RSA key made for this test only; it signs the App's JWT.
-const APP_KEY: &str = "-----BEGIN RSA PRIVATE KEY-----
-MIIEowIBAAKCAQEA49MhAx4rPE//oDH+9OcuIfFwV24CqonChXG6UUBowSE9SrA4
-eApfIqEgHqfSCE6nsHo++ob+U5ekPI4qrZv/611xVma6G9Iab0ciaBRiXVDsd2sB
-mf3KaiJXIrMkSh4EamTwHzyajqf1mE01EAgOfxFopUFIhMTx75VA5dJWyA8VArp8
-7vSkGpVXDfmi+REyelDf6VOr38iY8u3Nq4dtWQraysaV/pWqU2lv669Fq3VryT4Y
-jV9dhrhdczQXOZ05gme0dxHXMIg3bc+TjPaP6YAa8rXU0RP7+Nso2pl7Z6i1jceT
-xAvn6f/XMQAd+0lkphC1cI17LF4PMTbCTxzimQIDAQABAoIBABxU5ygSGmJXuHxd
-e01NaolCEyxsO9ylYRFjQT5VejF6RrsBCySydX5C91GYoR/zWBs0OJzDKOGQXBZD
-v77zRXIpnqyV/dLz3+GywO6cilb8d0uqfPp/eyqTtq5UBNFKxlXM06euy7Gt5XbZ
-Mx4ZQmQ+7/qNEc2hCE05DGcIL06VhYBLDYMB36k96UdDdGlqMdO/hAUIurz6TgFm
-Ud3UnqbJf1fbd7nvNabdZlx5QCw40h2AxIk9nbbPuLa1/Ygp3CMCIMxMM2xRgXoc
-Cr2GbIBnJCSpLYROEQxXRChk1xV+FYTPox/OdXhd6Lggir/SO0xU7xLPZpRnbHcC
-QJqpGhkCgYEA8sEK3SEkj6aY2eYP/V0WDFwDwlBkm+O7v0EuaRIbMWJAaAcRrkAH
-2LteT6djTQbXRUemim7qdu7rTeKOOuo0GiU3kZjjMuHPl0Na53sN9oKFF/zJkcEh
-GkWpn4a7I/DDMC8xwNxV+Mtbft3nnwQB1qZHVE6PUTmUcOxcVrHqd6sCgYEA8EGL
-AU1MUiwRhJhHQxOzbg0r49i8z9o4GplMs/BacMDSbDA83YXsAIUJxK0YoBSZLUfk
-wyP67t8/WV4N0tG5BdS66pDhMOMT6Z3wF0IOeuhXqDBeZ3PZVVe29HMvdhx1ejjK
-+S5mDA4DfIJMXAaDs/0kDOV68pu3T0m7FZT5+ssCgYAeA547PwjNNhT6BAcAFY1P
-U+UnFleKKrsg54c8eH+iOHqsIguels4hjvEXOiP99xWQvE4sGZClyd6QD630PNba
-ULWxK80TknXfRvWrXzyXuQWJtLiba9yS6gAR+E+VHwSTJZKqPNPoYgRbCEbGE3HC
-v2ZcVyZDLbJbz+2Ozoql5wKBgQCAYcWxsGh0EHBb9jM+OKzMxeUKH6rlNqp8LCa8
-kFcDoUXP4gbkKMfvjyelHQnnoJophB1N2VAhjNIBIy0n1kGUSBSJe1maEf11/Jtr
-EjVCoB0XFqGbjmA4JmLxRQu7hYGRCgAMHysQjfx27/l1w1VlPIOjEI0eTu8pQzDh
-W3Yo+QKBgEX+31NPNWJPRifl3339/Tdf6Tb206I/+2g9SvZDXY5xbbuwdgZQSL/K
-GoLIIXtn8CTVfg6tqohOP7MU1sPNwIUQctoRkB7e7Fg9YR1lQoIJWL4GI/ctuPY0
-eRkSP31r6tsCsyCeqMb6R7eMwh6GB16IreMT690N5V4Q7gqW/KJS
------END RSA PRIVATE KEY-----";
-
 #[tokio::test]
 async fn a_github_app_acts_through_its_installation() {
     let api = GithubApi::start().await;
@@ -571,7 +542,7 @@ async fn a_github_app_acts_through_its_installation() {
     let settings = GithubSettings {
         auth: GithubAuth::App {
             app_id: 4242,
-            private_key_pem: Secret(APP_KEY.into()),
+            private_key_pem: Secret(github_api::TEST_APP_KEY.into()),
         },
         ..settings(&api)
     };
@@ -605,7 +576,7 @@ async fn a_github_app_acts_through_its_installation() {
     let wrong = GithubSettings {
         auth: GithubAuth::App {
             app_id: 1,
-            private_key_pem: Secret(APP_KEY.into()),
+            private_key_pem: Secret(github_api::TEST_APP_KEY.into()),
         },
         ..settings.clone()
     };

@@ -12,24 +12,13 @@ use std::time::Duration;
 use catalog::ingest::github::{GithubAuth, GithubIntegration, GithubSettings};
 use catalog::service::Secret;
 use common::git::{GitHttpServer, commit_all, component, init_repo, sign, write};
-use common::{TestDb, TestServer};
+use common::{TestDb, TestServer, eventually};
 use github_api::GithubApi;
 use serde_json::{Value, json};
 
 const API_TOKEN: &str = "api-t0ken";
 const GIT_TOKEN: &str = "git-t0ken";
 const HOOK_SECRET: &str = "hook-s3cret";
-
-async fn eventually<T, F: Future<Output = Option<T>>>(limit: Duration, what: &str, mut check: impl FnMut() -> F) -> T {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(std::time::Instant::now() < deadline, "waited {limit:?} for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn status_of(server: &TestServer, path: &str) -> u16 {
     server.get(path).await.status().as_u16()
@@ -44,8 +33,13 @@ struct Org {
 
 impl Org {
     async fn start() -> Org {
+        Org::start_accepting(|t| t == GIT_TOKEN).await
+    }
+
+    /// An organisation whose Git server lets in the tokens `accept` approves.
+    async fn start_accepting(accept: impl Fn(&str) -> bool + Send + Sync + 'static) -> Org {
         let work = tempfile::tempdir().expect("tempdir");
-        let git = GitHttpServer::start(work.path().join("served"), GIT_TOKEN).await;
+        let git = GitHttpServer::start_accepting(work.path().join("served"), accept).await;
         let api = GithubApi::start().await;
         {
             let mut state = api.state();
@@ -222,6 +216,34 @@ on_both_databases! {
             if r.status() == 200 { r.json().await.ok() } else { None }
         }).await;
         assert_eq!(carol["spec"]["memberOf"], json!(["web"]));
+        server.stop().await;
+    }
+}
+
+on_both_databases! {
+    async fn a_github_app_discovers_and_fetches_with_its_installation_token(db: TestDb) {
+        // Only tokens the App's installation minted open the Git server.
+        let org = Org::start_accepting(|t| t.starts_with("ghs_installation77x")).await;
+        org.add_repo("svc-app", Some("svc-app"));
+        org.api.state().app = Some(github_api::App { id: 4242, installations: [("acme".to_string(), 77)].into(), minted: Vec::new() });
+        let host = org.host();
+        let mut config = db.config();
+        config.catalog.locations = vec![("github-discovery".into(), format!("http://{host}/acme/*/blob/-/catalog-info.yaml"))];
+        config.catalog.github = vec![GithubIntegration {
+            host: host.clone(),
+            settings: GithubSettings {
+                api_base_url: org.api.url.clone(),
+                auth: GithubAuth::App { app_id: 4242, private_key_pem: Secret(github_api::TEST_APP_KEY.into()) },
+                ..GithubSettings::default()
+            },
+        }];
+        config.catalog.git.cache_dir = org.work.path().join("cache");
+        let server = TestServer::start_with(config).await;
+        eventually(Duration::from_secs(30), "svc-app, fetched with the installation's token", || async {
+            (status_of(&server, "/api/catalog/entities/by-name/component/default/svc-app").await == 200).then_some(())
+        }).await;
+        let minted = org.api.state().app.as_ref().map_or(0, |a| a.minted.len());
+        assert!(minted >= 2, "one token for discovery, one for git: {minted}");
         server.stop().await;
     }
 }

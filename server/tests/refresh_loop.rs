@@ -6,20 +6,8 @@ mod common;
 
 use std::time::Duration;
 
-use common::{TestDb, TestServer};
+use common::{TestDb, TestServer, eventually};
 use serde_json::{Value, json};
-
-/// Polls `check` every 100 ms until it returns `Some`, or panics with `what` after `limit`.
-async fn eventually<T, F: Future<Output = Option<T>>>(limit: Duration, what: &str, mut check: impl FnMut() -> F) -> T {
-    let deadline = std::time::Instant::now() + limit;
-    loop {
-        if let Some(found) = check().await {
-            return found;
-        }
-        assert!(std::time::Instant::now() < deadline, "waited {limit:?} for {what}");
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 async fn json(server: &TestServer, path: &str) -> (u16, Value) {
     let response = server.get(path).await;

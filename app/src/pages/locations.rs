@@ -112,7 +112,7 @@ fn LocationRows(location: LocationHealth, now: i64, refresh: ServerAction<Reques
                 <td><span class=format!("badge state-{state}")>{badge}</span></td>
                 <td>
                     <code class="location-target">{format!("{}:{}", location.location_type, location.target)}</code>
-                    <div class="muted small">{format!("from {}", location.origin)}</div>
+                    <div class="muted small">{location.origin.clone()}</div>
                 </td>
                 <td>{location.entity_count}</td>
                 <td>{ago(location.last_success_at)}</td>

@@ -131,6 +131,16 @@ impl GithubClient {
         org::entities(&session, org, namespace).await
     }
 
+    /// A token `git` can fetch `owner`'s repositories with, when this client is a GitHub App:
+    /// its installation's token (valid an hour).
+    pub async fn installation_token(&self, owner: &str) -> Result<Option<Secret>, IngestError> {
+        if !self.app {
+            return Ok(None);
+        }
+        let session = Session::new(self.crab.clone(), &self.limiter, &self.settings);
+        Ok(Some(session.installation(owner).await?.1))
+    }
+
     /// A session for one operation: its own rate-limit budget, and the client that acts for
     /// `owner` (a GitHub App acts through its installation on the owner).
     async fn session(&self, owner: &str) -> Result<Session<'_>, IngestError> {
@@ -142,7 +152,7 @@ impl GithubClient {
         let crab = match cached {
             Some(crab) => crab,
             None => {
-                let crab = session.installation(owner).await?;
+                let (crab, _) = session.installation(owner).await?;
                 if let Ok(mut installations) = self.installations.lock() {
                     installations.insert(owner.to_string(), crab.clone());
                 }

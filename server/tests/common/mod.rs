@@ -213,3 +213,20 @@ impl TestServer {
         &self.server.as_ref().expect("running").state
     }
 }
+
+/// Polls `check` every 100 ms until it returns `Some`, or panics with `what` after `limit`: for
+/// what background workers do.
+pub async fn eventually<T, F: Future<Output = Option<T>>>(
+    limit: std::time::Duration,
+    what: &str,
+    mut check: impl FnMut() -> F,
+) -> T {
+    let deadline = std::time::Instant::now() + limit;
+    loop {
+        if let Some(found) = check().await {
+            return found;
+        }
+        assert!(std::time::Instant::now() < deadline, "waited {limit:?} for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}

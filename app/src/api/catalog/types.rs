@@ -461,7 +461,7 @@ pub struct LocationHealth {
     pub id: String,
     pub location_type: String,
     pub target: String,
-    /// `config`, `api`, or the provider that registered it.
+    /// Who registered it, in words: "from config", "from api", "discovered by github-discovery:…".
     pub origin: String,
     pub last_attempt_at: Option<i64>,
     pub last_success_at: Option<i64>,

@@ -7,10 +7,12 @@ use std::time::{Duration, Instant, SystemTime};
 
 use octocrab::Octocrab;
 use octocrab::models::InstallationId;
+use secrecy::ExposeSecret;
 use serde::de::DeserializeOwned;
 use tokio::sync::Semaphore;
 
 use super::{GithubSettings, IngestError};
+use crate::service::Secret;
 
 /// Attempts at one request when the server fails (5xx) or the connection does.
 const ATTEMPTS: u32 = 6;
@@ -127,8 +129,8 @@ impl<'a> Session<'a> {
     }
 
     /// The client of the GitHub App's installation on `owner` (an organisation or a user), with
-    /// its first token already minted so a refused installation is reported here.
-    pub async fn installation(&self, owner: &str) -> Result<Octocrab, IngestError> {
+    /// its first token (minted now, so a refused installation is reported here).
+    pub async fn installation(&self, owner: &str) -> Result<(Octocrab, Secret), IngestError> {
         #[derive(serde::Deserialize)]
         struct Installation {
             id: u64,
@@ -146,7 +148,7 @@ impl<'a> Session<'a> {
             )));
         }
         let installation: Installation = reply.json(&target)?;
-        let (crab, _token) = self
+        let (crab, token) = self
             .crab
             .installation_and_token(InstallationId(installation.id))
             .await
@@ -157,7 +159,7 @@ impl<'a> Session<'a> {
                     octocrab_message(&e)
                 ))
             })?;
-        Ok(crab)
+        Ok((crab, Secret(token.expose_secret().to_string())))
     }
 
     /// Waits before the next attempt after a failure, within the budget.

@@ -96,6 +96,66 @@ fn client_for(settings: &RefreshSettings, host: &str) -> Result<GithubClient, In
     }
 }
 
+/// Installation tokens of GitHub Apps, per (host, owner), with when they were minted: they last
+/// an hour, and minting one per fetch would spend the App's rate limit for nothing.
+static APP_TOKENS: std::sync::LazyLock<
+    std::sync::Mutex<std::collections::HashMap<(String, String), (std::time::Instant, crate::service::Secret)>>,
+> = std::sync::LazyLock::new(Default::default);
+
+/// Reused for this long (GitHub's tokens expire after an hour).
+const APP_TOKEN_REUSE: std::time::Duration = std::time::Duration::from_secs(45 * 60);
+
+/// The credential `git` fetches `repo` with when its host is reached through a GitHub App (and no
+/// token is configured for it): the App's installation token for the repository's owner.
+pub(crate) async fn app_credential(
+    settings: &RefreshSettings,
+    repo: &str,
+) -> Result<Option<crate::ingest::git::Credential>, IngestError> {
+    let Some(rest) = repo.split_once("://").map(|(_, rest)| rest) else {
+        return Ok(None);
+    };
+    let mut parts = rest.split('/');
+    let (Some(host), Some(owner)) = (parts.next(), parts.next()) else {
+        return Ok(None);
+    };
+    let host = host.rsplit('@').next().unwrap_or(host);
+    let app = settings
+        .github
+        .iter()
+        .find(|i| i.host.eq_ignore_ascii_case(host) && matches!(i.settings.auth, super::GithubAuth::App { .. }));
+    if app.is_none()
+        || settings
+            .git
+            .credentials
+            .iter()
+            .any(|c| c.host.eq_ignore_ascii_case(host))
+    {
+        return Ok(None);
+    }
+    let key = (host.to_lowercase(), owner.to_lowercase());
+    let cached = APP_TOKENS.lock().ok().and_then(|t| {
+        t.get(&key)
+            .filter(|(at, _)| at.elapsed() < APP_TOKEN_REUSE)
+            .map(|(_, s)| s.clone())
+    });
+    let token = match cached {
+        Some(token) => token,
+        None => {
+            let Some(token) = client_for(settings, host)?.installation_token(owner).await? else {
+                return Ok(None);
+            };
+            if let Ok(mut tokens) = APP_TOKENS.lock() {
+                tokens.insert(key, (std::time::Instant::now(), token.clone()));
+            }
+            token
+        }
+    };
+    Ok(Some(crate::ingest::git::Credential {
+        host: host.to_string(),
+        token: token.0,
+    }))
+}
+
 /// Discovers the organisation's repositories and keeps one `url` location per catalog file
 /// found: new ones are registered (and read by the workers at once), those gone (deleted,
 /// archived, renamed, file removed) are unregistered with their entities.

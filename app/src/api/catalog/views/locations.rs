@@ -12,6 +12,20 @@ const PROBLEMS_SHOWN: usize = 20;
 
 pub async fn locations_report(service: &Arc<Catalog>) -> Result<LocationsReport, StoreError> {
     let statuses = service.store.location_statuses().await?;
+    let targets: std::collections::HashMap<String, String> = statuses
+        .iter()
+        .map(|s| {
+            (
+                s.location.id.clone(),
+                format!("{}:{}", s.location.location_type, s.location.target),
+            )
+        })
+        .collect();
+    // `discovery:<id>` reads better as what found it.
+    let origin = |origin: &str| match origin.strip_prefix("discovery:").and_then(|id| targets.get(id)) {
+        Some(parent) => format!("discovered by {parent}"),
+        None => format!("from {origin}"),
+    };
     let mut locations = Vec::with_capacity(statuses.len());
     for s in statuses {
         let problems = if s.problem_count > 0 {
@@ -30,7 +44,7 @@ pub async fn locations_report(service: &Arc<Catalog>) -> Result<LocationsReport,
             id: s.location.id,
             location_type: s.location.location_type,
             target: s.location.target,
-            origin: s.location.origin,
+            origin: origin(&s.location.origin),
             last_attempt_at: s.last_attempt_at,
             last_success_at: s.last_success_at,
             last_duration_ms: s.last_duration_ms,
