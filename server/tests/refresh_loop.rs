@@ -143,6 +143,8 @@ on_both_databases! {
         assert_eq!(moved["metadata"]["annotations"]["backstage.io/orphan"], "true", "{moved}");
         let page = server.get("/catalog/default/component/moved").await.text().await.expect("page");
         assert!(page.contains("data-testid=\"orphan\""), "the entity page says it is an orphan");
+        let list = server.get("/catalog?q=moved").await.text().await.expect("page");
+        assert!(list.contains(">orphan</span>"), "the catalog list marks it too");
 
         // Its descriptor appears in another location: that location takes it over at once.
         let other = tempfile::tempdir().expect("tempdir");

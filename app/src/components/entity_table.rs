@@ -81,7 +81,10 @@ fn Row(row: EntityRow, show_kind: bool) -> impl IntoView {
     view! {
         <tr>
             {show_kind.then(|| view! { <td>{super::kind_label(&row.kind)}</td> })}
-            <td><a href=row.href() class="entity-name">{row.label()}</a></td>
+            <td>
+                <a href=row.href() class="entity-name">{row.label()}</a>
+                {row.orphan.then(|| view! { " " <span class="badge warn" title="No longer in its source; removed after the grace period">"orphan"</span> })}
+            </td>
             <td>{reference(&row.system)}</td>
             <td>{reference(&row.owner)}</td>
             <td>{row.entity_type.clone()}</td>

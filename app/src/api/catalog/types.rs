@@ -166,6 +166,9 @@ pub struct EntityRow {
     pub lifecycle: Option<String>,
     pub system: Option<String>,
     pub tags: Vec<String>,
+    /// Gone from its source, kept for its grace period (`backstage.io/orphan`).
+    #[serde(default)]
+    pub orphan: bool,
 }
 
 impl EntityRow {
