@@ -11,8 +11,11 @@ use sqlx::AnyConnection;
 use sqlx::pool::PoolConnection;
 use sqlx::{Any, Row};
 
+mod orphans;
 mod rows;
 
+pub use orphans::{ORPHAN_ANNOTATION, Orphans};
+use orphans::{ORPHANED, mark_orphaned};
 use rows::{RowText, insert_rows};
 
 use super::search::{search_rows, search_text};
@@ -67,22 +70,6 @@ pub struct RefreshSummary {
 /// SQLite page cache (KiB) of the connection writing a refresh: it holds the hot parts of the
 /// indexes a refresh writes to. The connection is closed afterwards, which frees it.
 const REFRESH_CACHE_KIB: u32 = 163_840;
-
-/// What happens to entities that disappeared from their source.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Orphans {
-    /// Removed at once (`catalog.orphanStrategy: delete`).
-    Remove,
-    /// Kept, marked `backstage.io/orphan: "true"`, until [`Store::purge_orphans`] removes them.
-    Mark,
-}
-
-/// The hash an orphan is stored with: never a real content hash, so an orphan whose document
-/// comes back is rewritten whole (and so loses its mark).
-const ORPHANED: &str = "orphaned";
-
-/// The annotation Backstage marks orphans with.
-pub const ORPHAN_ANNOTATION: &str = "backstage.io/orphan";
 
 /// Changed entities after which the database's statistics are refreshed.
 const ANALYZE_AFTER: usize = 1_000;
@@ -769,61 +756,7 @@ async fn count_entities(
     Ok(total)
 }
 
-/// Marks entities orphaned: annotated as Backstage does (so every reader sees it, and filters on
-/// `metadata.annotations.backstage.io/orphan=true` find them), with the time it happened.
-async fn mark_orphaned(tx: &mut AnyConnection, postgres: bool, uids: &[String], now: i64) -> Result<(), StoreError> {
-    let body = if postgres {
-        format!("jsonb_set(body::jsonb, '{{metadata,annotations,{ORPHAN_ANNOTATION}}}', '\"true\"')::text")
-    } else {
-        format!("json_set(body, '$.metadata.annotations.\"{ORPHAN_ANNOTATION}\"', 'true')")
-    };
-    for chunk in uids.chunks(500) {
-        let list = placeholders(3, chunk.len());
-        let sql = format!(
-            "UPDATE entities SET orphaned_at = $1, hash = $2, etag = substr(etag, 1, 12) || 'orphaned', \
-             updated_at = $1, body = {body} WHERE uid IN ({list})"
-        );
-        let mut q = sqlx::query(&sql).bind(now).bind(ORPHANED);
-        for uid in chunk {
-            q = q.bind(uid);
-        }
-        q.execute(&mut *tx).await.map_err(query_error("marking orphans"))?;
-        let sql = format!(
-            "INSERT INTO search (entity_id, key, value, original_value) \
-             SELECT id, 'metadata.annotations.{ORPHAN_ANNOTATION}', 'true', 'true' FROM entities WHERE uid IN ({})",
-            placeholders(1, chunk.len())
-        );
-        let mut q = sqlx::query(&sql);
-        for uid in chunk {
-            q = q.bind(uid);
-        }
-        q.execute(&mut *tx).await.map_err(query_error("marking orphans"))?;
-    }
-    Ok(())
-}
-
-impl Store {
-    /// Removes orphans marked before `before` (ms): their grace period is over. Returns how many.
-    pub async fn purge_orphans(&self, before: i64) -> Result<usize, StoreError> {
-        let _write = self.writing().await;
-        let mut tx = self.pool().begin().await.map_err(query_error("removing orphans"))?;
-        let uids: Vec<String> =
-            sqlx::query("SELECT uid FROM entities WHERE orphaned_at IS NOT NULL AND orphaned_at < $1")
-                .bind(before)
-                .fetch_all(&mut *tx)
-                .await
-                .map_err(query_error("finding expired orphans"))?
-                .iter()
-                .map(|r| r.try_get(0))
-                .collect::<Result<_, _>>()
-                .map_err(query_error("finding expired orphans"))?;
-        delete_entities(&mut tx, &uids).await?;
-        tx.commit().await.map_err(query_error("removing orphans"))?;
-        Ok(uids.len())
-    }
-}
-
-async fn delete_entities(tx: &mut AnyConnection, uids: &[String]) -> Result<(), StoreError> {
+pub(super) async fn delete_entities(tx: &mut AnyConnection, uids: &[String]) -> Result<(), StoreError> {
     for chunk in uids.chunks(500) {
         let list = placeholders(1, chunk.len());
         for table in [
