@@ -238,12 +238,26 @@ on_both_databases! {
             },
         }];
         config.catalog.git.cache_dir = org.work.path().join("cache");
+        config.catalog.github_webhook_secret = Some(Secret(HOOK_SECRET.into()));
         let server = TestServer::start_with(config).await;
         eventually(Duration::from_secs(30), "svc-app, fetched with the installation's token", || async {
             (status_of(&server, "/api/catalog/entities/by-name/component/default/svc-app").await == 200).then_some(())
         }).await;
         let minted = org.api.state().app.as_ref().map_or(0, |a| a.minted.len());
         assert!(minted >= 2, "one token for discovery, one for git: {minted}");
+
+        // The App is installed on one more repository: its installation event brings it in.
+        org.add_repo("svc-new", Some("svc-new"));
+        let reply = org.hook(&server, "installation_repositories", json!({
+            "action": "added",
+            "installation": {"id": 77, "account": {"login": "acme"}, "html_url": format!("http://{host}/organizations/acme/settings/installations/77")},
+            "repositories_added": [{"name": "svc-new", "full_name": "acme/svc-new"}],
+            "sender": {"login": "octocat", "html_url": format!("http://{host}/octocat")},
+        })).await;
+        assert_eq!(reply["locations"], 1, "{reply}");
+        eventually(Duration::from_secs(15), "svc-new after the installation event", || async {
+            (status_of(&server, "/api/catalog/entities/by-name/component/default/svc-new").await == 200).then_some(())
+        }).await;
         server.stop().await;
     }
 }

@@ -82,9 +82,10 @@ pub async fn refresh_entity(entity_ref: String) -> Result<String, ServerFnError>
     let service = service()?;
     let location = views::location_of(&service, &entity_ref).await?;
     match service.refresh(&location).await {
+        Ok(s) if s.source_unchanged => Ok("Refreshed: the source has not changed since it was last read.".into()),
         Ok(s) => Ok(format!(
-            "Refreshed: {} added, {} updated, {} removed, {} unchanged.",
-            s.added, s.updated, s.removed, s.unchanged
+            "Refreshed: {} added, {} updated, {} removed, {} no longer in the source (orphaned), {} unchanged.",
+            s.added, s.updated, s.removed, s.orphaned, s.unchanged
         )),
         Err(e) => Err(ServerFnError::new(format!("The location could not be read: {e}"))),
     }

@@ -1,8 +1,9 @@
 //! `POST /api/webhooks/github`: GitHub's deliveries, signed with the configured secret. A push
 //! refreshes the Git locations that follow the pushed branch of that repository; a repository
 //! event (created, renamed, archived, deleted…) refreshes those of the repository and the
-//! owner's discovery; a push that adds or removes a catalog file at the root refreshes the
-//! discovery too; membership, team and organization events refresh the owner's org sync. The
+//! owner's discovery; a push that adds or removes a catalog file refreshes the discovery too, as
+//! do a GitHub App's installation events; membership, team and organization events refresh the
+//! owner's org sync. The
 //! reply comes at once (GitHub waits 10 s at most); workers do the refreshes behind it.
 
 use axum::{
@@ -44,7 +45,7 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
         Ok(v) => v,
         Err(e) => return reply(StatusCode::BAD_REQUEST, &format!("the payload is not JSON: {e}")),
     };
-    let host = ["repository", "organization", "sender"]
+    let host = ["repository", "organization", "sender", "installation"]
         .iter()
         .find_map(|k| payload[*k]["html_url"].as_str())
         .and_then(|u| u.split("://").nth(1))
@@ -56,6 +57,24 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
         .or_else(|| payload["organization"]["login"].as_str())
         .unwrap_or_default()
         .to_string();
+    // A GitHub App installed on (or removed from) repositories: what its discovery sees changed.
+    if matches!(event.as_str(), "installation_repositories" | "installation") {
+        let account = payload["installation"]["account"]["login"].as_str().unwrap_or_default();
+        return match state
+            .catalog
+            .github_locations_of("github-discovery", &host, account)
+            .await
+        {
+            Ok(locations) => request(&state, &event, &delivery, locations).await,
+            Err(e) => {
+                tracing::error!(error = %e, "webhook: finding the discovery locations failed");
+                reply(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "finding the affected locations failed",
+                )
+            }
+        };
+    }
     if matches!(event.as_str(), "membership" | "organization" | "team") {
         return match state.catalog.github_locations_of("github-org", &host, &owner).await {
             Ok(locations) => request(&state, &event, &delivery, locations).await,
