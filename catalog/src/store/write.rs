@@ -298,39 +298,23 @@ impl Store {
             .execute(&mut *tx)
             .await
             .map_err(query_error("starting a refresh"))?;
-        let scoped = match files {
+        let partial = match files {
             Some(files) => {
                 let known = known_entities(&mut tx, location_id, Some(&files)).await?;
                 known.can_read_only(&files).then_some((known, files))
             }
             None => None,
         };
-        let (known, scope) = match scoped {
+        let (known, scope) = match partial {
             Some((known, files)) => (known, Some(files)),
             None => (known_entities(&mut tx, location_id, None).await?, None),
         };
-        match &scope {
-            None => {
-                sqlx::query("DELETE FROM location_problems WHERE location_id = $1")
-                    .bind(location_id)
-                    .execute(&mut *tx)
-                    .await
-                    .map_err(query_error("clearing problems"))?;
+        for (sql, files) in scoped("DELETE FROM location_problems WHERE location_id = $1", scope.as_ref()) {
+            let mut q = sqlx::query(&sql).bind(location_id);
+            for file in files {
+                q = q.bind(file);
             }
-            Some(files) => {
-                let files: Vec<&String> = files.iter().collect();
-                for chunk in files.chunks(500) {
-                    let sql = format!(
-                        "DELETE FROM location_problems WHERE location_id = $1 AND source IN ({})",
-                        placeholders(2, chunk.len())
-                    );
-                    let mut q = sqlx::query(&sql).bind(location_id);
-                    for file in chunk {
-                        q = q.bind(*file);
-                    }
-                    q.execute(&mut *tx).await.map_err(query_error("clearing problems"))?;
-                }
-            }
+            q.execute(&mut *tx).await.map_err(query_error("clearing problems"))?;
         }
         Ok(Refresh {
             tx,
@@ -619,29 +603,16 @@ async fn known_entities(
 ) -> Result<Known, StoreError> {
     const COLUMNS: &str = "SELECT entity_ref, uid, hash, created_at, source, kind FROM entities WHERE location_id = $1";
     let mut rows = Vec::new();
-    match files {
-        None => {
-            rows = sqlx::query(COLUMNS)
-                .bind(location_id)
-                .fetch_all(&mut *tx)
+    for (sql, files) in scoped(COLUMNS, files) {
+        let mut q = sqlx::query(&sql).bind(location_id);
+        for file in files {
+            q = q.bind(file);
+        }
+        rows.extend(
+            q.fetch_all(&mut *tx)
                 .await
-                .map_err(query_error("reading a location's entities"))?;
-        }
-        Some(files) => {
-            let files: Vec<&String> = files.iter().collect();
-            for chunk in files.chunks(500) {
-                let sql = format!("{COLUMNS} AND source IN ({})", placeholders(2, chunk.len()));
-                let mut q = sqlx::query(&sql).bind(location_id);
-                for file in chunk {
-                    q = q.bind(*file);
-                }
-                rows.extend(
-                    q.fetch_all(&mut *tx)
-                        .await
-                        .map_err(query_error("reading a location's entities"))?,
-                );
-            }
-        }
+                .map_err(query_error("reading a location's entities"))?,
+        );
     }
     rows.iter()
         .map(|r| {
@@ -731,21 +702,11 @@ async fn count_entities(
     files: Option<&HashSet<String>>,
 ) -> Result<i64, StoreError> {
     const COUNT: &str = "SELECT COUNT(*) FROM entities WHERE location_id = $1 AND orphaned_at IS NULL";
-    let Some(files) = files else {
-        return sqlx::query(COUNT)
-            .bind(location_id)
-            .fetch_one(&mut *tx)
-            .await
-            .and_then(|r| r.try_get(0))
-            .map_err(query_error("counting entities"));
-    };
-    let files: Vec<&String> = files.iter().collect();
     let mut total = 0;
-    for chunk in files.chunks(500) {
-        let sql = format!("{COUNT} AND source IN ({})", placeholders(2, chunk.len()));
+    for (sql, files) in scoped(COUNT, files) {
         let mut q = sqlx::query(&sql).bind(location_id);
-        for file in chunk {
-            q = q.bind(*file);
+        for file in files {
+            q = q.bind(file);
         }
         total += q
             .fetch_one(&mut *tx)
@@ -821,6 +782,24 @@ async fn write_entities(
     insert_rows(tx, postgres, "entity_text", &TEXT_COLUMNS, text_rows, None).await?;
     insert_rows(tx, postgres, "search", &SEARCH_COLUMNS, search_batch, None).await?;
     Ok((added, updated))
+}
+
+/// `sql` (whose `$1` is the location) for the whole location, or for `files` only: one statement
+/// per 500 files, each with `AND source IN (…)` appended and the files to bind after `$1`.
+fn scoped<'a>(sql: &str, files: Option<&'a HashSet<String>>) -> Vec<(String, Vec<&'a String>)> {
+    let Some(files) = files else {
+        return vec![(sql.to_string(), Vec::new())];
+    };
+    let files: Vec<&String> = files.iter().collect();
+    files
+        .chunks(500)
+        .map(|chunk| {
+            (
+                format!("{sql} AND source IN ({})", placeholders(2, chunk.len())),
+                chunk.to_vec(),
+            )
+        })
+        .collect()
 }
 
 /// `$start, $start+1, …` for an IN list.

@@ -60,32 +60,10 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
     // A GitHub App installed on (or removed from) repositories: what its discovery sees changed.
     if matches!(event.as_str(), "installation_repositories" | "installation") {
         let account = payload["installation"]["account"]["login"].as_str().unwrap_or_default();
-        return match state
-            .catalog
-            .github_locations_of("github-discovery", &host, account)
-            .await
-        {
-            Ok(locations) => request(&state, &event, &delivery, locations).await,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook: finding the discovery locations failed");
-                reply(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "finding the affected locations failed",
-                )
-            }
-        };
+        return refresh_github_locations(&state, &event, &delivery, "github-discovery", &host, account).await;
     }
     if matches!(event.as_str(), "membership" | "organization" | "team") {
-        return match state.catalog.github_locations_of("github-org", &host, &owner).await {
-            Ok(locations) => request(&state, &event, &delivery, locations).await,
-            Err(e) => {
-                tracing::error!(error = %e, "webhook: finding the org locations failed");
-                reply(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    "finding the affected locations failed",
-                )
-            }
-        };
+        return refresh_github_locations(&state, &event, &delivery, "github-org", &host, &owner).await;
     }
     let repository = &payload["repository"];
     let urls: Vec<String> = ["html_url", "clone_url", "ssh_url", "git_url"]
@@ -147,6 +125,27 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
     tracing::info!(event, delivery, branch, locations = locations.len(), "webhook accepted");
     request(&state, &event, &delivery, locations).await
+}
+
+/// Asks for the `github-discovery` or `github-org` locations of `owner` on `host` to be read again.
+async fn refresh_github_locations(
+    state: &AppState,
+    event: &str,
+    delivery: &str,
+    location_type: &str,
+    host: &str,
+    owner: &str,
+) -> Response {
+    match state.catalog.github_locations_of(location_type, host, owner).await {
+        Ok(locations) => request(state, event, delivery, locations).await,
+        Err(e) => {
+            tracing::error!(error = %e, location_type, "webhook: finding the affected locations failed");
+            reply(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "finding the affected locations failed",
+            )
+        }
+    }
 }
 
 /// Asks the workers to refresh `locations` now, and tells GitHub how many.
