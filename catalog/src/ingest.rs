@@ -95,7 +95,7 @@ async fn refresh_from_git(
     let (checkout, commit) = (held.dir.clone(), held.commit.clone());
     let previous = store.source_version(&location.id).await?;
     if previous.as_deref() == Some(commit.as_str()) {
-        let entities = store.record_refresh_unchanged(&location.id, started).await?;
+        let entities = store.record_refresh_success(&location.id, started, None).await?;
         return Ok(RefreshSummary {
             source_unchanged: true,
             entities,

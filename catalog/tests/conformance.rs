@@ -1,23 +1,13 @@
 //! Conformance with Backstage: every document of the real descriptor files in
 //! `../shared/samples/catalog` gets Backstage's verdict (`ok`, `entity_ref`) and relations.
 
-use std::path::PathBuf;
-
 use catalog::lint::lint_file;
 use catalog::read::ReadLimits;
 use serde_json::Value;
 
-fn samples() -> PathBuf {
-    let dir = std::env::var("CAIRN_SAMPLES_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/catalog"));
-    assert!(
-        dir.join("expected.jsonl").is_file(),
-        "the conformance samples are missing at {} (set CAIRN_SAMPLES_DIR)",
-        dir.display()
-    );
-    dir
-}
+#[path = "support/samples.rs"]
+mod samples_dir;
+use samples_dir::samples;
 
 #[test]
 fn every_sample_document_gets_backstages_verdict_and_relations() {

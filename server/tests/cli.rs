@@ -1,6 +1,8 @@
 //! The `cairn` binary as an operator uses it: help, configuration errors, and graceful shutdown.
 
 mod common;
+#[path = "../../catalog/tests/support/samples.rs"]
+mod samples_dir;
 
 use std::{
     io::{BufRead, BufReader},
@@ -101,19 +103,7 @@ fn sigterm_stops_the_server_gracefully() {
 
 mod validate {
     use super::cairn;
-    use std::path::PathBuf;
-
-    fn samples() -> PathBuf {
-        let dir = std::env::var("CAIRN_SAMPLES_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|_| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/samples/catalog"));
-        assert!(
-            dir.join("expected.jsonl").is_file(),
-            "conformance samples missing at {}",
-            dir.display()
-        );
-        dir
-    }
+    use super::samples_dir::samples;
 
     /// `cairn validate --format json` on every real sample gives Backstage's `ok` and `entity_ref`.
     #[test]

@@ -261,26 +261,6 @@ impl Store {
         Ok((added, removed))
     }
 
-    /// A refresh that read its source without storing entities itself (a discovery): it
-    /// succeeded, and `count` is what it found.
-    pub async fn record_refresh_success(&self, id: &str, started_ms: i64, count: usize) -> Result<(), StoreError> {
-        let now = now_ms();
-        let _write = self.writing().await;
-        sqlx::query(
-            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, \
-             entity_count = $4, last_error = NULL WHERE id = $5",
-        )
-        .bind(started_ms)
-        .bind(now)
-        .bind(now - started_ms)
-        .bind(count as i64)
-        .bind(id)
-        .execute(self.pool())
-        .await
-        .map_err(query_error("recording a refresh"))?;
-        Ok(())
-    }
-
     /// References of the entities a location provides.
     pub async fn entity_refs_of_location(&self, id: &str) -> Result<Vec<String>, StoreError> {
         let rows = sqlx::query("SELECT entity_ref FROM entities WHERE location_id = $1 ORDER BY entity_ref")
@@ -348,18 +328,25 @@ impl Store {
             .map_err(query_error("reading a location's version"))
     }
 
-    /// A refresh that found its source unchanged: it succeeded without reading anything.
-    /// Returns the location's entity count, as recorded by its last read.
-    pub async fn record_refresh_unchanged(&self, id: &str, started_ms: i64) -> Result<usize, StoreError> {
+    /// A refresh that succeeded without writing entities itself: a source found unchanged
+    /// (`count` None: the count recorded last time stands), or a discovery (`count` found).
+    /// Returns the location's entity count.
+    pub async fn record_refresh_success(
+        &self,
+        id: &str,
+        started_ms: i64,
+        count: Option<usize>,
+    ) -> Result<usize, StoreError> {
         let now = now_ms();
         let _write = self.writing().await;
         let count: i64 = sqlx::query(
-            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3 WHERE id = $4 \
-             RETURNING entity_count",
+            "UPDATE locations SET last_attempt_at = $1, last_success_at = $2, last_duration_ms = $3, \
+             entity_count = COALESCE($4, entity_count), last_error = NULL WHERE id = $5 RETURNING entity_count",
         )
         .bind(started_ms)
         .bind(now)
         .bind(now - started_ms)
+        .bind(count.map(|c| c as i64))
         .bind(id)
         .fetch_one(self.pool())
         .await

@@ -183,7 +183,9 @@ pub(crate) async fn refresh_discovery(
         .flat_map(|r| r.catalog_urls)
         .collect();
     let (added, removed) = store.sync_discovered(&location.id, "url", &urls).await?;
-    store.record_refresh_success(&location.id, started, urls.len()).await?;
+    store
+        .record_refresh_success(&location.id, started, Some(urls.len()))
+        .await?;
     Ok(RefreshSummary {
         added,
         removed,
@@ -214,7 +216,7 @@ pub(crate) async fn refresh_org(
         .collect();
     let version = hex(&Sha256::digest(parts.join("\n---\n").as_bytes()));
     if store.source_version(&location.id).await?.as_deref() == Some(version.as_str()) {
-        let entities = store.record_refresh_unchanged(&location.id, started).await?;
+        let entities = store.record_refresh_success(&location.id, started, None).await?;
         return Ok(RefreshSummary {
             source_unchanged: true,
             entities,
