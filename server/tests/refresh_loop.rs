@@ -216,6 +216,10 @@ on_both_databases! {
         store.request_refresh(&[locations[5].id.clone()]).await.expect("request");
         let dying = store.claim_due("replica-dying", cairn_now() + 300).await.expect("claim");
         assert_eq!(dying.map(|l| l.id), Some(locations[5].id.clone()));
+        assert!(
+            !store.claim(&locations[5].id, "replica-dying", until).await.expect("claim"),
+            "not even the holder's own process may start it twice"
+        );
         assert_eq!(store.claim_due("replica-alive", until).await.expect("claim"), None, "claimed, not expired yet");
         tokio::time::sleep(Duration::from_millis(400)).await;
         let taken = store.claim_due("replica-alive", until).await.expect("claim");

@@ -45,13 +45,13 @@ impl Store {
             .map_err(query_error("claiming a location"))
     }
 
-    /// Claims one location, unless someone else holds it: the caller wants it refreshed now
-    /// (registration). False when another worker is refreshing it.
+    /// Claims one location unless anyone holds it, this process's other workers included: the
+    /// caller wants it refreshed now. False when it is being refreshed.
     pub async fn claim(&self, id: &str, worker: &str, until: i64) -> Result<bool, StoreError> {
         let _write = self.writing().await;
         let done = sqlx::query(
             "UPDATE locations SET claimed_by = $1, claim_until = $2 \
-             WHERE id = $3 AND (claim_until IS NULL OR claim_until < $4 OR claimed_by = $1)",
+             WHERE id = $3 AND (claim_until IS NULL OR claim_until < $4)",
         )
         .bind(worker)
         .bind(until)
