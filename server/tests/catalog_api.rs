@@ -367,6 +367,8 @@ on_both_databases! {
         let statuses = server.state().catalog.store.location_statuses().await.expect("statuses");
         assert_eq!(statuses[0].entity_count, 7);
         assert!(statuses[0].problem_count >= 2, "the invalid component and the broken API");
+        let first = server.state().catalog.store.first_problems(1).await.expect("problems");
+        assert_eq!(first[&statuses[0].location.id].len(), 1, "the first problem of each location, in one statement");
         let (status, _) = post(&server, "/api/catalog/refresh", json!({"entityRef": "component:default/nope"})).await;
         assert_eq!(status, 404);
         server.stop().await;

@@ -300,6 +300,43 @@ impl Store {
             .map_err(query_error("reading location problems"))
     }
 
+    /// The first `per_location` problems of every location, by location id: one statement, however
+    /// many locations (the admin page lists them all).
+    pub async fn first_problems(
+        &self,
+        per_location: usize,
+    ) -> Result<std::collections::HashMap<String, Vec<ProblemRow>>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT location_id, source, document, entity_ref, line, category, message FROM ( \
+               SELECT p.*, ROW_NUMBER() OVER (PARTITION BY location_id ORDER BY source, document) AS n \
+               FROM location_problems p) ranked \
+             WHERE n <= $1 ORDER BY location_id, n",
+        )
+        .bind(per_location as i64)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error("reading location problems"))?;
+        let mut out: std::collections::HashMap<String, Vec<ProblemRow>> = std::collections::HashMap::new();
+        for r in &rows {
+            let problem = (|| {
+                Ok::<_, sqlx::Error>((
+                    r.try_get::<String, _>(0)?,
+                    ProblemRow {
+                        source: r.try_get(1)?,
+                        document: r.try_get(2)?,
+                        entity_ref: r.try_get(3)?,
+                        line: r.try_get(4)?,
+                        category: r.try_get(5)?,
+                        message: r.try_get(6)?,
+                    },
+                ))
+            })()
+            .map_err(query_error("reading location problems"))?;
+            out.entry(problem.0).or_default().push(problem.1);
+        }
+        Ok(out)
+    }
+
     /// Records a refresh that failed as a whole (the location could not be read); its entities stay.
     pub async fn record_refresh_failure(&self, id: &str, started_ms: i64, message: &str) -> Result<(), StoreError> {
         let _write = self.writing().await;

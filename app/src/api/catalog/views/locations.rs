@@ -27,19 +27,17 @@ pub async fn locations_report(service: &Arc<Catalog>) -> Result<LocationsReport,
         None => format!("from {origin}"),
     };
     let mut locations = Vec::with_capacity(statuses.len());
+    let mut problems = service.store.first_problems(PROBLEMS_SHOWN).await?;
     for s in statuses {
-        let problems = if s.problem_count > 0 {
-            let mut rows = service.store.location_problems(&s.location.id).await?;
-            rows.truncate(PROBLEMS_SHOWN);
-            rows.into_iter()
-                .map(|p| {
-                    let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
-                    format!("{}{line}: {}", p.source, p.message)
-                })
-                .collect()
-        } else {
-            Vec::new()
-        };
+        let problems: Vec<String> = problems
+            .remove(&s.location.id)
+            .unwrap_or_default()
+            .into_iter()
+            .map(|p| {
+                let line = p.line.map(|l| format!(":{l}")).unwrap_or_default();
+                format!("{}{line}: {}", p.source, p.message)
+            })
+            .collect();
         locations.push(LocationHealth {
             id: s.location.id,
             location_type: s.location.location_type,
