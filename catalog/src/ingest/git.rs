@@ -350,7 +350,14 @@ async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> R
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_ALLOW_PROTOCOL", "https:http:ssh:file")
-        .env("GIT_SSH_COMMAND", "ssh -o BatchMode=yes")
+        .env(
+            "GIT_SSH_COMMAND",
+            "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15",
+        )
+        // Killing `git` at the timeout leaves its HTTP helper behind; this makes the helper give
+        // up by itself on a server that stalls, a little after the timeout has said why.
+        .env("GIT_HTTP_LOW_SPEED_LIMIT", "1")
+        .env("GIT_HTTP_LOW_SPEED_TIME", (settings.timeout.as_secs() + 5).to_string())
         .stdin(Stdio::null())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
