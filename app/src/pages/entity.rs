@@ -62,7 +62,7 @@ fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> i
             <p class="muted mono">{row.entity_ref.clone()}</p>
             <Actions details=details.clone() refresh />
         </header>
-        <OrphanNotice annotations=details.annotations.clone() source=details.source.clone() />
+        <OrphanNotice orphan=row.orphan source=details.source.clone() />
         <ProcessingErrors errors=details.errors.clone() />
         <div class="entity-grid">
             <About details=details.clone() />
@@ -76,18 +76,15 @@ fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> i
 
 /// The entity is no longer in its source: say so, and what happens to it.
 #[component]
-fn OrphanNotice(annotations: Vec<(String, String)>, source: String) -> impl IntoView {
-    annotations
-        .iter()
-        .any(|(k, v)| k == "backstage.io/orphan" && v == "true")
-        .then(|| {
-            view! {
-                <section class="panel alert" role="alert" data-testid="orphan">
-                    <h2>"Orphan: this entity is no longer in its source"</h2>
-                    <p>{format!("It was last read from {source}, which no longer defines it. It stays in the catalog for the configured grace period (catalog.orphanGracePeriod), then it is removed, unless its descriptor comes back.")}</p>
-                </section>
-            }
-        })
+fn OrphanNotice(orphan: bool, source: String) -> impl IntoView {
+    orphan.then(|| {
+        view! {
+            <section class="panel alert" role="alert" data-testid="orphan">
+                <h2>"Orphan: this entity is no longer in its source"</h2>
+                <p>{format!("It was last read from {source}, which no longer defines it. It stays in the catalog for the configured grace period (catalog.orphanGracePeriod), then it is removed, unless its descriptor comes back.")}</p>
+            </section>
+        }
+    })
 }
 
 /// The latest read failed: say so at the top, with the reasons.

@@ -49,6 +49,19 @@ pub struct ProblemRow {
     pub message: String,
 }
 
+/// A problem from its six columns (source, document, entity_ref, line, category, message),
+/// starting at column `first`.
+fn problem(row: &sqlx::any::AnyRow, first: usize) -> Result<ProblemRow, sqlx::Error> {
+    Ok(ProblemRow {
+        source: row.try_get(first)?,
+        document: row.try_get(first + 1)?,
+        entity_ref: row.try_get(first + 2)?,
+        line: row.try_get(first + 3)?,
+        category: row.try_get(first + 4)?,
+        message: row.try_get(first + 5)?,
+    })
+}
+
 /// The origin of locations a discovery location registered.
 pub fn discovered_by(parent_id: &str) -> String {
     format!("discovery:{parent_id}")
@@ -284,18 +297,8 @@ impl Store {
         .fetch_all(self.pool())
         .await
         .map_err(query_error("reading location problems"))?;
-        let read = |r: &sqlx::any::AnyRow| -> Result<ProblemRow, sqlx::Error> {
-            Ok(ProblemRow {
-                source: r.try_get(0)?,
-                document: r.try_get(1)?,
-                entity_ref: r.try_get(2)?,
-                line: r.try_get(3)?,
-                category: r.try_get(4)?,
-                message: r.try_get(5)?,
-            })
-        };
         rows.iter()
-            .map(read)
+            .map(|r| problem(r, 0))
             .collect::<Result<_, _>>()
             .map_err(query_error("reading location problems"))
     }
@@ -318,21 +321,9 @@ impl Store {
         .map_err(query_error("reading location problems"))?;
         let mut out: std::collections::HashMap<String, Vec<ProblemRow>> = std::collections::HashMap::new();
         for r in &rows {
-            let problem = (|| {
-                Ok::<_, sqlx::Error>((
-                    r.try_get::<String, _>(0)?,
-                    ProblemRow {
-                        source: r.try_get(1)?,
-                        document: r.try_get(2)?,
-                        entity_ref: r.try_get(3)?,
-                        line: r.try_get(4)?,
-                        category: r.try_get(5)?,
-                        message: r.try_get(6)?,
-                    },
-                ))
-            })()
-            .map_err(query_error("reading location problems"))?;
-            out.entry(problem.0).or_default().push(problem.1);
+            let location_id: String = r.try_get(0).map_err(query_error("reading location problems"))?;
+            let found = problem(r, 1).map_err(query_error("reading location problems"))?;
+            out.entry(location_id).or_default().push(found);
         }
         Ok(out)
     }

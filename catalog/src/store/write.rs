@@ -310,10 +310,7 @@ impl Store {
             None => (known_entities(&mut tx, location_id, None).await?, None),
         };
         for (sql, files) in scoped("DELETE FROM location_problems WHERE location_id = $1", scope.as_ref()) {
-            let mut q = sqlx::query(&sql).bind(location_id);
-            for file in files {
-                q = q.bind(file);
-            }
+            let q = scoped_query(&sql, location_id, files);
             q.execute(&mut *tx).await.map_err(query_error("clearing problems"))?;
         }
         Ok(Refresh {
@@ -604,10 +601,7 @@ async fn known_entities(
     const COLUMNS: &str = "SELECT entity_ref, uid, hash, created_at, source, kind FROM entities WHERE location_id = $1";
     let mut rows = Vec::new();
     for (sql, files) in scoped(COLUMNS, files) {
-        let mut q = sqlx::query(&sql).bind(location_id);
-        for file in files {
-            q = q.bind(file);
-        }
+        let q = scoped_query(&sql, location_id, files);
         rows.extend(
             q.fetch_all(&mut *tx)
                 .await
@@ -704,10 +698,7 @@ async fn count_entities(
     const COUNT: &str = "SELECT COUNT(*) FROM entities WHERE location_id = $1 AND orphaned_at IS NULL";
     let mut total = 0;
     for (sql, files) in scoped(COUNT, files) {
-        let mut q = sqlx::query(&sql).bind(location_id);
-        for file in files {
-            q = q.bind(file);
-        }
+        let q = scoped_query(&sql, location_id, files);
         total += q
             .fetch_one(&mut *tx)
             .await
@@ -800,6 +791,17 @@ fn scoped<'a>(sql: &str, files: Option<&'a HashSet<String>>) -> Vec<(String, Vec
             )
         })
         .collect()
+}
+
+/// One statement of [`scoped`] with its parameters bound: the location, then its files.
+fn scoped_query<'q>(
+    sql: &'q str,
+    location_id: &'q str,
+    files: Vec<&'q String>,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    files
+        .into_iter()
+        .fold(sqlx::query(sql).bind(location_id), |q, file| q.bind(file))
 }
 
 /// `$start, $start+1, …` for an IN list.

@@ -182,7 +182,7 @@ pub fn row(entity: &Value) -> EntityRow {
             .filter_map(Value::as_str)
             .map(str::to_string)
             .collect(),
-        orphan: entity["metadata"]["annotations"]["backstage.io/orphan"] == "true",
+        orphan: entity["metadata"]["annotations"][catalog::store::ORPHAN_ANNOTATION] == "true",
     }
 }
 
