@@ -1,5 +1,6 @@
 //! Ingestion: read a registered location, process every document, and replace what the location
-//! provides in the store. Local files now; Git and GitHub sources join through the same path.
+//! provides in the store. Local files, Git repositories and GitHub (discovery, org sync) all end in
+//! the same reading and writing path.
 
 pub mod files;
 pub mod git;
