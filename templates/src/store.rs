@@ -1,0 +1,1 @@
+//! Every SQL statement of scaffolder tasks: create, claim, events, status.

@@ -1,0 +1,1 @@
+//! The task worker: claims tasks from the database and runs them, one shutdown for all.
