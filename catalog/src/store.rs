@@ -12,7 +12,7 @@ use sqlx::AnyPool;
 
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
-pub use query::{EntityPage, Facet, Order, PageRequest};
+pub use query::{EntityPage, Facet, MAX_LIMIT, Order, PageRequest};
 pub use schedule::Outcome as RefreshOutcome;
 pub use write::{Candidate, CandidateResult, Known, ORPHAN_ANNOTATION, Orphans, Prepared, Refresh, RefreshSummary};
 
@@ -36,7 +36,7 @@ pub(crate) fn query_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> 
 pub struct Store {
     pool: AnyPool,
     /// PostgreSQL rather than SQLite: a few statements differ (bulk inserts, full-text search).
-    postgres: bool,
+    pub postgres: bool,
     /// Writers take a permit. SQLite has one writer: a refresh holds its transaction open while it
     /// reads, and another writer waiting on the database's busy timeout would fail after seconds,
     /// so writers queue here instead. PostgreSQL lets a few refreshes write side by side.
@@ -54,8 +54,9 @@ impl Store {
         }
     }
 
-    /// Waits for a turn to write (see `write_gate`).
-    pub(crate) async fn writing(&self) -> tokio::sync::SemaphorePermit<'_> {
+    /// Waits for a turn to write (see `write_gate`). Public so that other stores over the same
+    /// database (scaffolder tasks) queue with the catalog's writers.
+    pub async fn writing(&self) -> tokio::sync::SemaphorePermit<'_> {
         // The semaphore is never closed.
         self.write_gate.acquire().await.expect("the write gate is never closed")
     }
@@ -69,7 +70,7 @@ impl Store {
             .expect("the write gate is never closed")
     }
 
-    pub(crate) fn pool(&self) -> &AnyPool {
+    pub fn pool(&self) -> &AnyPool {
         &self.pool
     }
 }

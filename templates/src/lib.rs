@@ -19,6 +19,8 @@ pub mod render;
 #[cfg(feature = "backend")]
 pub mod runner;
 #[cfg(feature = "backend")]
+pub mod service;
+#[cfg(feature = "backend")]
 pub mod store;
 #[cfg(feature = "backend")]
 pub mod worker;

@@ -23,3 +23,13 @@ pub fn validate(pages: &[ParameterPage], values: &Map<String, Value>) -> Vec<Fie
 pub fn validate_page(_page: &ParameterPage, _values: &Map<String, Value>) -> Vec<FieldError> {
     Vec::new()
 }
+
+/// Malformed schemas (a `properties` that is not a mapping, a bad `pattern`), each naming its field.
+pub fn check_schema(_pages: &[ParameterPage]) -> Vec<super::ModelError> {
+    Vec::new()
+}
+
+/// The values with every `default` of the pages filled in where no value was given.
+pub fn with_defaults(_pages: &[ParameterPage], values: &Map<String, Value>) -> Map<String, Value> {
+    values.clone()
+}
