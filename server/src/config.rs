@@ -43,6 +43,10 @@ pub struct Config {
     /// Public URL of the portal, for links and (later) OIDC redirects.
     pub base_url: String,
     pub catalog: CatalogConfig,
+    /// Task workers, their workspaces and limits.
+    pub scaffolder: templates::service::ScaffolderConfig,
+    /// Register Cairn's golden-path templates (`templates/golden-paths`) in the catalog at start-up.
+    pub builtin_templates: bool,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -156,6 +160,11 @@ impl Config {
             app_title: file.app_title().unwrap_or_else(|| "Cairn".to_string()),
             base_url,
             catalog,
+            scaffolder: templates::service::ScaffolderConfig {
+                work_dir: data_dir.join("scaffolder"),
+                ..Default::default()
+            },
+            builtin_templates: true,
         })
     }
 }

@@ -6,6 +6,7 @@ pub mod catalog;
 mod health;
 mod observe;
 mod pages;
+mod scaffolder;
 mod security;
 mod webhooks;
 
@@ -43,6 +44,8 @@ pub fn router(state: AppState) -> Router {
         .layer(timeout(30))
         // Registering or refreshing a large location reads and writes it before answering.
         .nest("/api/catalog", catalog::router().layer(timeout(600)))
+        // Dry runs render whole templates before answering; the event stream lasts as long as its task.
+        .nest("/api/scaffolder", scaffolder::router())
         .route(
             "/api/webhooks/github",
             post(webhooks::github).layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES)),

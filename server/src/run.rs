@@ -42,11 +42,26 @@ impl Server {
             catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres),
             config.catalog.clone(),
         );
+        let scaffolder = templates::service::Scaffolder::new(
+            catalog.clone(),
+            templates::actions::Services {
+                git: catalog.config.git.clone(),
+                github: catalog.config.github.clone(),
+                catalog: Some(catalog.clone()),
+                limits: config.scaffolder.limits.clone(),
+            },
+            config.scaffolder.clone(),
+        );
         let (stop_workers, workers_stopped) = tokio::sync::watch::channel(false);
-        let refresh_loop = tokio::spawn(catalog::scheduler::run_refresh_loop(catalog.clone(), workers_stopped));
+        let refresh_loop = tokio::spawn(catalog::scheduler::run_refresh_loop(
+            catalog.clone(),
+            workers_stopped.clone(),
+        ));
+        let task_workers = tokio::spawn(templates::worker::run_task_workers(scaffolder.clone(), workers_stopped));
         let state = AppState {
             db,
             catalog,
+            scaffolder,
             metrics,
             site,
             leptos,
@@ -74,7 +89,7 @@ impl Server {
             shutdown,
             task,
             stop_workers,
-            workers: vec![refresh_loop],
+            workers: vec![refresh_loop, task_workers],
         })
     }
 

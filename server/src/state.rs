@@ -6,6 +6,7 @@ use std::time::Instant;
 use axum::extract::FromRef;
 use catalog::service::Catalog;
 use leptos::config::LeptosOptions;
+use templates::service::Scaffolder;
 
 use crate::{db::Db, metrics::Metrics, site::Site};
 
@@ -13,6 +14,7 @@ use crate::{db::Db, metrics::Metrics, site::Site};
 pub struct AppState {
     pub db: Db,
     pub catalog: Arc<Catalog>,
+    pub scaffolder: Arc<Scaffolder>,
     pub metrics: Metrics,
     pub site: Site,
     pub leptos: LeptosOptions,

@@ -40,6 +40,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(assets.clone());
         provide_context(status.clone());
         provide_context(state.catalog.clone());
+        provide_context(state.scaffolder.clone());
         provide_context(app::api::features::Features {
             register_locations: state.catalog.can_register(),
         });

@@ -104,6 +104,11 @@ impl TestDb {
                 },
                 ..Default::default()
             },
+            scaffolder: templates::service::ScaffolderConfig {
+                work_dir: std::env::temp_dir().join(format!("cairn-test-tasks-{}", uuid::Uuid::new_v4().simple())),
+                ..Default::default()
+            },
+            builtin_templates: false,
         }
     }
 }

@@ -1,0 +1,129 @@
+//! `/v2/tasks`: create (never run in the request: a worker claims it), list, read, cancel.
+
+use axum::{
+    Json,
+    extract::{Path, Query, State},
+    http::StatusCode,
+};
+use serde::Deserialize;
+use serde_json::{Map, Value, json};
+
+use templates::store::TaskRow;
+
+use super::api_error;
+use crate::http::catalog::ApiError;
+use crate::state::AppState;
+
+/// `POST /v2/tasks` body: `{templateRef, values, secrets?}`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NewTask {
+    template_ref: String,
+    #[serde(default)]
+    values: Map<String, Value>,
+}
+
+/// `201 {"id"}` once stored; 400 with every field error when the values do not fit the form.
+pub async fn create(
+    State(state): State<AppState>,
+    Json(body): Json<NewTask>,
+) -> Result<(StatusCode, Json<Value>), ApiError> {
+    let id = state
+        .scaffolder
+        .create_task(&body.template_ref, body.values, None)
+        .await
+        .map_err(api_error)?;
+    Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ListParams {
+    created_by: Option<String>,
+    status: Option<String>,
+    limit: Option<i64>,
+    offset: Option<i64>,
+}
+
+/// `GET /v2/tasks`: `{tasks: [...], totalTasks}`, newest first.
+pub async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<Value>, ApiError> {
+    let limit = params.limit.unwrap_or(100).clamp(1, 1000);
+    let offset = params.offset.unwrap_or(0).max(0);
+    let (tasks, total) = state
+        .scaffolder
+        .store
+        .list(params.created_by.as_deref(), params.status.as_deref(), limit, offset)
+        .await
+        .map_err(|e| ApiError::Internal(e.to_string()))?;
+    Ok(Json(json!({
+        "tasks": tasks.iter().map(task_json).collect::<Vec<_>>(),
+        "totalTasks": total,
+    })))
+}
+
+/// `GET /v2/tasks/{id}`.
+pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let task = state
+        .scaffolder
+        .task(&id)
+        .await
+        .map_err(api_error)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
+    Ok(Json(task_json(&task)))
+}
+
+/// `POST /v2/tasks/{id}/cancel`: `{status}` after the request.
+pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+    let status = state.scaffolder.cancel(&id).await.map_err(api_error)?;
+    Ok(Json(json!({ "status": status })))
+}
+
+/// Backstage's serialized task: `{id, spec, status, createdAt, lastHeartbeatAt, createdBy}`.
+/// The template entity stays out of the spec sent back (its steps and parameters are there).
+pub fn task_json(task: &TaskRow) -> Value {
+    let mut spec = task.spec.clone();
+    if let Some(info) = spec.get_mut("templateInfo").and_then(Value::as_object_mut) {
+        info.remove("entity");
+    }
+    json!({
+        "id": task.id,
+        "spec": spec,
+        "status": task.status,
+        "createdAt": iso(task.created_at),
+        "lastHeartbeatAt": task.last_heartbeat_at.map(iso),
+        "createdBy": task.created_by,
+        "output": task.output,
+    })
+}
+
+/// Milliseconds since the epoch as RFC 3339 (UTC).
+pub fn iso(ms: i64) -> String {
+    let secs = ms.div_euclid(1000);
+    let (days, rest) = (secs.div_euclid(86_400), secs.rem_euclid(86_400));
+    // Civil date from days since 1970-01-01 (Howard Hinnant's algorithm).
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + i64::from(month <= 2);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rest / 3600,
+        rest % 3600 / 60,
+        rest % 60,
+        ms.rem_euclid(1000)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn iso_dates() {
+        assert_eq!(super::iso(0), "1970-01-01T00:00:00.000Z");
+        assert_eq!(super::iso(1_796_112_000_123), "2026-12-01T08:00:00.123Z");
+    }
+}
