@@ -32,6 +32,8 @@ fn line_prefix(line: Option<usize>) -> String {
 pub struct Renderer {
     fuel: u64,
     max_output: u64,
+    /// Nunjucks' `trimBlocks` and `lstripBlocks`.
+    blocks: (bool, bool),
     env: Arc<Environment<'static>>,
 }
 
@@ -41,16 +43,28 @@ impl Renderer {
         Renderer {
             fuel,
             max_output: DEFAULT_MAX_OUTPUT,
-            env: Arc::new(environment(fuel, DEFAULT_MAX_OUTPUT)),
+            blocks: (false, false),
+            env: Arc::new(environment(fuel, DEFAULT_MAX_OUTPUT, (false, false))),
         }
     }
 
     /// The same renderer, refusing to produce more than `bytes` of text in one rendering.
     pub fn with_max_output(self, bytes: u64) -> Renderer {
         Renderer {
-            env: Arc::new(environment(self.fuel, bytes)),
+            env: Arc::new(environment(self.fuel, bytes, self.blocks)),
             max_output: bytes,
-            fuel: self.fuel,
+            ..self
+        }
+    }
+
+    /// The same renderer with Nunjucks' `trimBlocks` (the first newline after a block tag is
+    /// removed) and `lstripBlocks` (spaces before a block tag are removed).
+    pub fn with_blocks(self, trim_blocks: bool, lstrip_blocks: bool) -> Renderer {
+        let blocks = (trim_blocks, lstrip_blocks);
+        Renderer {
+            env: Arc::new(environment(self.fuel, self.max_output, blocks)),
+            blocks,
+            ..self
         }
     }
 
@@ -202,7 +216,7 @@ fn single_expression(text: &str) -> Option<&str> {
 }
 
 /// The Nunjucks-like environment: `${{ }}`, no escaping, undefined renders empty and chains.
-fn environment(fuel: u64, max_output: u64) -> Environment<'static> {
+fn environment(fuel: u64, max_output: u64, (trim_blocks, lstrip_blocks): (bool, bool)) -> Environment<'static> {
     let mut env = Environment::new();
     match SyntaxConfig::builder()
         .variable_delimiters("${{", "}}")
@@ -217,6 +231,8 @@ fn environment(fuel: u64, max_output: u64) -> Environment<'static> {
     env.set_auto_escape_callback(|_| AutoEscape::None);
     env.set_undefined_behavior(UndefinedBehavior::Chainable);
     env.set_keep_trailing_newline(true);
+    env.set_trim_blocks(trim_blocks);
+    env.set_lstrip_blocks(lstrip_blocks);
     env.set_fuel(Some(fuel));
     env.set_recursion_limit(100);
     env.set_formatter(move |out, state, value| {

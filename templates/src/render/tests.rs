@@ -160,3 +160,11 @@ fn output_is_capped() {
         .unwrap_err();
     assert!(err.message.contains("prints more than"), "{err}");
 }
+
+#[test]
+fn trim_and_lstrip_blocks() {
+    let template = "a\n  {% if true %}\nb\n  {% endif %}\nc";
+    assert_eq!(renderer().text(template, &json!({})).unwrap(), "a\n  \nb\n  \nc");
+    let r = renderer().with_blocks(true, true);
+    assert_eq!(r.text(template, &json!({})).unwrap(), "a\nb\nc");
+}
