@@ -46,6 +46,10 @@ pub struct Template {
     /// Where the template was read from (`backstage.io/managed-by-origin-location`'s target, or
     /// the `backstage.io/source-location`), against which `./skeleton` URLs resolve.
     pub base_url: Option<String>,
+    /// The keys of `spec` as written, so that `support::check` can name the ones Cairn does not
+    /// run (`EXPERIMENTAL_recovery`, …).
+    #[serde(default)]
+    pub spec_keys: Vec<String>,
 }
 
 /// One page of the form: a JSON Schema object with Backstage's `ui:` extensions kept as written.
@@ -124,6 +128,7 @@ impl Template {
                 .cloned()
                 .unwrap_or_default(),
             base_url,
+            spec_keys: spec.keys().cloned().collect(),
             namespace,
             name,
         })
