@@ -36,7 +36,7 @@ resource "google_sql_database_instance" "main" {
 }
 
 resource "google_sql_database" "main" {
-  name     = "${{ values.crate or values.name | replace('-', '_') }}"
+  name     = "${{ values.name | replace('-', '_') }}"
   instance = google_sql_database_instance.main.name
 }
 
@@ -70,7 +70,7 @@ resource "aws_db_instance" "main" {
   allocated_storage           = 20
   max_allocated_storage       = 100
   storage_encrypted           = true
-  db_name                     = "${{ values.crate or values.name | replace('-', '_') }}"
+  db_name                     = "${{ values.name | replace('-', '_') }}"
   username                    = "service"
   manage_master_user_password = true
   db_subnet_group_name        = var.database_subnet_group
