@@ -24,6 +24,31 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Lint catalog files the way a repository's CI would (exit 0 valid, 1 invalid, 2 unreadable).
     Validate(ValidateArgs),
+    /// Work on golden-path templates (for template authors).
+    #[command(subcommand)]
+    Template(TemplateCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TemplateCommand {
+    /// Run a template without publishing anything and write the generated files to a directory
+    /// (exit 0 when every step ran, 1 when a step failed, 2 when the input cannot be read).
+    DryRun(DryRunArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct DryRunArgs {
+    /// The template file (`template.yaml`); `./skeleton` URLs resolve next to it.
+    #[arg(value_name = "TEMPLATE.yaml")]
+    pub template: PathBuf,
+
+    /// The form's values, a YAML or JSON mapping (defaults fill what it leaves out).
+    #[arg(long, value_name = "VALUES.yaml")]
+    pub values: Option<PathBuf>,
+
+    /// Where the generated files go (must not exist or be empty).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
 }
 
 #[derive(Debug, Args)]
@@ -83,6 +108,7 @@ impl Cli {
             "serve",
             "migrate",
             "validate",
+            "template",
             "help",
             "-h",
             "--help",
@@ -103,7 +129,7 @@ impl Cli {
     pub(crate) fn serve_args(&self) -> Option<&ServeArgs> {
         match self.command() {
             Command::Serve(args) => Some(args),
-            Command::Migrate(_) | Command::Validate(_) => None,
+            Command::Migrate(_) | Command::Validate(_) | Command::Template(_) => None,
         }
     }
 
@@ -111,7 +137,7 @@ impl Cli {
         match self.command() {
             Command::Serve(args) => &args.database,
             Command::Migrate(args) => args,
-            Command::Validate(_) => &NO_DATABASE,
+            Command::Validate(_) | Command::Template(_) => &NO_DATABASE,
         }
     }
 }

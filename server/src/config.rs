@@ -134,6 +134,10 @@ impl Config {
                 message: "must be at least one second".into(),
             });
         }
+        let (scaffolder, builtin_templates) = file.scaffolder(templates::service::ScaffolderConfig {
+            work_dir: data_dir.join("scaffolder"),
+            ..Default::default()
+        })?;
         let serve = cli.serve_args();
         let bind = match serve.and_then(|s| s.bind) {
             Some(bind) => bind,
@@ -160,11 +164,8 @@ impl Config {
             app_title: file.app_title().unwrap_or_else(|| "Cairn".to_string()),
             base_url,
             catalog,
-            scaffolder: templates::service::ScaffolderConfig {
-                work_dir: data_dir.join("scaffolder"),
-                ..Default::default()
-            },
-            builtin_templates: true,
+            scaffolder,
+            builtin_templates,
         })
     }
 }

@@ -8,6 +8,7 @@ pub mod metrics;
 pub mod site;
 pub mod state;
 pub mod telemetry;
+pub mod template_dry_run;
 pub mod validate;
 
 mod run;

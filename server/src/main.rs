@@ -19,6 +19,9 @@ fn main() -> ExitCode {
     if let Command::Validate(args) = cli.command() {
         return cairn_server::validate::run(args);
     }
+    if let Command::Template(cairn_server::cli::TemplateCommand::DryRun(args)) = cli.command() {
+        return cairn_server::template_dry_run::run(args);
+    }
     let config = match Config::load(&cli) {
         Ok(config) => config,
         Err(err) => {
@@ -42,7 +45,7 @@ fn main() -> ExitCode {
                 .migrate()
                 .await
                 .map_err(Into::into),
-            Command::Validate(_) => unreachable!("handled before the runtime starts"),
+            Command::Validate(_) | Command::Template(_) => unreachable!("handled before the runtime starts"),
         }
     });
     match result {

@@ -14,10 +14,11 @@ use catalog::service::Catalog;
 use catalog::store::PageRequest;
 
 use crate::actions::{Registry, Services};
+use crate::dry_run::{DryRunReport, dry_run};
 use crate::model::schema::{self, FieldError};
 use crate::model::{ModelError, Template, support};
 use crate::store::{EventRow, StoreError, TaskRow, TaskStore};
-use crate::workspace::Limits;
+use crate::workspace::{Limits, Workspace};
 
 /// Where tasks work and how they are run.
 #[derive(Clone, Debug)]
@@ -223,6 +224,70 @@ impl Scaffolder {
         Ok(status)
     }
 
+    /// Dry-runs a template entity (`POST /v2/dry-run`). `files` are the template's own files
+    /// (Backstage's `directoryContents`), against which `./skeleton` resolves; without them the
+    /// template's registered location is used.
+    pub async fn dry_run_entity(
+        &self,
+        entity: &Value,
+        values: &Map<String, Value>,
+        files: &[(String, Vec<u8>)],
+    ) -> Result<DryRunReport, ScaffolderError> {
+        let mut template = Template::from_entity(entity).map_err(|e| ScaffolderError::Unsupported(vec![e]))?;
+        let problems = self.problems(&template);
+        if !problems.is_empty() {
+            return Err(ScaffolderError::Unsupported(problems));
+        }
+        let dir = self
+            .config
+            .work_dir
+            .join(format!("dry-run-{}", uuid::Uuid::new_v4().simple()));
+        let _cleanup = RemoveOnDrop(dir.clone());
+        if !files.is_empty() {
+            // The template's files go through a workspace too: no path may leave it.
+            let source = Workspace::new(dir.join("template"), self.config.limits.clone());
+            std::fs::create_dir_all(source.root()).map_err(|e| ScaffolderError::BadRequest(e.to_string()))?;
+            for (path, bytes) in files {
+                source
+                    .write(path, bytes)
+                    .map_err(|e| ScaffolderError::BadRequest(format!("directoryContents: {e}")))?;
+            }
+            template.base_url = Some(source.root().join("template.yaml").display().to_string());
+        }
+        let out = dir.join("workspace");
+        let mut report = dry_run(
+            template,
+            values,
+            &self.registry,
+            self.services.clone(),
+            &out,
+            self.config.limits.clone(),
+        )
+        .await
+        .map_err(|e| ScaffolderError::BadRequest(e.to_string()))?;
+        // Read before the directory goes; the workspace limits bound the total.
+        for file in &report.files {
+            if let Ok(bytes) = std::fs::read(out.join(&file.path)) {
+                report.contents.push((file.path.clone(), bytes));
+            }
+        }
+        Ok(report)
+    }
+
+    /// Dry-runs a catalog template (the wizard's preview).
+    pub async fn dry_run_template(
+        &self,
+        namespace: &str,
+        name: &str,
+        values: &Map<String, Value>,
+    ) -> Result<DryRunReport, ScaffolderError> {
+        let (_, entity, _) = self
+            .template(namespace, name)
+            .await?
+            .ok_or_else(|| ScaffolderError::NotFound(format!("there is no template {namespace}/{name}")))?;
+        self.dry_run_entity(&entity, values, &[]).await
+    }
+
     /// Event streams wait on this to hear about new events stored by this process.
     pub fn subscribe(&self) -> tokio::sync::watch::Receiver<u64> {
         self.changes.subscribe()
@@ -230,6 +295,15 @@ impl Scaffolder {
 
     pub(crate) fn changed(&self) {
         self.changes.send_modify(|n| *n += 1);
+    }
+}
+
+/// A directory removed when the value goes out of scope.
+struct RemoveOnDrop(PathBuf);
+
+impl Drop for RemoveOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 

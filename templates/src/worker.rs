@@ -24,7 +24,8 @@ const POLL: Duration = Duration::from_secs(2);
 /// Runs `config.workers` workers until `stop` turns true; tasks in progress then are left for
 /// the next start (or another replica) to recover once their claim lapses.
 pub async fn run_task_workers(scaffolder: Arc<Scaffolder>, stop: watch::Receiver<bool>) {
-    let workers: Vec<_> = (0..scaffolder.config.workers.max(1))
+    // Zero workers is allowed: a replica that only serves pages and the API.
+    let workers: Vec<_> = (0..scaffolder.config.workers)
         .map(|n| {
             let worker = format!("{}-{n}", uuid::Uuid::new_v4());
             tokio::spawn(work(scaffolder.clone(), worker, stop.clone()))

@@ -25,6 +25,20 @@ pub struct FileConfig {
     integrations: IntegrationsSection,
     #[serde(default)]
     events: EventsSection,
+    #[serde(default)]
+    scaffolder: ScaffolderSection,
+}
+
+/// `scaffolder.*`: Backstage's `concurrentTasksLimit`, and Cairn's limits and built-in templates.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ScaffolderSection {
+    /// Tasks run side by side by each replica (0: this replica runs none).
+    concurrent_tasks_limit: Option<usize>,
+    /// Longest a task may run.
+    task_timeout: Option<Interval>,
+    /// Register Cairn's golden-path templates (default true).
+    builtin_templates: Option<bool>,
 }
 
 /// `events.modules.github.webhookSecret`, Backstage's key for GitHub webhook deliveries.
@@ -620,6 +634,35 @@ impl FileConfig {
         Ok(config)
     }
 
+    /// The scaffolder's settings over `defaults`, and whether the built-in templates are registered.
+    pub(super) fn scaffolder(
+        &self,
+        defaults: templates::service::ScaffolderConfig,
+    ) -> Result<(templates::service::ScaffolderConfig, bool), ConfigError> {
+        let s = &self.scaffolder;
+        let mut config = defaults;
+        if let Some(workers) = s.concurrent_tasks_limit {
+            if workers > 64 {
+                return Err(value_error(
+                    "scaffolder.concurrentTasksLimit",
+                    "must be between 0 and 64".into(),
+                ));
+            }
+            config.workers = workers;
+        }
+        if let Some(timeout) = &s.task_timeout {
+            let timeout = timeout.duration();
+            if timeout < std::time::Duration::from_secs(1) {
+                return Err(value_error(
+                    "scaffolder.taskTimeout",
+                    "must be at least one second".into(),
+                ));
+            }
+            config.limits.max_duration = timeout;
+        }
+        Ok((config, s.builtin_templates.unwrap_or(true)))
+    }
+
     pub(super) fn app_title(&self) -> Option<String> {
         self.app.title.clone()
     }
@@ -812,6 +855,27 @@ mod tests {
             .github_providers()
             .expect_err("wildcards");
         assert!(err.to_string().contains("catalogPath"), "{err}");
+    }
+
+    #[test]
+    fn scaffolder_settings_are_read_and_checked() {
+        let file = FileConfig::parse(
+            "scaffolder:\n  concurrentTasksLimit: 0\n  taskTimeout: { minutes: 2 }\n  builtinTemplates: false\n",
+        )
+        .unwrap();
+        let (config, builtin) = file
+            .scaffolder(templates::service::ScaffolderConfig::default())
+            .unwrap();
+        assert_eq!(
+            (config.workers, config.limits.max_duration.as_secs(), builtin),
+            (0, 120, false)
+        );
+        let file = FileConfig::parse("scaffolder:\n  concurrentTasksLimit: 1000\n").unwrap();
+        assert!(
+            file.scaffolder(templates::service::ScaffolderConfig::default())
+                .is_err()
+        );
+        assert!(FileConfig::parse("scaffolder:\n  concurrency: 3\n").is_err());
     }
 
     #[test]

@@ -7,6 +7,7 @@ mod tasks;
 
 use axum::{
     Json, Router,
+    extract::DefaultBodyLimit,
     extract::{Path, State},
     routing::{get, post},
 };
@@ -30,7 +31,10 @@ pub fn router() -> Router<AppState> {
         .route("/v2/tasks/{id}/cancel", post(tasks::cancel))
         .route("/v2/tasks/{id}/events", get(events::list))
         .route("/v2/tasks/{id}/eventstream", get(events::stream))
-        .route("/v2/dry-run", post(dry_run::run))
+        .route(
+            "/v2/dry-run",
+            post(dry_run::run).layer(DefaultBodyLimit::max(dry_run::MAX_BODY_BYTES)),
+        )
 }
 
 /// `GET /v2/actions`: every action with its input and output schema.

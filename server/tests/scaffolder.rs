@@ -1,0 +1,381 @@
+//! The scaffolder through its API, over SQLite and PostgreSQL, with real Git repositories: a
+//! template registered in the catalog runs as a task (fetch, publish to a bare repository,
+//! register), its events stream live, and the new service is in the catalog; values are checked
+//! per field; tasks cancel; a task whose server died is re-run or visibly failed; dry runs.
+
+mod common;
+
+use std::path::Path;
+
+use common::git::{git, write};
+use common::{TestDb, TestServer, eventually};
+use serde_json::{Value, json};
+
+const TEMPLATE: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: tiny-service
+  title: Tiny service
+  tags: [test]
+spec:
+  owner: group:default/platform
+  type: service
+  parameters:
+    - title: Service
+      required: [name, owner]
+      properties:
+        name:
+          type: string
+          pattern: '^[a-z][a-z0-9-]+$'
+          maxLength: 30
+        owner:
+          type: string
+          ui:field: OwnerPicker
+    - title: Repository
+      required: [remote]
+      properties:
+        remote:
+          type: string
+  steps:
+    - id: fetch
+      name: Fetch skeleton
+      action: fetch:template
+      input:
+        url: ./skeleton
+        values:
+          name: ${{ parameters.name }}
+          owner: ${{ parameters.owner }}
+    - id: publish
+      name: Publish
+      action: publish:git
+      input:
+        repoUrl: ${{ parameters.remote }}
+        defaultBranch: main
+    - id: register
+      name: Register
+      action: catalog:register
+      input:
+        repoContentsUrl: ${{ steps.publish.output.repoContentsUrl }}
+        catalogInfoPath: /catalog-info.yaml
+  output:
+    links:
+      - title: Repository
+        url: ${{ steps.publish.output.remoteUrl }}
+      - title: Open in catalog
+        entityRef: ${{ steps.register.output.entityRef }}
+"#;
+
+const SKELETON_CATALOG: &str = "apiVersion: backstage.io/v1alpha1
+kind: Component
+metadata:
+  name: ${{ values.name }}
+  description: Made by a test
+spec:
+  type: service
+  lifecycle: experimental
+  owner: ${{ values.owner }}
+";
+
+/// A template folder with its skeleton; returns the template file.
+fn template_dir(root: &Path) -> std::path::PathBuf {
+    write(root, "template/template.yaml", TEMPLATE);
+    write(root, "template/skeleton/catalog-info.yaml", SKELETON_CATALOG);
+    write(
+        root,
+        "template/skeleton/README.md",
+        "# ${{ values.name }}\n\nOwned by ${{ values.owner }}.\n",
+    );
+    root.join("template/template.yaml")
+}
+
+fn bare_repo(root: &Path, name: &str) -> std::path::PathBuf {
+    let repo = root.join(format!("remotes/{name}.git"));
+    std::fs::create_dir_all(&repo).expect("mkdir");
+    git(&repo, &["init", "--quiet", "--bare", "--initial-branch", "main"]);
+    repo
+}
+
+/// A server whose catalog holds the test template, with `workers` task workers.
+async fn server(db: &TestDb, root: &Path, workers: usize) -> TestServer {
+    let template = template_dir(root);
+    let mut config = db.config();
+    config.catalog.allowed_location_types = vec!["url".into(), "git".into(), "file".into()];
+    config.catalog.locations = vec![("file".into(), template.display().to_string())];
+    config.catalog.git.cache_dir = root.join("git-cache");
+    config.scaffolder.workers = workers;
+    config.scaffolder.work_dir = root.join("tasks");
+    let server = TestServer::start_with(config).await;
+    eventually(
+        std::time::Duration::from_secs(30),
+        "the template in the catalog",
+        || async {
+            let r = server
+                .get("/api/catalog/entities/by-name/template/default/tiny-service")
+                .await;
+            (r.status() == 200).then_some(())
+        },
+    )
+    .await;
+    server
+}
+
+async fn create_task(server: &TestServer, values: Value) -> reqwest::Response {
+    server
+        .client
+        .post(server.url("/api/scaffolder/v2/tasks"))
+        .json(&json!({"templateRef": "template:default/tiny-service", "values": values}))
+        .send()
+        .await
+        .expect("post")
+}
+
+/// Reads the event stream until the task's closing event; returns every (event, data).
+async fn stream_to_end(server: &TestServer, id: &str) -> Vec<(String, Value)> {
+    let mut response = server.get(&format!("/api/scaffolder/v2/tasks/{id}/eventstream")).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-type"], "text/event-stream");
+    let mut text = String::new();
+    let read = async {
+        while let Some(chunk) = response.chunk().await.expect("chunk") {
+            text.push_str(&String::from_utf8_lossy(&chunk));
+        }
+    };
+    tokio::time::timeout(std::time::Duration::from_secs(60), read)
+        .await
+        .expect("the stream ends with the task");
+    text.split("\n\n")
+        .filter_map(|block| {
+            let event = block.lines().find_map(|l| l.strip_prefix("event: "))?;
+            let data = block.lines().find_map(|l| l.strip_prefix("data: "))?;
+            Some((event.to_string(), serde_json::from_str(data).expect("json data")))
+        })
+        .collect()
+}
+
+on_both_databases! {
+    async fn a_task_publishes_a_repository_and_registers_its_entity(db: TestDb) {
+        let root = tempfile::tempdir().expect("tempdir");
+        let remote = bare_repo(root.path(), "payments");
+        let server = server(&db, root.path(), 1).await;
+        let response = create_task(&server, json!({"name": "payments", "owner": "group:default/team-a", "remote": format!("file://{}", remote.display())})).await;
+        assert_eq!(response.status(), 201);
+        let id = response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+
+        let events = stream_to_end(&server, &id).await;
+        let (last, closing) = events.last().expect("events");
+        assert_eq!(last, "completion", "{events:?}");
+        assert_eq!(closing["body"]["status"], "completed", "{closing}");
+        let finished: Vec<&str> = events.iter()
+            .filter(|(_, e)| e["body"]["status"] == "completed" && e["body"]["stepId"].is_string())
+            .map(|(_, e)| e["body"]["stepId"].as_str().unwrap_or_default()).collect();
+        assert_eq!(finished, ["fetch", "publish", "register"]);
+        assert!(events.iter().all(|(_, e)| e["taskId"] == id.as_str()));
+
+        let task: Value = server.get(&format!("/api/scaffolder/v2/tasks/{id}")).await.json().await.expect("json");
+        assert_eq!(task["status"], "completed");
+        assert_eq!(task["output"]["links"][1]["entityRef"], "component:default/payments");
+        assert_eq!(task["spec"]["templateInfo"]["entityRef"], "template:default/tiny-service");
+
+        // The files really are in the remote.
+        let clone = root.path().join("clone");
+        git(root.path(), &["clone", "--quiet", &format!("file://{}", remote.display()), clone.to_str().expect("utf-8")]);
+        let readme = std::fs::read_to_string(clone.join("README.md")).expect("README");
+        assert_eq!(readme, "# payments\n\nOwned by group:default/team-a.\n");
+
+        // And the service is in the catalog, owned as chosen.
+        let entity: Value = server.get("/api/catalog/entities/by-name/component/default/payments").await.json().await.expect("json");
+        assert_eq!(entity["spec"]["owner"], "group:default/team-a");
+        let list: Value = server.get("/api/scaffolder/v2/tasks").await.json().await.expect("json");
+        assert_eq!(list["totalTasks"], 1);
+        server.stop().await;
+    }
+
+    async fn values_that_break_the_form_are_refused_per_field(db: TestDb) {
+        let root = tempfile::tempdir().expect("tempdir");
+        let server = server(&db, root.path(), 1).await;
+        let response = create_task(&server, json!({"name": "Not Valid", "remote": "file:///nowhere.git"})).await;
+        assert_eq!(response.status(), 400);
+        let body: Value = response.json().await.expect("json");
+        let message = body["error"]["message"].as_str().expect("message");
+        assert!(message.contains("name") && message.contains("owner"), "{message}");
+        let unknown = server.client.post(server.url("/api/scaffolder/v2/tasks"))
+            .json(&json!({"templateRef": "template:default/nope", "values": {}})).send().await.expect("post");
+        assert_eq!(unknown.status(), 404);
+        let list: Value = server.get("/api/scaffolder/v2/tasks").await.json().await.expect("json");
+        assert_eq!(list["totalTasks"], 0, "nothing stored for refused requests");
+        server.stop().await;
+    }
+
+    async fn a_task_left_by_a_dead_server_is_rerun_or_failed_with_what_it_left(db: TestDb) {
+        let root = tempfile::tempdir().expect("tempdir");
+        let remote = bare_repo(root.path(), "orders");
+        // A server without workers: tasks stay where they are put.
+        let first = server(&db, root.path(), 0).await;
+        let values = json!({"name": "orders", "owner": "group:default/team-a", "remote": format!("file://{}", remote.display())});
+        let clean: Value = create_task(&first, values.clone()).await.json().await.expect("json");
+        let dirty: Value = create_task(&first, values).await.json().await.expect("json");
+        let (clean, dirty) = (clean["id"].as_str().expect("id").to_string(), dirty["id"].as_str().expect("id").to_string());
+        // Both were being run by a worker that died (its claim lapsed); one had already pushed.
+        let store = &first.state().scaffolder.store;
+        let pool = first.state().db.pool().clone();
+        for id in [&clean, &dirty] {
+            sqlx::query("UPDATE scaffolder_tasks SET status = 'processing', claimed_by = 'dead', claim_until = 1, attempts = 1 WHERE id = $1")
+                .bind(id.as_str()).execute(&pool).await.expect("update");
+        }
+        store.append(&dirty, &[("log", json!({"message": "pushed abc to somewhere", "stepId": "publish", "sideEffect": "pushed abc to file:///somewhere.git"}))]).await.expect("append");
+        first.stop().await;
+
+        let second = server(&db, root.path(), 1).await;
+        let done = |id: String| {
+            let server = &second;
+            async move {
+                let task: Value = server.get(&format!("/api/scaffolder/v2/tasks/{id}")).await.json().await.ok()?;
+                (task["status"] != "processing" && task["status"] != "open").then_some(task)
+            }
+        };
+        let rerun = eventually(std::time::Duration::from_secs(60), "the clean task re-run", || done(clean.clone())).await;
+        assert_eq!(rerun["status"], "completed", "{rerun}");
+        let events: Value = second.get(&format!("/api/scaffolder/v2/tasks/{clean}/events")).await.json().await.expect("json");
+        assert!(events.as_array().expect("list").iter().any(|e| e["type"] == "recovered"), "{events}");
+        let failed = eventually(std::time::Duration::from_secs(60), "the dirty task failed", || done(dirty.clone())).await;
+        assert_eq!(failed["status"], "failed");
+        let events: Value = second.get(&format!("/api/scaffolder/v2/tasks/{dirty}/events")).await.json().await.expect("json");
+        let closing = events.as_array().expect("list").last().expect("closing").clone();
+        let message = closing["body"]["message"].as_str().expect("message");
+        assert!(message.contains("pushed abc to file:///somewhere.git"), "{message}");
+        second.stop().await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_open_task_is_cancelled_and_its_stream_ends() {
+    let db = TestDb::sqlite().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = server(&db, root.path(), 0).await;
+    let created: Value = create_task(
+        &server,
+        json!({"name": "billing", "owner": "group:default/team-a", "remote": "file:///nowhere.git"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let cancel = server
+        .client
+        .post(server.url(&format!("/api/scaffolder/v2/tasks/{id}/cancel")))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(cancel.json::<Value>().await.expect("json")["status"], "cancelled");
+    let events = stream_to_end(&server, id).await;
+    assert_eq!(events.last().map(|(e, _)| e.as_str()), Some("cancelled"));
+    let missing = server
+        .client
+        .post(server.url("/api/scaffolder/v2/tasks/nope/cancel"))
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(missing.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn schema_actions_and_dry_run() {
+    let db = TestDb::sqlite().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let remote = bare_repo(root.path(), "dry");
+    let server = server(&db, root.path(), 1).await;
+    let schema: Value = server
+        .get("/api/scaffolder/v2/templates/default/template/tiny-service/parameter-schema")
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(schema["title"], "Tiny service");
+    assert_eq!(schema["steps"][1]["title"], "Repository");
+    assert_eq!(
+        schema["steps"][0]["schema"]["properties"]["owner"]["ui:field"],
+        "OwnerPicker"
+    );
+    let actions: Value = server
+        .get("/api/scaffolder/v2/actions")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let ids: Vec<&str> = actions
+        .as_array()
+        .expect("list")
+        .iter()
+        .filter_map(|a| a["id"].as_str())
+        .collect();
+    for id in [
+        "fetch:template",
+        "fetch:plain",
+        "fs:rename",
+        "fs:delete",
+        "publish:git",
+        "publish:github",
+        "publish:github:pull-request",
+        "catalog:register",
+        "debug:log",
+    ] {
+        assert!(ids.contains(&id), "{id} in {ids:?}");
+    }
+    assert!(actions[0]["schema"]["input"].is_object());
+
+    // A dry run with the template's files in the body: files come back, nothing is pushed.
+    use base64::Engine;
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let template: Value = server
+        .get("/api/catalog/entities/by-name/template/default/tiny-service")
+        .await
+        .json()
+        .await
+        .expect("json");
+    let body = json!({
+        "template": template,
+        "values": {"name": "dry", "owner": "group:default/team-a", "remote": format!("file://{}", remote.display())},
+        "directoryContents": [
+            {"path": "template.yaml", "base64Content": b64(TEMPLATE)},
+            {"path": "skeleton/catalog-info.yaml", "base64Content": b64(SKELETON_CATALOG)},
+        ],
+    });
+    let response = server
+        .client
+        .post(server.url("/api/scaffolder/v2/dry-run"))
+        .json(&body)
+        .send()
+        .await
+        .expect("post");
+    let status = response.status();
+    let result: Value = response.json().await.expect("json");
+    assert_eq!(status, 200, "{result}");
+    let files = result["directoryContents"].as_array().expect("files");
+    assert_eq!(files.len(), 1);
+    let catalog_info = base64::engine::general_purpose::STANDARD
+        .decode(files[0]["base64Content"].as_str().expect("b64"))
+        .expect("decode");
+    assert!(String::from_utf8_lossy(&catalog_info).contains("name: dry"));
+    assert_eq!(result["output"]["links"][1]["entityRef"], "component:default/dry");
+    let heads = std::process::Command::new("git")
+        .arg("-C")
+        .arg(&remote)
+        .args(["for-each-ref"])
+        .output()
+        .expect("git");
+    assert!(heads.stdout.is_empty(), "a dry run pushes nothing");
+
+    // A path escaping the template's folder is refused.
+    let hostile = json!({"template": template, "values": {}, "directoryContents": [{"path": "../../evil", "base64Content": b64("x")}]});
+    let response = server
+        .client
+        .post(server.url("/api/scaffolder/v2/dry-run"))
+        .json(&hostile)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(response.status(), 400);
+    server.stop().await;
+}
