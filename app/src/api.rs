@@ -2,4 +2,5 @@
 
 pub mod catalog;
 pub mod features;
+pub mod scaffolder;
 pub mod status;

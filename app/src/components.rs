@@ -5,6 +5,7 @@ pub mod entity_link;
 pub mod entity_table;
 pub mod error_page;
 pub mod header;
+pub mod scaffolder;
 pub mod theme_switch;
 
 /// A kind as people write it (`API`, `Component`), from any case.

@@ -10,8 +10,8 @@ use leptos_router::{
 
 use crate::components::{error_page::ErrorPage, header::Header};
 use crate::pages::{
-    catalog_list::CatalogListPage, entity::EntityPage, home::HomePage, locations::LocationsPage, not_found::NotFound,
-    register::RegisterPage, status::StatusPage,
+    catalog_list::CatalogListPage, create::CreatePage, entity::EntityPage, home::HomePage, locations::LocationsPage,
+    not_found::NotFound, register::RegisterPage, status::StatusPage, task::TaskPage, template_form::TemplateFormPage,
 };
 use crate::theme::Theme;
 
@@ -34,6 +34,9 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("catalog") view=CatalogListPage ssr=SsrMode::Async />
                         <Route path=path!("catalog/:namespace/:kind/:name") view=EntityPage ssr=SsrMode::Async />
                         <Route path=path!("catalog-import") view=RegisterPage />
+                        <Route path=path!("create") view=CreatePage ssr=SsrMode::Async />
+                        <Route path=path!("create/templates/:namespace/:name") view=TemplateFormPage ssr=SsrMode::Async />
+                        <Route path=path!("create/tasks/:id") view=TaskPage ssr=SsrMode::Async />
                         // Async: data pages finish loading before the first byte, so a failure can still set HTTP 500.
                         <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
                         <Route path=path!("admin/locations") view=LocationsPage ssr=SsrMode::Async />

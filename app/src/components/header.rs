@@ -18,6 +18,7 @@ pub fn Header() -> impl IntoView {
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Home"</A>
                 <A href="/catalog">"Catalog"</A>
+                <A href="/create">"Create"</A>
                 <RegisterLink />
                 <A href="/admin/locations">"Locations"</A>
                 <A href="/status">"Status"</A>

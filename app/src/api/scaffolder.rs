@@ -1,0 +1,98 @@
+//! The scaffolder for pages: the template gallery, one template's form, picker options from the
+//! catalog, dry runs, creating a task, a task with its events, and cancelling it.
+
+mod task;
+mod types;
+#[cfg(feature = "ssr")]
+mod views;
+
+use leptos::prelude::*;
+
+pub use task::*;
+pub use types::*;
+
+/// Largest JSON text of form values accepted from a page.
+pub const MAX_VALUES_BYTES: usize = 64 * 1024;
+
+#[cfg(feature = "ssr")]
+fn service() -> Result<std::sync::Arc<templates::service::Scaffolder>, ServerFnError> {
+    use_context::<std::sync::Arc<templates::service::Scaffolder>>()
+        .ok_or_else(|| ServerFnError::new("the scaffolder is not available"))
+}
+
+/// Logs an internal failure once and gives the page a message without internals.
+#[cfg(feature = "ssr")]
+fn internal(err: impl std::fmt::Display) -> ServerFnError {
+    tracing::error!(error = %err, "scaffolder page failure");
+    ServerFnError::new("the scaffolder could not answer; the error has been logged")
+}
+
+/// Every template in the catalog, by title, with its problems.
+#[server(prefix = "/_server")]
+pub async fn list_templates() -> Result<Vec<TemplateCard>, ServerFnError> {
+    let summaries = service()?.templates().await.map_err(internal)?;
+    Ok(summaries.into_iter().map(views::card).collect())
+}
+
+/// One template for its form; `None` when the catalog has no such template.
+#[server(prefix = "/_server")]
+pub async fn load_template(namespace: String, name: String) -> Result<Option<TemplateForm>, ServerFnError> {
+    use templates::service::ScaffolderError;
+    match service()?.template(&namespace, &name).await {
+        Ok(found) => Ok(found.map(|(template, _, problems)| TemplateForm {
+            template,
+            problems: problems.iter().map(ToString::to_string).collect(),
+        })),
+        Err(ScaffolderError::Unsupported(problems)) => Err(ServerFnError::new(views::lines(&problems))),
+        Err(other) => Err(internal(other)),
+    }
+}
+
+/// Entities a picker offers: `kinds` comma-separated (empty: any kind), `catalog_filter` the
+/// picker's `catalogFilter` as JSON (empty: none).
+#[server(prefix = "/_server")]
+pub async fn picker_options(kinds: String, catalog_filter: String) -> Result<Vec<PickerOption>, ServerFnError> {
+    let filter = views::picker_filter(&kinds, &catalog_filter).map_err(ServerFnError::new)?;
+    let scaffolder = service()?;
+    views::picker_options(&scaffolder, filter).await.map_err(internal)
+}
+
+/// Checks the values and stores a task for a worker; the field errors when they do not fit.
+#[server(prefix = "/_server")]
+pub async fn create_task(template_ref: String, values: String) -> Result<CreateOutcome, ServerFnError> {
+    use templates::service::ScaffolderError;
+    let values = views::parse_values(&values).map_err(ServerFnError::new)?;
+    match service()?.create_task(&template_ref, values, None).await {
+        Ok(id) => Ok(CreateOutcome::Created(id)),
+        Err(ScaffolderError::Invalid(errors)) => Ok(CreateOutcome::Invalid(errors)),
+        Err(ScaffolderError::Unsupported(problems)) => Err(ServerFnError::new(views::lines(&problems))),
+        Err(ScaffolderError::NotFound(m) | ScaffolderError::BadRequest(m)) => Err(ServerFnError::new(m)),
+        Err(other) => Err(internal(other)),
+    }
+}
+
+/// Runs the template with nothing published and returns every file it would generate.
+#[server(prefix = "/_server")]
+pub async fn dry_run(namespace: String, name: String, values: String) -> Result<DryRunOutcome, ServerFnError> {
+    let values = views::parse_values(&values).map_err(ServerFnError::new)?;
+    let scaffolder = service()?;
+    views::dry_run(&scaffolder, &namespace, &name, values).await
+}
+
+/// A task with its events so far; `None` when there is no such task.
+#[server(prefix = "/_server")]
+pub async fn load_task(id: String) -> Result<Option<TaskView>, ServerFnError> {
+    let scaffolder = service()?;
+    views::task(&scaffolder, &id).await.map_err(internal)
+}
+
+/// Asks a running task to stop; returns its status after the request.
+#[server(prefix = "/_server")]
+pub async fn cancel_task(id: String) -> Result<String, ServerFnError> {
+    use templates::service::ScaffolderError;
+    match service()?.cancel(&id).await {
+        Ok(status) => Ok(status),
+        Err(ScaffolderError::NotFound(m)) => Err(ServerFnError::new(m)),
+        Err(other) => Err(internal(other)),
+    }
+}
