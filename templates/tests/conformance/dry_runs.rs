@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::Value;
 use templates::actions::{Registry, Services};
-use templates::dry_run::dry_run;
-use templates::workspace::Limits;
+use templates::runner::{self, Run};
+use templates::workspace::{Limits, Workspace};
 
 use super::Sample;
 use super::sample_values::sample_values;
@@ -78,13 +78,26 @@ pub fn dry_run_supported(samples: &[Sample]) -> Vec<Outcome> {
                 ..Limits::default()
             };
             let out = dir.join("out");
-            let run = dry_run(template, &values, &registry, services.clone(), &out, limits);
-            match runtime.block_on(run) {
-                Ok(report) => {
-                    let category = report.error.as_deref().map_or(Category::DryRuns, categorize);
-                    outcome(category, report.error, report.files.len())
+            std::fs::create_dir_all(&out).expect("a workspace folder");
+            let workspace = Workspace::new(out, limits);
+            let (events, _log) = tokio::sync::mpsc::unbounded_channel();
+            let (_cancel, cancelled) = tokio::sync::watch::channel(false);
+            let run = Run {
+                task_id: format!("conformance-{i}"),
+                template: Arc::new(template),
+                values,
+                user: None,
+                dry_run: true,
+                workspace: workspace.clone(),
+            };
+            let result = runtime.block_on(runner::run(run, &registry, services.clone(), events, cancelled));
+            let files = workspace.files().map_or(0, |f| f.len());
+            match result {
+                Ok(_) => outcome(Category::DryRuns, None, files),
+                Err(e) => {
+                    let error = e.to_string();
+                    outcome(categorize(&error), Some(error), files)
                 }
-                Err(e) => outcome(Category::Failed, Some(e.to_string()), 0),
             }
         })
         .collect()
