@@ -72,23 +72,40 @@ impl Renderer {
     /// exactly one `${{ }}` expression gives the expression's value unchanged (a list stays a list).
     /// As in Backstage, what renders to nothing (an undefined value, an empty text) is left out
     /// of mappings; at the top it is `null`.
+    /// An error inside a mapping or list names where (`values.name: line 1: …`).
     pub fn value(&self, value: &Value, context: &Value) -> Result<Value, RenderError> {
-        Ok(self.walk(value, context)?.unwrap_or(Value::Null))
+        Ok(self.walk(value, context, "")?.unwrap_or(Value::Null))
     }
 
-    fn walk(&self, value: &Value, context: &Value) -> Result<Option<Value>, RenderError> {
+    fn walk(&self, value: &Value, context: &Value, at: &str) -> Result<Option<Value>, RenderError> {
+        let inner = |key: &str| {
+            if at.is_empty() {
+                key.to_string()
+            } else {
+                format!("{at}.{key}")
+            }
+        };
         Ok(Some(match value {
-            Value::String(text) => return self.string(text, context),
+            Value::String(text) => {
+                return self.string(text, context).map_err(|e| match at {
+                    "" => e,
+                    _ => RenderError {
+                        message: format!("{at}: {e}"),
+                        line: None,
+                    },
+                });
+            }
             Value::Array(items) => Value::Array(
                 items
                     .iter()
-                    .map(|item| Ok(self.walk(item, context)?.unwrap_or(Value::Null)))
+                    .enumerate()
+                    .map(|(i, item)| Ok(self.walk(item, context, &inner(&i.to_string()))?.unwrap_or(Value::Null)))
                     .collect::<Result<_, RenderError>>()?,
             ),
             Value::Object(map) => {
                 let mut out = serde_json::Map::new();
                 for (key, item) in map {
-                    if let Some(rendered) = self.walk(item, context)? {
+                    if let Some(rendered) = self.walk(item, context, &inner(key))? {
                         out.insert(key.clone(), rendered);
                     }
                 }

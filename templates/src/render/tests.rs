@@ -118,6 +118,13 @@ fn errors_name_the_line() {
     assert!(err.to_string().starts_with("line 3: syntax error"), "{err}");
     let err = r.text("a\n${{ values.x | nosuchfilter }}", &json!({})).unwrap_err();
     assert!(err.to_string().contains("nosuchfilter"), "{err}");
+    let err = r
+        .value(&json!({"values": {"list": ["ok", "${{ x | }}"]}}), &json!({}))
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with("values.list.1: line 1: syntax error"),
+        "{err}"
+    );
     assert!(r.check_syntax("{% if %}").is_err());
     assert!(r.check_syntax("${{ a }}{% if b %}c{% endif %}").is_ok());
 }

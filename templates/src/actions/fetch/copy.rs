@@ -111,11 +111,14 @@ pub fn copy_tree(from: &Path, options: &Options, target: &Target) -> Result<usiz
         } else {
             format!("{}/{name}", target.dir)
         };
-        let refuse = |e: workspace::WorkspaceError| {
-            ActionError::Failed(format!(
-                "skeleton entry `{}` would be written to `{dest}`: {e}",
+        let refuse = |e: workspace::WorkspaceError| match e {
+            workspace::WorkspaceError::TooLarge { message, .. } => {
+                ActionError::Failed(format!("skeleton file `{}`: {message}", entry.path))
+            }
+            other => ActionError::Failed(format!(
+                "skeleton entry `{}` would be written to `{dest}`: {other}",
                 entry.path
-            ))
+            )),
         };
         let exists = target.workspace.exists(&dest).map_err(refuse)?;
         if entry.is_dir {
