@@ -178,3 +178,94 @@ fn strings<'a>(value: &'a Value, out: &mut Vec<&'a str>, depth: usize) {
         _ => {}
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn template(parameters: Value, steps: Value, extra: Value) -> Template {
+        let mut spec = json!({"parameters": parameters, "steps": steps, "output": {"text": "${{ secrets.OUT }}"}});
+        if let (Some(spec), Value::Object(extra)) = (spec.as_object_mut(), extra) {
+            spec.extend(extra);
+        }
+        let entity = json!({"apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template",
+            "metadata": {"name": "t"}, "spec": spec});
+        Template::from_entity(&entity).expect("a template")
+    }
+
+    fn fields_of(problems: &[ModelError]) -> Vec<&str> {
+        problems.iter().map(|p| p.field.as_str()).collect()
+    }
+
+    #[test]
+    fn names_every_gap_by_its_field() {
+        let parameters = json!([{"properties": {
+            "a": {"type": "string", "ui:field": "SelectFieldFromApi"},
+            "b": {"type": "string", "ui:field": "OwnerPicker", "ui:widget": "fancy"},
+            "c": {"$ref": "#/definitions/c"},
+            "d": {"type": "string", "format": "data-url", "pattern": "("},
+            "e": {"type": "object", "additionalProperties": false}
+        }}, {"$yaml": "./more.yaml"}]);
+        let steps = json!([{"action": "fetch:template"}, {"action": "acme:deploy", "input": {"token": "${{ secrets.TOKEN }}"}}]);
+        let t = template(
+            parameters,
+            steps,
+            json!({"EXPERIMENTAL_recovery": {"strategy": "startOver"}}),
+        );
+        let problems = check(&t, &["fetch:template"]);
+        assert_eq!(
+            fields_of(&problems),
+            [
+                "spec.EXPERIMENTAL_recovery",
+                "spec.parameters.0.properties.d.pattern",
+                "spec.parameters.0.properties.a.ui:field",
+                "spec.parameters.0.properties.b.ui:widget",
+                "spec.parameters.0.properties.c.$ref",
+                "spec.parameters.0.properties.d.format",
+                "spec.parameters.0.properties.e.additionalProperties",
+                "spec.parameters.1.$yaml",
+                "spec.steps.1.action",
+                "spec.steps.1.input",
+                "spec.output",
+            ]
+        );
+        assert!(
+            problems[2].message.contains("`SelectFieldFromApi` is not available"),
+            "{}",
+            problems[2]
+        );
+        assert!(problems[8].message.contains("`acme:deploy`"), "{}", problems[8]);
+        assert!(problems[9].message.contains("`secrets.TOKEN`"), "{}", problems[9]);
+    }
+
+    #[test]
+    fn a_supported_template_has_no_problems() {
+        let parameters = json!({"required": ["name"], "properties": {
+            "name": {"type": "string", "ui:field": "EntityNamePicker", "ui:autofocus": true},
+            "owner": {"type": "string", "ui:field": "OwnerPicker", "ui:options": {"catalogFilter": {"kind": "Group"}}},
+            "repoUrl": {"type": "string", "ui:field": "RepoUrlPicker", "ui:options": {"allowedHosts": ["github.com"]}},
+            "notes": {"type": "string", "ui:widget": "textarea"}
+        }});
+        let steps = json!([{"action": "fetch:template", "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}}]);
+        let mut t = template(parameters, steps, json!({}));
+        t.output = Map::new();
+        assert_eq!(check(&t, &["fetch:template"]), []);
+    }
+
+    #[test]
+    fn user_credentials_requests_are_ignored_other_secrets_are_not() {
+        let parameters = json!({"properties": {"repoUrl": {"type": "string", "ui:field": "RepoUrlPicker",
+            "ui:options": {"requestUserCredentials": {"secretsKey": "USER_OAUTH_TOKEN"}}}}});
+        let steps = json!([
+            {"action": "publish:github", "input": {"token": "${{ secrets.USER_OAUTH_TOKEN or false }}"}},
+            {"action": "publish:github", "if": "${{ secrets['OTHER'] }}"}
+        ]);
+        let mut t = template(parameters, steps, json!({}));
+        t.output = Map::new();
+        let problems = check(&t, &["publish:github"]);
+        assert_eq!(fields_of(&problems), ["spec.steps.1.if"]);
+        assert!(problems[0].message.contains("`secrets.OTHER`"));
+    }
+}

@@ -38,6 +38,21 @@ impl RepoUrl {
     }
 }
 
+impl RepoUrl {
+    /// The part Backstage's picker requires that the value lacks: Bitbucket names a `project`
+    /// (and on bitbucket.org a `workspace`), every other host an `owner`.
+    pub fn missing_part(&self) -> Option<&'static str> {
+        let has = |key: &str| self.extra.iter().any(|(k, v)| k == key && !v.is_empty());
+        if self.host.contains("bitbucket") {
+            if self.host == "bitbucket.org" && !has("workspace") {
+                return Some("workspace");
+            }
+            return (!has("project")).then_some("project");
+        }
+        self.owner.is_none().then_some("owner")
+    }
+}
+
 /// Percent-decoding of a query value (`+` is a space); malformed escapes are kept as written.
 fn decode(text: &str) -> String {
     let bytes = text.as_bytes();
@@ -71,6 +86,9 @@ pub(super) fn problem(text: &str, options: Option<&Value>) -> Option<String> {
     let Some(url) = RepoUrl::parse(text) else {
         return Some("must name a host and a repository (such as github.com?owner=acme&repo=service)".into());
     };
+    if let Some(missing) = url.missing_part() {
+        return Some(format!("must name the repository's {missing} ({} needs it)", url.host));
+    }
     let allowed = |key: &str| -> Option<Vec<String>> {
         let list = options?.get(key)?.as_array()?;
         let list: Vec<String> = list.iter().filter_map(Value::as_str).map(str::to_string).collect();

@@ -155,6 +155,16 @@ fn repo_url_picker_values() {
         ["x: must name a host and a repository (such as github.com?owner=acme&repo=service)"]
     );
     assert_eq!(
+        errors(schema.clone(), json!({"x": "github.com?repo=svc"})),
+        ["x: must name the repository's owner (github.com needs it)"]
+    );
+    let bitbucket = one(json!({"ui:field": "RepoUrlPicker"}));
+    assert_eq!(
+        errors(bitbucket.clone(), json!({"x": "bitbucket.org?workspace=w&repo=svc"})),
+        ["x: must name the repository's project (bitbucket.org needs it)"]
+    );
+    assert!(errors(bitbucket, json!({"x": "bitbucket.org?workspace=w&project=p&repo=svc"})).is_empty());
+    assert_eq!(
         errors(schema.clone(), json!({"x": "gitlab.com?owner=acme&repo=svc"})),
         ["x: host gitlab.com is not one of the allowed hosts: github.com"]
     );
