@@ -155,8 +155,9 @@ fn every_accepted_template_loads_and_names_what_cairn_lacks() {
             }
         }
     }
+    let unfilled = forms_sample_values_do_not_fill(&samples);
     let outcomes = dry_runs::dry_run_supported(&samples);
-    report::print(&samples, &ids, &outcomes);
+    report::print(&samples, &ids, &outcomes, &unfilled);
     assert!(samples.len() >= 100, "only {} accepted templates found", samples.len());
     assert!(
         failures.is_empty(),
@@ -180,4 +181,20 @@ fn field_parent(field: &str) -> Vec<&str> {
     let mut segments: Vec<&str> = field.split('.').collect();
     segments.pop();
     segments
+}
+
+/// Templates (loaded, with well-formed forms) whose forms refuse the values made from them: each
+/// a sign of a validation or sample-values gap, printed with the report.
+fn forms_sample_values_do_not_fill(samples: &[Sample]) -> Vec<String> {
+    samples
+        .iter()
+        .filter_map(|s| Some((s, s.template.as_ref().ok()?)))
+        .filter(|(_, t)| templates::model::schema::check_schema(&t.pages).is_empty())
+        .filter_map(|(s, t)| {
+            let values = sample_values::sample_values(&t.pages);
+            let errors = templates::model::schema::validate(&t.pages, &values);
+            let shown: Vec<String> = errors.iter().map(|e| format!("{}: {}", e.path, e.message)).collect();
+            (!errors.is_empty()).then(|| format!("{}: {}", s.file, shown.join("; ")))
+        })
+        .collect()
 }

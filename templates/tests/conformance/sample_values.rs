@@ -22,6 +22,7 @@ const CANDIDATES: &[&str] = &[
     "1",
     "v1.0.0",
     "EXAMPLE",
+    "00000000-0000-0000-0000-000000000000",
 ];
 
 /// Values for every visible field of every page.
@@ -101,20 +102,40 @@ fn first_guess(field: &Field) -> Value {
     }
 }
 
-/// Replaces refused text values by the first candidate the schema accepts.
+/// Replaces refused values (a default outside its own enum, a text a pattern refuses) by the
+/// first choice or candidate the schema accepts.
 fn repair(pages: &[ParameterPage], values: &mut Map<String, Value>) {
     let refused: Vec<String> = schema::validate(pages, values).into_iter().map(|e| e.path).collect();
     for path in refused {
-        let current = get(values, &path).cloned();
-        if !matches!(current, Some(Value::String(_)) | None) {
-            continue;
-        }
-        for candidate in CANDIDATES.iter().chain(NUMBERS) {
-            set(values, &path, json!(candidate));
+        let choices = pages
+            .iter()
+            .flat_map(|p| schema::fields(p, values))
+            .find_map(|f| find(&f, &path).and_then(options))
+            .unwrap_or_default();
+        let texts = CANDIDATES.iter().chain(NUMBERS).map(|c| json!(c));
+        for candidate in choices.into_iter().chain(texts) {
+            set(values, &path, candidate);
             if !schema::validate(pages, values).iter().any(|e| e.path == path) {
                 break;
             }
         }
+    }
+}
+
+fn find<'a>(field: &'a Field, path: &str) -> Option<&'a Field> {
+    if field.path == path {
+        return Some(field);
+    }
+    match &field.kind {
+        FieldKind::Object(inner) => inner.iter().find_map(|f| find(f, path)),
+        _ => None,
+    }
+}
+
+fn options(field: &Field) -> Option<Vec<Value>> {
+    match &field.kind {
+        FieldKind::Select { options } => Some(options.iter().map(|o| o.0.clone()).collect()),
+        _ => None,
     }
 }
 
