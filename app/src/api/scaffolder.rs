@@ -37,15 +37,11 @@ pub async fn list_templates() -> Result<Vec<TemplateCard>, ServerFnError> {
 /// One template for its form; `None` when the catalog has no such template.
 #[server(prefix = "/_server")]
 pub async fn load_template(namespace: String, name: String) -> Result<Option<TemplateForm>, ServerFnError> {
-    use templates::service::ScaffolderError;
-    match service()?.template(&namespace, &name).await {
-        Ok(found) => Ok(found.map(|(template, _, problems)| TemplateForm {
-            template,
-            problems: problems.iter().map(ToString::to_string).collect(),
-        })),
-        Err(ScaffolderError::Unsupported(problems)) => Err(ServerFnError::new(views::lines(&problems))),
-        Err(other) => Err(internal(other)),
-    }
+    let found = service()?.template(&namespace, &name).await.map_err(views::failure)?;
+    Ok(found.map(|(template, _, problems)| TemplateForm {
+        template,
+        problems: problems.iter().map(ToString::to_string).collect(),
+    }))
 }
 
 /// Entities a picker offers: `kinds` comma-separated (empty: any kind), `catalog_filter` the
@@ -65,9 +61,7 @@ pub async fn create_task(template_ref: String, values: String) -> Result<CreateO
     match service()?.create_task(&template_ref, values, None).await {
         Ok(id) => Ok(CreateOutcome::Created(id)),
         Err(ScaffolderError::Invalid(errors)) => Ok(CreateOutcome::Invalid(errors)),
-        Err(ScaffolderError::Unsupported(problems)) => Err(ServerFnError::new(views::lines(&problems))),
-        Err(ScaffolderError::NotFound(m) | ScaffolderError::BadRequest(m)) => Err(ServerFnError::new(m)),
-        Err(other) => Err(internal(other)),
+        Err(other) => Err(views::failure(other)),
     }
 }
 
@@ -89,10 +83,5 @@ pub async fn load_task(id: String) -> Result<Option<TaskView>, ServerFnError> {
 /// Asks a running task to stop; returns its status after the request.
 #[server(prefix = "/_server")]
 pub async fn cancel_task(id: String) -> Result<String, ServerFnError> {
-    use templates::service::ScaffolderError;
-    match service()?.cancel(&id).await {
-        Ok(status) => Ok(status),
-        Err(ScaffolderError::NotFound(m)) => Err(ServerFnError::new(m)),
-        Err(other) => Err(internal(other)),
-    }
+    service()?.cancel(&id).await.map_err(views::failure)
 }

@@ -121,12 +121,16 @@ pub fn task_status(initial: &str, events: &[TaskEvent]) -> String {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct OutputLink {
     pub title: String,
-    pub href: String,
+    /// Where it leads; `None` when a browser cannot or must not follow it (`file:`, `javascript:`):
+    /// the address is then shown as text.
+    pub href: Option<String>,
+    /// The address as written (or the entity's reference).
+    pub target: String,
     /// The link leaves the portal (a repository).
     pub external: bool,
 }
 
-/// `output.links`: an `entityRef` becomes the entity's page, a `url` is kept when it is http(s).
+/// `output.links`: an `entityRef` becomes the entity's page, a `url` is linked when it is http(s).
 pub fn output_links(output: &Value) -> Vec<OutputLink> {
     let links = output.get("links").and_then(Value::as_array);
     links
@@ -137,15 +141,17 @@ pub fn output_links(output: &Value) -> Vec<OutputLink> {
             if let Some(entity_ref) = link.get("entityRef").and_then(Value::as_str) {
                 return Some(OutputLink {
                     title: title.unwrap_or("Open in catalog").to_string(),
-                    href: entity_href(&entity_ref.to_lowercase()),
+                    href: Some(entity_href(&entity_ref.to_lowercase())),
+                    target: entity_ref.to_string(),
                     external: false,
                 });
             }
             let url = link.get("url").and_then(Value::as_str)?;
             let safe = url.starts_with("https://") || url.starts_with("http://");
-            safe.then(|| OutputLink {
+            Some(OutputLink {
                 title: title.unwrap_or(url).to_string(),
-                href: url.to_string(),
+                href: safe.then(|| url.to_string()),
+                target: url.to_string(),
                 external: true,
             })
         })
@@ -222,10 +228,12 @@ mod tests {
         assert!(event.is_final());
         let output = event.output.unwrap();
         let links = output_links(&output);
-        assert_eq!(links.len(), 2, "the javascript: link is dropped");
-        assert_eq!(links[0].href, "https://git.example/r");
+        assert_eq!(links.len(), 3);
+        assert_eq!(links[0].href.as_deref(), Some("https://git.example/r"));
         assert!(links[0].external);
-        assert_eq!(links[1].href, "/catalog/default/component/svc");
+        assert_eq!(links[1].href.as_deref(), Some("/catalog/default/component/svc"));
+        assert_eq!(links[2].href, None, "a javascript: address is shown, never linked");
+        assert_eq!(links[2].target, "javascript:alert(1)");
         assert_eq!(output_texts(&output), vec![("Next".to_string(), "Run it".to_string())]);
         assert!(TaskEvent::from_stream("not json").is_none());
     }

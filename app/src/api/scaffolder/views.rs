@@ -7,10 +7,12 @@ use serde_json::{Map, Value};
 use catalog::model::entity_ref::EntityRef;
 use catalog::model::filter::Filter;
 use catalog::store::{Order, PageRequest};
-use templates::model::{ModelError, Template};
+use templates::model::{ModelError, Template, schema};
 use templates::service::{Scaffolder, ScaffolderError, TemplateSummary};
 
-use super::{MAX_VALUES_BYTES, PickerOption, TaskEvent, TaskView, TemplateCard};
+use super::{
+    DryRunOutcome, DryRunView, MAX_VALUES_BYTES, PickerOption, PreviewFile, TaskEvent, TaskView, TemplateCard,
+};
 
 /// Most options a picker lists.
 const MAX_OPTIONS: usize = 500;
@@ -166,14 +168,51 @@ pub async fn task(scaffolder: &Scaffolder, id: &str) -> Result<Option<TaskView>,
     }))
 }
 
-/// A dry run of a catalog template. Not offered until the service runs dry runs for pages.
+/// A dry run of a catalog template: the values are checked first, as Create would.
 pub async fn dry_run(
-    _scaffolder: &Scaffolder,
-    _namespace: &str,
-    _name: &str,
-    _values: Map<String, Value>,
-) -> Result<super::DryRunOutcome, ServerFnError> {
-    Err(ServerFnError::new("file previews are not available on this server yet"))
+    scaffolder: &Scaffolder,
+    namespace: &str,
+    name: &str,
+    values: Map<String, Value>,
+) -> Result<DryRunOutcome, ServerFnError> {
+    let found = scaffolder.template(namespace, name).await.map_err(failure)?;
+    let (template, _, _) =
+        found.ok_or_else(|| ServerFnError::new(format!("there is no template {namespace}/{name}")))?;
+    let invalid = schema::validate(&template.pages, &schema::with_defaults(&template.pages, &values));
+    if !invalid.is_empty() {
+        return Ok(DryRunOutcome::Invalid(invalid));
+    }
+    let report = scaffolder
+        .dry_run_template(namespace, name, &values)
+        .await
+        .map_err(failure)?;
+    Ok(DryRunOutcome::Report(DryRunView {
+        files: report
+            .files
+            .into_iter()
+            .map(|f| PreviewFile {
+                path: f.path,
+                size: f.size,
+                executable: f.executable,
+                text: f.text,
+            })
+            .collect(),
+        log: report
+            .log
+            .iter()
+            .filter_map(|body| body.get("message").and_then(Value::as_str).map(str::to_string))
+            .collect(),
+        error: report.error,
+    }))
+}
+
+/// A service error as the page shows it: what the person can act on, internals only logged.
+pub fn failure(err: ScaffolderError) -> ServerFnError {
+    match err {
+        ScaffolderError::Unsupported(problems) => ServerFnError::new(lines(&problems)),
+        ScaffolderError::NotFound(m) | ScaffolderError::BadRequest(m) => ServerFnError::new(m),
+        other => super::internal(other),
+    }
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 
-use crate::api::scaffolder::{TaskEvent, output_links, output_texts};
+use crate::api::scaffolder::{OutputLink, TaskEvent, output_links, output_texts};
 
 /// The end of the task; nothing while it runs.
 #[component]
@@ -30,6 +30,18 @@ pub fn TaskOutcome(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
     }
 }
 
+/// A link of the output; an address a browser cannot follow from here is shown as text.
+#[component]
+fn OutputLinkView(link: OutputLink) -> impl IntoView {
+    let rel = link.external.then_some("noopener noreferrer");
+    match link.href {
+        Some(href) => view! { <a class="button" href=href rel=rel>{link.title}</a> }.into_any(),
+        None => {
+            view! { <span>{link.title}": "<code data-testid="output-address">{link.target}</code></span> }.into_any()
+        }
+    }
+}
+
 #[component]
 fn Completed(end: TaskEvent) -> impl IntoView {
     let output = end.output.unwrap_or_default();
@@ -39,10 +51,7 @@ fn Completed(end: TaskEvent) -> impl IntoView {
         <section class="panel success" role="status" data-testid="task-outcome">
             <h2>"Done"</h2>
             <ul class="output-links">
-                {links.into_iter().map(|link| {
-                    let rel = link.external.then_some("noopener noreferrer");
-                    view! { <li><a class="button" href=link.href rel=rel>{link.title}</a></li> }
-                }).collect_view()}
+                {links.into_iter().map(|link| view! { <li><OutputLinkView link /></li> }).collect_view()}
             </ul>
             {texts.into_iter().map(|(title, content)| view! {
                 <h3>{title}</h3>
