@@ -205,6 +205,16 @@ fn entity_name_problem(text: &str) -> Option<String> {
     })
 }
 
+/// Backstage's tag rule: `[a-z0-9:+#]` words joined by single dashes, at most 63 characters.
+fn is_tag(tag: &str) -> bool {
+    let word = |w: &str| {
+        !w.is_empty()
+            && w.chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || ":+#".contains(c))
+    };
+    tag.len() <= 63 && tag.split('-').all(word)
+}
+
 fn number(schema: &Map<String, Value>, n: f64, path: &str, errors: &mut Vec<FieldError>) {
     let bound = |key: &str| schema.get(key).and_then(Value::as_f64);
     let mut fail = |message: String| errors.push(FieldError::at(path, message));
@@ -281,6 +291,19 @@ fn array(schema: &Map<String, Value>, items: &[Value], path: &str, depth: usize,
             .find(|(i, a)| items[..*i].iter().any(|b| same(a, b)))
     {
         errors.push(FieldError::at(path, format!("must not repeat {}", shown(repeated.1))));
+    }
+    if schema.get("ui:field").and_then(Value::as_str) == Some("EntityTagsPicker") {
+        for (i, tag) in items
+            .iter()
+            .enumerate()
+            .filter(|(_, t)| !t.as_str().is_some_and(is_tag))
+        {
+            let message = format!(
+                "`{}` is not a tag: lower-case letters, digits, `:+#`, joined by single `-`, at most 63",
+                shown(tag)
+            );
+            errors.push(FieldError::at(&join(path, &i.to_string()), message));
+        }
     }
     match schema.get("items") {
         Some(Value::Array(tuple)) => {

@@ -185,3 +185,12 @@ fn entity_name_picker_follows_the_catalog_rule() {
     assert_eq!(errors(schema.clone(), json!({"x": "-bad"})).len(), 1);
     assert_eq!(errors(schema, json!({"x": "a".repeat(64)})).len(), 1);
 }
+
+#[test]
+fn entity_tags_picker_follows_the_tag_rule() {
+    let schema = one(json!({"type": "array", "items": {"type": "string"}, "ui:field": "EntityTagsPicker"}));
+    assert!(errors(schema.clone(), json!({"x": ["rust", "c++", "web-api"]})).is_empty());
+    let found = errors(schema, json!({"x": ["ok", "Not-OK", "a--b"]}));
+    assert_eq!(found.len(), 2, "{found:?}");
+    assert!(found[0].starts_with("x.1: `Not-OK` is not a tag"), "{found:?}");
+}
