@@ -162,13 +162,13 @@ fn is_length_property(chars: &[char], at: usize) -> bool {
 
 /// How a value prints in text, as Nunjucks prints it: `none` and undefined as nothing, whole
 /// floats without `.0`, lists joined by commas.
-pub fn format_value(out: &mut Output, state: &State, value: &Value) -> Result<(), Error> {
-    let text = display(state, value)?;
+pub fn format_value(out: &mut Output, _state: &State, value: &Value) -> Result<(), Error> {
+    let text = display(value)?;
     out.write_str(&text)
         .map_err(|_| Error::new(ErrorKind::WriteFailure, "output refused"))
 }
 
-fn display(state: &State, value: &Value) -> Result<String, Error> {
+fn display(value: &Value) -> Result<String, Error> {
     Ok(match value.kind() {
         ValueKind::Undefined | ValueKind::None => String::new(),
         ValueKind::Number => {
@@ -181,7 +181,7 @@ fn display(state: &State, value: &Value) -> Result<String, Error> {
         ValueKind::Seq => {
             let mut parts = Vec::new();
             for item in value.try_iter()? {
-                parts.push(display(state, &item)?);
+                parts.push(display(&item)?);
             }
             parts.join(",")
         }

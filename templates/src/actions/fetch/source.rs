@@ -76,7 +76,7 @@ pub async fn locate(ctx: &ActionContext, url: &str, token: Option<&str>) -> Resu
 
 /// A Git location rather than a local file: `https://…/blob/…`, or a repository with `?ref=`.
 fn is_remote(base: &str) -> bool {
-    base.contains("://") && !(base.starts_with("file://") && !base.contains('?'))
+    base.contains("://") && (base.contains('?') || !base.starts_with("file://"))
 }
 
 /// A blob/tree URL, or a `git` target (`<repository>?ref=<ref>&path=<path>`).
