@@ -18,6 +18,9 @@ use crate::store::{
 pub struct CatalogConfig {
     /// Locations registered from configuration, as (type, target).
     pub locations: Vec<(String, String)>,
+    /// Locations Cairn registers itself (its golden paths): like configured ones, but a `file`
+    /// location here does not open `file://` Git repositories to registrations and publishing.
+    pub builtin_locations: Vec<(String, String)>,
     /// Location types the API may register (Backstage's `catalog.allowedLocationTypes`, default `[url]`).
     pub allowed_location_types: Vec<String>,
     /// How often every location is read again.
@@ -73,6 +76,7 @@ impl Default for CatalogConfig {
     fn default() -> Self {
         CatalogConfig {
             locations: Vec::new(),
+            builtin_locations: Vec::new(),
             allowed_location_types: vec!["url".into()],
             processing_interval: std::time::Duration::from_secs(120),
             git: ingest::git::GitSettings::default(),
@@ -167,6 +171,8 @@ impl Catalog {
         // A file:// repository reads the local disk: only where file locations are allowed.
         config.git.allow_file = config.allowed_location_types.iter().any(|t| t == "file")
             || config.locations.iter().any(|(t, _)| t == "file");
+        let builtin = std::mem::take(&mut config.builtin_locations);
+        config.locations.extend(builtin);
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cairn".into());
         let random = uuid::Uuid::new_v4().simple().to_string();
         Arc::new(Catalog {

@@ -38,9 +38,18 @@ impl Server {
             .site_addr(addr)
             .build();
         let metrics = Metrics::new(db.dialect().display_name());
+        let mut catalog_config = config.catalog.clone();
+        if config.builtin_templates {
+            let dir = config.scaffolder.work_dir.with_file_name("builtin-templates");
+            let location = templates::builtin::install(&dir)
+                .with_context(|| format!("writing the built-in templates to {}", dir.display()))?;
+            catalog_config
+                .builtin_locations
+                .push(("file".into(), location.display().to_string()));
+        }
         let catalog = Catalog::new(
             catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres),
-            config.catalog.clone(),
+            catalog_config,
         );
         let scaffolder = templates::service::Scaffolder::new(
             catalog.clone(),

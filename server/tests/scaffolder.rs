@@ -158,8 +158,10 @@ on_both_databases! {
         let remote = bare_repo(root.path(), "payments");
         let server = server(&db, root.path(), 1).await;
         let response = create_task(&server, json!({"name": "payments", "owner": "group:default/team-a", "remote": format!("file://{}", remote.display())})).await;
-        assert_eq!(response.status(), 201);
-        let id = response.json::<Value>().await.expect("json")["id"].as_str().expect("id").to_string();
+        let status = response.status();
+        let created: Value = response.json().await.expect("json");
+        assert_eq!(status, 201, "{created}");
+        let id = created["id"].as_str().expect("id").to_string();
 
         let events = stream_to_end(&server, &id).await;
         let (last, closing) = events.last().expect("events");
