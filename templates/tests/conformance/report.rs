@@ -60,7 +60,7 @@ fn share(n: usize, of: usize) -> String {
 }
 
 /// Prints the figures and writes the JSON when asked.
-pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfilled: &[String]) {
+pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfilled: &[String], unrendered: &[String]) {
     let total = samples.len();
     let loaded = samples.iter().filter(|s| s.template.is_ok()).count();
     let placeholders = samples.iter().filter(|s| s.placeholders).count();
@@ -101,6 +101,15 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
     for line in unfilled {
         eprintln!("  refused: {line}");
     }
+    let templates_unrendered: BTreeSet<&str> = unrendered.iter().filter_map(|l| l.split(':').next()).collect();
+    eprintln!(
+        "steps that render with those values: {} templates of {loaded} ({} step parts refused)",
+        loaded - templates_unrendered.len(),
+        unrendered.len()
+    );
+    for line in unrendered {
+        eprintln!("  not rendered: {line}");
+    }
     eprintln!("\nDry runs of the {} supported templates:", outcomes.len());
     for (category, n) in &by_category {
         eprintln!("  {category:<20} {n:>4}");
@@ -132,7 +141,7 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
     if let Ok(path) = std::env::var("CAIRN_CONFORMANCE_JSON") {
         let figures = json!({
             "templates": total, "loaded": loaded, "placeholders": placeholders, "supported": supported,
-            "blocked_only_by_actions": only_actions, "dry_runs": dry_runs, "forms_filled": loaded - unfilled.len(), "dry_run_outcomes": by_category,
+            "blocked_only_by_actions": only_actions, "dry_runs": dry_runs, "forms_filled": loaded - unfilled.len(), "step_parts_not_rendered": unrendered.len(), "dry_run_outcomes": by_category,
             "missing_actions": top(&missing_actions, 50), "missing_fields": top(&missing_fields, 50), "other": top(&other, 50),
         });
         std::fs::write(&path, serde_json::to_vec_pretty(&figures).unwrap_or_default()).expect("figures written");
