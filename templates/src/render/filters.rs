@@ -12,6 +12,8 @@ pub fn register(env: &mut Environment<'static>) {
     env.add_filter("parseEntityRef", parse_entity_ref);
     env.add_filter("pick", pick);
     env.add_filter("dump", dump);
+    env.add_filter("length", length);
+    env.add_filter("count", length);
     env.add_filter("center", center);
     env.add_filter("truncate", truncate);
     env.add_filter("wordcount", wordcount);
@@ -181,6 +183,17 @@ fn dump(value: &Value, indent: Option<Value>) -> Result<String, Error> {
     result.map_err(|e| invalid(format!("dump: {e}")))
 }
 
+/// Nunjucks' `length`: characters of text, items of a list, keys of a mapping; 0 for nothing.
+fn length(value: &Value) -> Result<usize, Error> {
+    match value.kind() {
+        ValueKind::Undefined | ValueKind::None => Ok(0),
+        ValueKind::String => Ok(value.as_str().map_or(0, |s| s.chars().count())),
+        _ => value
+            .len()
+            .ok_or_else(|| invalid(format!("length: a {} has no length", value.kind()))),
+    }
+}
+
 fn center(value: &str, width: Option<usize>) -> String {
     let width = width.unwrap_or(80).min(10_000);
     let len = value.chars().count();
@@ -283,6 +296,12 @@ mod tests {
         assert_eq!(center("ab", Some(6)), "  ab  ");
         assert_eq!(truncate("hello big world", Some(9), None, None), "hello...");
         assert_eq!(wordcount("a b  c"), 3);
+        assert_eq!(length(&Value::UNDEFINED).unwrap(), 0);
+        assert_eq!(length(&Value::from("héllo")).unwrap(), 5);
+        assert_eq!(
+            length(&Value::from_serialize(serde_json::json!({"a": 1, "b": 2}))).unwrap(),
+            2
+        );
         assert_eq!(striptags("<b>bold</b>  text"), "bold text");
     }
 }
