@@ -39,6 +39,19 @@ fn tallies(samples: &[Sample]) -> (Tally, Tally, Tally) {
     (actions, fields, other)
 }
 
+/// For templates whose only problems are missing actions: how many lack each set of actions.
+fn blocking_sets(samples: &[Sample]) -> Tally {
+    let mut sets = Tally::new();
+    for s in samples
+        .iter()
+        .filter(|s| !s.problems.is_empty() && s.problems.iter().all(|p| p.field.ends_with(".action")))
+    {
+        let set: BTreeSet<String> = s.problems.iter().map(|p| quoted(&p.message)).collect();
+        *sets.entry(set.into_iter().collect::<Vec<_>>().join(" + ")).or_default() += 1;
+    }
+    sets
+}
+
 /// The first `…` quoted name of a message (the action or field extension).
 fn quoted(message: &str) -> String {
     message.split('`').nth(1).unwrap_or(message).to_string()
@@ -127,6 +140,10 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
             o.file,
             o.error.as_deref().unwrap_or_default()
         );
+    }
+    eprintln!("\nTemplates blocked only by actions, by the actions they lack:");
+    for (set, n) in top(&blocking_sets(samples), 12) {
+        eprintln!("  {n:>4}  {set}");
     }
     for (title, tally) in [
         ("missing actions", &missing_actions),
