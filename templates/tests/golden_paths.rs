@@ -38,10 +38,22 @@ async fn generate(template: &str, values: Map<String, Value>) -> (tempfile::Temp
 
 /// The dry run finished, and its output links to the repository and the catalog entity.
 fn finished(report: &DryRunReport, label: &str, entity: &str) {
-    assert_eq!(report.error, None, "{label}: the dry run failed; log:\n{:#?}", report.log);
-    let links = report.output.get("links").and_then(Value::as_array).cloned().unwrap_or_default();
+    assert_eq!(
+        report.error, None,
+        "{label}: the dry run failed; log:\n{:#?}",
+        report.log
+    );
+    let links = report
+        .output
+        .get("links")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
     let find = |title: &str| links.iter().find(|l| l["title"] == title).cloned().unwrap_or_default();
-    assert!(find("Repository")["url"].as_str().is_some_and(|u| !u.is_empty()), "{label}: {links:?}");
+    assert!(
+        find("Repository")["url"].as_str().is_some_and(|u| !u.is_empty()),
+        "{label}: {links:?}"
+    );
     assert_eq!(find("Open in catalog")["entityRef"], entity, "{label}: {links:?}");
 }
 
@@ -52,7 +64,11 @@ async fn check_service(template: &'static str, sources: &[&str]) {
         let (_temp, dir, report) = generate(template, service.values()).await;
         let files = generated::files(&dir);
         for expected in sources.iter().chain(SERVICE_FILES) {
-            assert!(files.iter().any(|f| f == expected), "{label}: {expected} is missing from {files:?} ({:?})", report.error);
+            assert!(
+                files.iter().any(|f| f == expected),
+                "{label}: {expected} is missing from {files:?} ({:?})",
+                report.error
+            );
         }
         let database_tf = files.iter().any(|f| f == "terraform/database.tf");
         assert_eq!(database_tf, service.database, "{label}: terraform/database.tf");
@@ -66,7 +82,10 @@ async fn check_service(template: &'static str, sources: &[&str]) {
         assert!(codeowners.contains("* @Acme/payments\n"), "{label}: {codeowners}");
         finished(&report, &label, "component:default/payments-api");
     }
-    eprintln!("{template}: 6 variants generated and checked in {:.1?}", started.elapsed());
+    eprintln!(
+        "{template}: 6 variants generated and checked in {:.1?}",
+        started.elapsed()
+    );
 }
 
 /// What every service repository holds besides its sources.
@@ -90,29 +109,57 @@ const SERVICE_FILES: &[&str] = &[
 /// behind its environment.
 fn workflow(workflows: &[Value], label: &str) {
     let ci = &workflows[0];
-    assert!(ci["on"]["pull_request"].is_null() && ci["on"].get("pull_request").is_some(), "{label}: {ci}");
+    assert!(
+        ci["on"]["pull_request"].is_null() && ci["on"].get("pull_request").is_some(),
+        "{label}: {ci}"
+    );
     assert_eq!(ci["on"]["push"]["branches"][0], "main", "{label}");
     let jobs = &ci["jobs"];
     for job in ["lint", "test", "image", "deploy-staging", "deploy-production"] {
         assert!(jobs.get(job).is_some(), "{label}: job {job}");
     }
     let image = jobs["image"].to_string();
-    assert!(image.contains("${{ github.sha }}") && image.contains("refs/heads/main"), "{label}: {image}");
-    assert!(ci["env"]["IMAGE"].as_str().is_some_and(|i| i.starts_with("ghcr.io/acme/")), "{label}");
+    assert!(
+        image.contains("${{ github.sha }}") && image.contains("refs/heads/main"),
+        "{label}: {image}"
+    );
+    assert!(
+        ci["env"]["IMAGE"]
+            .as_str()
+            .is_some_and(|i| i.starts_with("ghcr.io/acme/")),
+        "{label}"
+    );
     assert_eq!(jobs["deploy-staging"]["needs"], "image", "{label}");
     assert_eq!(jobs["deploy-production"]["needs"], "deploy-staging", "{label}");
-    assert_eq!(jobs["deploy-production"]["environment"]["name"], "production", "{label}");
-    assert!(jobs["deploy-production"].to_string().contains("values-production.yaml"), "{label}");
+    assert_eq!(
+        jobs["deploy-production"]["environment"]["name"], "production",
+        "{label}"
+    );
+    assert!(
+        jobs["deploy-production"].to_string().contains("values-production.yaml"),
+        "{label}"
+    );
 }
 
 fn service_terraform(blocks: &[String], service: &Service) {
     let has = |b: &str| blocks.iter().any(|x| x == b);
     let (backend, database) = match service.cloud {
-        "gcp" => ("versions.tf: terraform/backend gcs", "database.tf: resource google_sql_database_instance main"),
-        _ => ("versions.tf: terraform/backend s3", "database.tf: resource aws_db_instance main"),
+        "gcp" => (
+            "versions.tf: terraform/backend gcs",
+            "database.tf: resource google_sql_database_instance main",
+        ),
+        _ => (
+            "versions.tf: terraform/backend s3",
+            "database.tf: resource aws_db_instance main",
+        ),
     };
     assert!(has(backend), "{}: {backend} in {blocks:?}", service.label());
-    assert_eq!(has(database), service.database, "{}: {database} in {blocks:?}", service.label());
+    assert_eq!(
+        has(database),
+        service.database,
+        "{}: {database} in {blocks:?}",
+        service.label()
+    );
 }
 
 fn service_catalog(dir: &Path, service: &Service) {
@@ -124,10 +171,18 @@ fn service_catalog(dir: &Path, service: &Service) {
     }
     assert_eq!(entities, expected, "{}", service.label());
     let text = std::fs::read_to_string(dir.join("catalog-info.yaml")).expect("catalog file");
-    for expected in ["github.com/project-slug: Acme/payments-api", "backstage.io/kubernetes-id: payments-api"] {
+    for expected in [
+        "github.com/project-slug: Acme/payments-api",
+        "backstage.io/kubernetes-id: payments-api",
+    ] {
         assert!(text.contains(expected), "{}: {expected}\n{text}", service.label());
     }
-    assert_eq!(text.contains("system: system:default/checkout"), service.system, "{}", service.label());
+    assert_eq!(
+        text.contains("system: system:default/checkout"),
+        service.system,
+        "{}",
+        service.label()
+    );
     assert_eq!(text.contains("dependsOn:"), service.database, "{}", service.label());
 }
 
@@ -138,12 +193,30 @@ async fn rust_service_variants() {
 
 #[tokio::test]
 async fn python_service_variants() {
-    check_service("python-service", &["pyproject.toml", "requirements.txt", "app/main.py", "tests/test_main.py"]).await;
+    check_service(
+        "python-service",
+        &[
+            "pyproject.toml",
+            "requirements.txt",
+            "app/main.py",
+            "tests/test_main.py",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
 async fn node_service_variants() {
-    check_service("node-service", &["package.json", "package-lock.json", "src/server.ts", "test/server.test.ts"]).await;
+    check_service(
+        "node-service",
+        &[
+            "package.json",
+            "package-lock.json",
+            "src/server.ts",
+            "test/server.test.ts",
+        ],
+    )
+    .await;
 }
 
 #[tokio::test]
@@ -152,20 +225,53 @@ async fn terraform_module_variants() {
         let label = format!("terraform-module [{provider}, versioning {versioning}]");
         let (_temp, dir, report) = generate("terraform-module", variants::module_values(provider, versioning)).await;
         let files = generated::files(&dir);
-        for expected in ["main.tf", "variables.tf", "outputs.tf", "versions.tf", "examples/basic/main.tf", "README.md"] {
-            assert!(files.iter().any(|f| f == expected), "{label}: {expected} missing from {files:?} ({:?})", report.error);
+        for expected in [
+            "main.tf",
+            "variables.tf",
+            "outputs.tf",
+            "versions.tf",
+            "examples/basic/main.tf",
+            "README.md",
+        ] {
+            assert!(
+                files.iter().any(|f| f == expected),
+                "{label}: {expected} missing from {files:?} ({:?})",
+                report.error
+            );
         }
         generated::fully_rendered(&dir);
         let workflows = generated::workflows(&dir);
         assert!(workflows[0].to_string().contains("terraform fmt -check"), "{label}");
         let blocks = terraform::check(&dir);
-        let bucket = if provider == "gcp" { "resource google_storage_bucket this" } else { "resource aws_s3_bucket this" };
-        assert!(blocks.iter().any(|b| b == &format!("main.tf: {bucket}")), "{label}: {blocks:?}");
-        assert!(blocks.iter().any(|b| b == "examples/basic/main.tf: module storage_bucket"), "{label}: {blocks:?}");
-        assert!(!blocks.iter().any(|b| b.contains("backend")), "{label}: a module has no backend");
+        let bucket = if provider == "gcp" {
+            "resource google_storage_bucket this"
+        } else {
+            "resource aws_s3_bucket this"
+        };
+        assert!(
+            blocks.iter().any(|b| b == &format!("main.tf: {bucket}")),
+            "{label}: {blocks:?}"
+        );
+        assert!(
+            blocks
+                .iter()
+                .any(|b| b == "examples/basic/main.tf: module storage_bucket"),
+            "{label}: {blocks:?}"
+        );
+        assert!(
+            !blocks.iter().any(|b| b.contains("backend")),
+            "{label}: a module has no backend"
+        );
         let variables = std::fs::read_to_string(dir.join("variables.tf")).expect("variables.tf");
-        assert!(variables.contains(&format!("default     = {versioning}")), "{label}:\n{variables}");
-        assert_eq!(generated::catalog_entities(&dir), ["component:default/storage-bucket"], "{label}");
+        assert!(
+            variables.contains(&format!("default     = {versioning}")),
+            "{label}:\n{variables}"
+        );
+        assert_eq!(
+            generated::catalog_entities(&dir),
+            ["component:default/storage-bucket"],
+            "{label}"
+        );
         finished(&report, &label, "component:default/storage-bucket");
     }
 }
@@ -182,7 +288,10 @@ fn the_location_lists_four_templates_cairn_can_run() {
     let registry = templates::actions::Registry::builtin();
     let ids = registry.ids();
     for name in ["rust-service", "python-service", "node-service", "terraform-module"] {
-        assert!(text.contains(&format!("- ./{name}/template.yaml")), "{name} is not listed");
+        assert!(
+            text.contains(&format!("- ./{name}/template.yaml")),
+            "{name} is not listed"
+        );
         let file = root.join(name).join("template.yaml");
         let verdicts = catalog::lint::lint_file(&file, &root, name, &limits).expect("lint");
         assert!(verdicts.iter().all(|v| v.ok), "{name}: {verdicts:?}");
@@ -204,14 +313,19 @@ fn service_skeletons_share_chart_terraform_and_catalog_file() {
     let rust = skeleton("rust-service");
     let shared: Vec<String> = generated::files(&rust)
         .into_iter()
-        .filter(|f| f.starts_with("chart/") || f.starts_with("terraform/") || f == "catalog-info.yaml" || f == "CODEOWNERS")
+        .filter(|f| {
+            f.starts_with("chart/") || f.starts_with("terraform/") || f == "catalog-info.yaml" || f == "CODEOWNERS"
+        })
         .collect();
     assert!(shared.len() > 20, "{shared:?}");
     for other in ["python-service", "node-service"] {
         for file in &shared {
             let a = std::fs::read(rust.join(file)).expect("read");
             let b = std::fs::read(skeleton(other).join(file)).unwrap_or_default();
-            assert!(a == b, "{other}/skeleton/{file} differs from rust-service's: copy the change to every service");
+            assert!(
+                a == b,
+                "{other}/skeleton/{file} differs from rust-service's: copy the change to every service"
+            );
         }
     }
 }

@@ -29,7 +29,11 @@ pub fn check(dir: &Path, service: &Service) {
         }
         let shown = format!("{} {}", service.label(), values.unwrap_or("values.yaml"));
         succeed(&mut lint, Duration::from_secs(60), &format!("helm lint ({shown})"));
-        let rendered = succeed(&mut template, Duration::from_secs(60), &format!("helm template ({shown})"));
+        let rendered = succeed(
+            &mut template,
+            Duration::from_secs(60),
+            &format!("helm template ({shown})"),
+        );
         let manifests = parse(&rendered.stdout());
         expect(&manifests, service, values, &shown);
     }
@@ -51,14 +55,26 @@ fn find<'a>(manifests: &'a [Value], kind: &str) -> Vec<&'a Value> {
 fn expect(manifests: &[Value], service: &Service, values: Option<&str>, shown: &str) {
     let count = |kind: &str| find(manifests, kind).len();
     let staging = values == Some("values-staging.yaml");
-    assert_eq!(count("Service"), if service.strategy == "blue-green" { 2 } else { 1 }, "{shown}: Services");
+    assert_eq!(
+        count("Service"),
+        if service.strategy == "blue-green" { 2 } else { 1 },
+        "{shown}: Services"
+    );
     assert_eq!(count("ServiceAccount"), 1, "{shown}");
     assert_eq!(count("Ingress"), usize::from(service.ingress), "{shown}: Ingress");
-    assert_eq!(count("PodDisruptionBudget"), usize::from(!staging), "{shown}: PodDisruptionBudget");
+    assert_eq!(
+        count("PodDisruptionBudget"),
+        usize::from(!staging),
+        "{shown}: PodDisruptionBudget"
+    );
     let hpa = find(manifests, "HorizontalPodAutoscaler");
     assert_eq!(hpa.len(), 1, "{shown}: HPA");
     assert_eq!(hpa[0]["apiVersion"], "autoscaling/v2", "{shown}");
-    let workload_kind = if service.strategy == "rolling" { "Deployment" } else { "Rollout" };
+    let workload_kind = if service.strategy == "rolling" {
+        "Deployment"
+    } else {
+        "Rollout"
+    };
     assert_eq!(hpa[0]["spec"]["scaleTargetRef"]["kind"], workload_kind, "{shown}");
     assert_eq!(count("Deployment") + count("Rollout"), 1, "{shown}: one workload");
     let workload = find(manifests, workload_kind)[0];
@@ -67,7 +83,11 @@ fn expect(manifests: &[Value], service: &Service, values: Option<&str>, shown: &
     if service.ingress {
         let ingress = find(manifests, "Ingress")[0];
         let host = ingress["spec"]["rules"][0]["host"].as_str().unwrap_or_default();
-        let expected = if staging { "staging-payments.example.com" } else { "payments.example.com" };
+        let expected = if staging {
+            "staging-payments.example.com"
+        } else {
+            "payments.example.com"
+        };
         assert_eq!(host, expected, "{shown}: ingress host");
     }
 }
@@ -83,7 +103,10 @@ fn strategy(workload: &Value, manifests: &[Value], service: &Service, shown: &st
         "canary" => {
             assert_eq!(workload["apiVersion"], "argoproj.io/v1alpha1", "{shown}");
             let steps = spec["strategy"]["canary"]["steps"].as_array().expect("canary steps");
-            assert!(steps.iter().any(|s| s.get("setWeight").is_some()), "{shown}: setWeight step");
+            assert!(
+                steps.iter().any(|s| s.get("setWeight").is_some()),
+                "{shown}: setWeight step"
+            );
             assert!(steps.iter().any(|s| s.get("pause").is_some()), "{shown}: pause step");
         }
         "blue-green" => {
@@ -106,7 +129,10 @@ fn pod(template: &Value, service: &Service, shown: &str) {
     let annotations = &template["metadata"]["annotations"];
     assert_eq!(annotations["prometheus.io/scrape"], "true", "{shown}");
     assert_eq!(annotations["prometheus.io/port"], service.port.to_string(), "{shown}");
-    assert_eq!(template["metadata"]["labels"]["backstage.io/kubernetes-id"], service.name, "{shown}");
+    assert_eq!(
+        template["metadata"]["labels"]["backstage.io/kubernetes-id"], service.name,
+        "{shown}"
+    );
     let container = &template["spec"]["containers"][0];
     let image = format!("ghcr.io/acme/{}:{SHA}", service.name);
     assert_eq!(container["image"], image, "{shown}");
@@ -116,7 +142,10 @@ fn pod(template: &Value, service: &Service, shown: &str) {
     }
     for bound in ["requests", "limits"] {
         for resource in ["cpu", "memory"] {
-            assert!(container["resources"][bound][resource].is_string(), "{shown}: {bound}.{resource}");
+            assert!(
+                container["resources"][bound][resource].is_string(),
+                "{shown}: {bound}.{resource}"
+            );
         }
     }
     assert_eq!(template["spec"]["securityContext"]["runAsNonRoot"], true, "{shown}");
@@ -124,5 +153,9 @@ fn pod(template: &Value, service: &Service, shown: &str) {
         .as_array()
         .map(|e| e.iter().filter_map(|v| v["name"].as_str()).collect())
         .unwrap_or_default();
-    assert_eq!(env.contains(&"DATABASE_URL"), service.database, "{shown}: DATABASE_URL in {env:?}");
+    assert_eq!(
+        env.contains(&"DATABASE_URL"),
+        service.database,
+        "{shown}: DATABASE_URL in {env:?}"
+    );
 }

@@ -30,7 +30,9 @@ pub fn files(dir: &Path) -> Vec<String> {
 pub fn fully_rendered(dir: &Path) {
     for file in files(dir) {
         assert!(!file.contains("${{"), "{file}: the name is not rendered");
-        let Ok(text) = std::fs::read_to_string(dir.join(&file)) else { continue };
+        let Ok(text) = std::fs::read_to_string(dir.join(&file)) else {
+            continue;
+        };
         for leftover in ["${{ values", "{%", "%}", "{#", "#}"] {
             assert!(!text.contains(leftover), "{file}: `{leftover}` left in\n{text}");
         }
@@ -45,7 +47,11 @@ pub fn workflows(dir: &Path) -> Vec<serde_json::Value> {
         let path = workflows.join(&file);
         let mut validate = Command::new(action_validator());
         validate.arg(&path);
-        succeed(&mut validate, Duration::from_secs(60), &format!("action-validator {file}"));
+        succeed(
+            &mut validate,
+            Duration::from_secs(60),
+            &format!("action-validator {file}"),
+        );
         let bytes = std::fs::read(&path).expect("read the workflow");
         let documents = catalog::read::read_documents(&bytes, &catalog::read::ReadLimits::default()).expect("YAML");
         parsed.push(documents[0].value.clone().expect("YAML").expect("a workflow"));
@@ -61,7 +67,11 @@ pub fn catalog_entities(dir: &Path) -> Vec<String> {
     let verdicts = catalog::lint::lint_file(&path, dir, "catalog-info.yaml", &limits).expect("lint the catalog file");
     let text = std::fs::read_to_string(&path).unwrap_or_default();
     for verdict in &verdicts {
-        assert!(verdict.ok, "catalog-info.yaml document {}: {:?}\n{text}", verdict.document, verdict.error);
+        assert!(
+            verdict.ok,
+            "catalog-info.yaml document {}: {:?}\n{text}",
+            verdict.document, verdict.error
+        );
         assert!(verdict.warnings.is_empty(), "catalog-info.yaml: {:?}", verdict.warnings);
     }
     verdicts.into_iter().filter_map(|v| v.entity_ref).collect()

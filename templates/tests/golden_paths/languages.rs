@@ -14,7 +14,10 @@ use super::variants::services;
 async fn generated(template: &'static str) -> (tempfile::TempDir, std::path::PathBuf) {
     let service = services(template).remove(0);
     let (temp, dir, report) = super::generate(template, service.values()).await;
-    assert!(dir.join("Dockerfile").is_file(), "{template}: nothing generated: {report:?}");
+    assert!(
+        dir.join("Dockerfile").is_file(),
+        "{template}: nothing generated: {report:?}"
+    );
     (temp, dir)
 }
 
@@ -28,9 +31,21 @@ async fn language_rust_service_builds_and_its_tests_pass() {
         command
     };
     let started = Instant::now();
-    succeed(&mut cargo(&["fmt", "--check"]), Duration::from_secs(60), "cargo fmt --check");
-    let test = succeed(&mut cargo(&["test", "--offline"]), Duration::from_secs(900), "cargo test --offline");
-    assert!(test.stdout().contains("test result: ok. 3 passed"), "{}", test.printed());
+    succeed(
+        &mut cargo(&["fmt", "--check"]),
+        Duration::from_secs(60),
+        "cargo fmt --check",
+    );
+    let test = succeed(
+        &mut cargo(&["test", "--offline"]),
+        Duration::from_secs(900),
+        "cargo test --offline",
+    );
+    assert!(
+        test.stdout().contains("test result: ok. 3 passed"),
+        "{}",
+        test.printed()
+    );
     let tested = started.elapsed();
     let clippy = ["clippy", "--offline", "--all-targets", "--", "-D", "warnings"];
     succeed(&mut cargo(&clippy), Duration::from_secs(900), "cargo clippy");
@@ -50,18 +65,36 @@ async fn language_python_service_tests_pass() {
     let (_temp, dir) = generated("python-service").await;
     let started = Instant::now();
     let venv = dir.join(".venv");
-    succeed(Command::new("python3").args(["-m", "venv"]).arg(&venv), Duration::from_secs(120), "python3 -m venv");
+    succeed(
+        Command::new("python3").args(["-m", "venv"]).arg(&venv),
+        Duration::from_secs(120),
+        "python3 -m venv",
+    );
     let pip = venv.join("bin/pip");
     let mut install = Command::new(&pip);
-    install
-        .current_dir(&dir)
-        .args(["install", "--quiet", "--disable-pip-version-check", "-r", "requirements-dev.txt"]);
+    install.current_dir(&dir).args([
+        "install",
+        "--quiet",
+        "--disable-pip-version-check",
+        "-r",
+        "requirements-dev.txt",
+    ]);
     let installed = run(&mut install, Duration::from_secs(600)).expect("run pip");
     if !installed.output.status.success() {
         let mut probe = Command::new(&pip);
-        probe.args(["download", "--no-deps", "--quiet", "--dest"]).arg(dir.join(".probe")).arg("pytest");
-        assert!(!registry_answers(&mut probe), "pip install failed though PyPI answers:\n{}", installed.printed());
-        eprintln!("SKIPPED python-service tests: PyPI does not answer:\n{}", installed.printed());
+        probe
+            .args(["download", "--no-deps", "--quiet", "--dest"])
+            .arg(dir.join(".probe"))
+            .arg("pytest");
+        assert!(
+            !registry_answers(&mut probe),
+            "pip install failed though PyPI answers:\n{}",
+            installed.printed()
+        );
+        eprintln!(
+            "SKIPPED python-service tests: PyPI does not answer:\n{}",
+            installed.printed()
+        );
         return;
     }
     let bin = |name: &str| venv.join("bin").join(name);
@@ -72,10 +105,17 @@ async fn language_python_service_tests_pass() {
     };
     let limit = Duration::from_secs(120);
     succeed(&mut in_dir(&bin("ruff"), &["check", "."]), limit, "ruff check");
-    succeed(&mut in_dir(&bin("ruff"), &["format", "--check", "."]), limit, "ruff format --check");
+    succeed(
+        &mut in_dir(&bin("ruff"), &["format", "--check", "."]),
+        limit,
+        "ruff format --check",
+    );
     let tests = succeed(&mut in_dir(&bin("python"), &["-m", "pytest"]), limit, "pytest");
     assert!(tests.stdout().contains("3 passed"), "{}", tests.printed());
-    eprintln!("python-service: venv, install, ruff and pytest in {:.1?}", started.elapsed());
+    eprintln!(
+        "python-service: venv, install, ruff and pytest in {:.1?}",
+        started.elapsed()
+    );
 }
 
 #[tokio::test]
@@ -90,15 +130,29 @@ async fn language_node_service_tests_pass() {
     let installed = run(&mut npm(&["ci", "--no-audit", "--no-fund"]), Duration::from_secs(600)).expect("run npm");
     if !installed.output.status.success() {
         let answers = registry_answers(&mut npm(&["view", "typescript", "version"]));
-        assert!(!answers, "npm ci failed though the npm registry answers:\n{}", installed.printed());
-        eprintln!("SKIPPED node-service tests: the npm registry does not answer:\n{}", installed.printed());
+        assert!(
+            !answers,
+            "npm ci failed though the npm registry answers:\n{}",
+            installed.printed()
+        );
+        eprintln!(
+            "SKIPPED node-service tests: the npm registry does not answer:\n{}",
+            installed.printed()
+        );
         return;
     }
     let limit = Duration::from_secs(180);
     succeed(&mut npm(&["run", "lint"]), limit, "npm run lint");
     let tests = succeed(&mut npm(&["test"]), limit, "npm test");
-    assert!(tests.stdout().contains("# pass 3") && tests.stdout().contains("# fail 0"), "{}", tests.printed());
+    assert!(
+        tests.stdout().contains("# pass 3") && tests.stdout().contains("# fail 0"),
+        "{}",
+        tests.printed()
+    );
     succeed(&mut npm(&["run", "build"]), limit, "npm run build");
     assert!(dir.join("dist/main.js").is_file(), "npm run build writes dist/main.js");
-    eprintln!("node-service: npm ci, lint, test and build in {:.1?}", started.elapsed());
+    eprintln!(
+        "node-service: npm ci, lint, test and build in {:.1?}",
+        started.elapsed()
+    );
 }

@@ -15,7 +15,11 @@ pub fn check(dir: &Path) -> Vec<String> {
         let text = std::fs::read_to_string(&file).expect("read a Terraform file");
         let body = hcl::parse(&text).unwrap_or_else(|e| panic!("{shown} is not valid HCL: {e}\n{text}"));
         let problems = layout_problems(&text);
-        assert!(problems.is_empty(), "{shown} is not laid out as terraform fmt would:\n{}\n{text}", problems.join("\n"));
+        assert!(
+            problems.is_empty(),
+            "{shown} is not laid out as terraform fmt would:\n{}\n{text}",
+            problems.join("\n")
+        );
         collect_blocks(&body, "", &shown, &mut blocks);
     }
     blocks
@@ -118,7 +122,9 @@ fn one_line_attribute(line: &str, code: &str) -> Option<(usize, usize)> {
 }
 
 fn check_alignment(run: &[(usize, usize, usize)], problems: &mut Vec<String>) {
-    let Some(column) = run.iter().map(|r| r.1 + 1).max() else { return };
+    let Some(column) = run.iter().map(|r| r.1 + 1).max() else {
+        return;
+    };
     for &(line, _, at) in run {
         if at != column {
             problems.push(format!("line {line}: `=` at column {at}, aligned ones are at {column}"));
@@ -158,7 +164,12 @@ fn layout_problems_are_found() {
     let good = "resource \"a\" \"b\" {\n  name  = \"x\"\n  count = 1\n\n  tags = {\n    a = \"b\"\n  }\n}\n";
     assert!(layout_problems(good).is_empty(), "{:?}", layout_problems(good));
     let misaligned = "locals {\n  name = \"x\"\n  count = 1\n}\n";
-    assert_eq!(layout_problems(misaligned).len(), 1, "{:?}", layout_problems(misaligned));
+    assert_eq!(
+        layout_problems(misaligned).len(),
+        1,
+        "{:?}",
+        layout_problems(misaligned)
+    );
     let indented = "locals {\n   name = \"x\"\n}\n\n\n";
     assert_eq!(layout_problems(indented).len(), 3, "{:?}", layout_problems(indented));
 }

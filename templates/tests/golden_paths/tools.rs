@@ -15,7 +15,7 @@ pub fn repo_root() -> PathBuf {
 
 /// The golden paths' directory.
 pub fn golden_paths() -> PathBuf {
-    Path::new("/tmp/gp/copy").to_path_buf() // DEV ONLY
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-paths")
 }
 
 /// `tools/bin/helm`, extracted by `./x setup`; its absence fails the test.
@@ -78,7 +78,8 @@ pub fn run(command: &mut Command, limit: Duration) -> Option<Ran> {
         }
         std::thread::sleep(Duration::from_millis(20));
     };
-    let join = |h: Option<std::thread::JoinHandle<Vec<u8>>>| h.map(|h| h.join().unwrap_or_default()).unwrap_or_default();
+    let join =
+        |h: Option<std::thread::JoinHandle<Vec<u8>>>| h.map(|h| h.join().unwrap_or_default()).unwrap_or_default();
     let output = Output {
         status,
         stdout: join(stdout),
