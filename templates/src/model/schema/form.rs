@@ -153,7 +153,12 @@ fn kind(schema: &Value, path: &str, nested: &Map<String, Value>, depth: usize) -
         Some(Value::Array(types)) => types.iter().filter_map(Value::as_str).find(|t| *t != "null"),
         other => other.and_then(Value::as_str),
     };
-    match first_type.unwrap_or("string") {
+    let implied = if schema.get("properties").is_some() {
+        "object"
+    } else {
+        "string"
+    };
+    match first_type.unwrap_or(implied) {
         "number" => FieldKind::Number,
         "integer" => FieldKind::Integer,
         "boolean" => FieldKind::Checkbox,

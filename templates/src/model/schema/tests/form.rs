@@ -18,6 +18,7 @@ fn kinds_from_types_and_widgets() {
         (json!({"type": "integer"}), FieldKind::Integer),
         (json!({"type": "boolean"}), FieldKind::Checkbox),
         (json!({}), FieldKind::Text),
+        (json!({"properties": {}}), FieldKind::Object(vec![])),
     ];
     for (schema, kind) in cases {
         assert_eq!(only(schema.clone()).kind, kind, "{schema}");
