@@ -342,11 +342,26 @@ pub fn provenance(target: &GitTarget, original: &str, checkout: &Path) -> (PathB
 /// Runs `git -C dir args…` without a terminal, prompts or system configuration, killed at the
 /// timeout. Error messages never carry a token.
 async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> Result<String, IngestError> {
+    run_git(settings, repo, dir, args, &[]).await
+}
+
+/// [`checkout`]'s way of running `git -C dir args…` for other writers of repositories (the
+/// scaffolder's publish actions), with `env` added: no terminal, prompts or system configuration,
+/// killed at the settings' timeout, the token for `repo`'s host passed through the environment
+/// only (scoped to that host), and never in an error message. Returns standard output.
+pub async fn run_git(
+    settings: &GitSettings,
+    repo: &str,
+    dir: &Path,
+    args: &[&str],
+    env: &[(&str, &str)],
+) -> Result<String, IngestError> {
     let mut command = tokio::process::Command::new("git");
     command
         .arg("-C")
         .arg(dir)
         .args(args)
+        .envs(env.iter().copied())
         .env("GIT_TERMINAL_PROMPT", "0")
         .env("GIT_CONFIG_NOSYSTEM", "1")
         .env("GIT_ALLOW_PROTOCOL", "https:http:ssh:file")

@@ -85,25 +85,8 @@ pub struct GithubClient {
 
 impl GithubClient {
     pub fn new(settings: &GithubSettings) -> Result<GithubClient, IngestError> {
-        let bad = |why: String| IngestError::Read(format!("GitHub settings for {}: {why}", settings.api_base_url));
-        let builder = Octocrab::builder()
-            .base_uri(settings.api_base_url.as_str())
-            .map_err(|_| bad("the API base URL is not a valid URL".into()))?
-            .set_connect_timeout(Some(Duration::from_secs(10)))
-            .set_read_timeout(Some(Duration::from_secs(60)));
-        let builder = match &settings.auth {
-            GithubAuth::None => builder,
-            GithubAuth::Token(token) => builder.personal_token(token.0.clone()),
-            GithubAuth::App {
-                app_id,
-                private_key_pem,
-            } => builder
-                .app_from_rsa_pem(octocrab::models::AppId(*app_id), private_key_pem.0.as_bytes())
-                .map_err(|_| bad("the GitHub App private key is not an RSA key in PEM format".into()))?,
-        };
-        let crab = builder.build().map_err(|e| bad(e.to_string()))?;
         Ok(GithubClient {
-            crab,
+            crab: octocrab(settings)?,
             app: matches!(settings.auth, GithubAuth::App { .. }),
             installations: Mutex::new(HashMap::new()),
             limiter: Semaphore::new(settings.concurrency.max(1)),
@@ -161,4 +144,26 @@ impl GithubClient {
         };
         Ok(session.acting_as(crab))
     }
+}
+
+/// The octocrab client for one GitHub API (base URL, timeouts, token or App), as the catalog's
+/// client builds it; the scaffolder's publish actions use it too.
+pub fn octocrab(settings: &GithubSettings) -> Result<Octocrab, IngestError> {
+    let bad = |why: String| IngestError::Read(format!("GitHub settings for {}: {why}", settings.api_base_url));
+    let builder = Octocrab::builder()
+        .base_uri(settings.api_base_url.as_str())
+        .map_err(|_| bad("the API base URL is not a valid URL".into()))?
+        .set_connect_timeout(Some(Duration::from_secs(10)))
+        .set_read_timeout(Some(Duration::from_secs(60)));
+    let builder = match &settings.auth {
+        GithubAuth::None => builder,
+        GithubAuth::Token(token) => builder.personal_token(token.0.clone()),
+        GithubAuth::App {
+            app_id,
+            private_key_pem,
+        } => builder
+            .app_from_rsa_pem(octocrab::models::AppId(*app_id), private_key_pem.0.as_bytes())
+            .map_err(|_| bad("the GitHub App private key is not an RSA key in PEM format".into()))?,
+    };
+    builder.build().map_err(|e| bad(e.to_string()))
 }
