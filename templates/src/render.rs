@@ -5,6 +5,7 @@
 
 mod compat;
 mod filters;
+mod nunjucks;
 
 use std::sync::Arc;
 
