@@ -176,6 +176,21 @@ impl Renderer {
             .map_err(|e| self.error(e))
     }
 
+    /// The filters `template` applies that this renderer does not know (`now`, a plugin's
+    /// filter): found when a template is loaded rather than when the step runs.
+    pub fn unknown_filters(&self, template: &str) -> Vec<String> {
+        compat::filter_names(template)
+            .into_iter()
+            .filter(|name| {
+                let probe = format!("none | {name}");
+                match self.env.compile_expression(&probe) {
+                    Ok(expression) => expression.eval(()).is_err_and(|e| e.kind() == ErrorKind::UnknownFilter),
+                    Err(_) => false,
+                }
+            })
+            .collect()
+    }
+
     /// A step's `if`: booleans as they are, strings rendered and judged as Backstage does
     /// (empty, `false`, `null`, `undefined` are false).
     pub fn condition(&self, condition: &Value, context: &Value) -> Result<bool, RenderError> {

@@ -10,13 +10,56 @@ use minijinja::{Error, ErrorKind, Output, State};
 /// error line numbers stay those of the original.
 pub fn rewrite_template(source: &str) -> String {
     let mut out = String::with_capacity(source.len() + 16);
+    for (is_tag, piece) in pieces(source) {
+        if is_tag {
+            out.push_str(&rewrite_expression(piece));
+        } else {
+            out.push_str(piece);
+        }
+    }
+    out
+}
+
+/// The names of the filters a template applies (`${{ x | lower }}` → `lower`), in order.
+pub fn filter_names(source: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    for (_, body) in pieces(source).into_iter().filter(|(is_tag, _)| *is_tag) {
+        let body = rewrite_expression(body);
+        let chars: Vec<char> = body.chars().collect();
+        let mut quote: Option<char> = None;
+        for (i, &c) in chars.iter().enumerate() {
+            match quote {
+                Some(q) if c == q && chars.get(i.wrapping_sub(1)) != Some(&'\\') => quote = None,
+                Some(_) => {}
+                None if c == '"' || c == '\'' => quote = Some(c),
+                None if c == '|' => {
+                    let name: String = chars[i + 1..]
+                        .iter()
+                        .skip_while(|c| c.is_whitespace())
+                        .take_while(|c| c.is_alphanumeric() || **c == '_')
+                        .collect();
+                    if !name.is_empty() && !names.contains(&name) {
+                        names.push(name);
+                    }
+                }
+                None => {}
+            }
+        }
+    }
+    names
+}
+
+/// `source` cut into text (`false`) and tag bodies (`true`): the insides of `${{ }}` and
+/// `{% %}`; comments, delimiters and `{% raw %}` blocks count as text.
+fn pieces(source: &str) -> Vec<(bool, &str)> {
+    let mut pieces = Vec::new();
     let mut rest = source;
     while let Some(start) = next_open(rest) {
         let (text, tag) = rest.split_at(start);
-        out.push_str(text);
+        pieces.push((false, text));
         if tag.starts_with("{#") {
             let end = tag.find("#}").map_or(tag.len(), |e| e + 2);
-            out.push_str(&tag[..end]);
+            pieces.push((false, &tag[..end]));
             rest = &tag[end..];
             continue;
         }
@@ -24,17 +67,17 @@ pub fn rewrite_template(source: &str) -> String {
         let close = if open == 3 { "}}" } else { "%}" };
         let body_len = tag_body_len(&tag[open..], close);
         let body = &tag[open..open + body_len];
-        out.push_str(&tag[..open]);
-        out.push_str(&rewrite_expression(body));
+        pieces.push((false, &tag[..open]));
+        pieces.push((true, body));
         rest = &tag[open + body_len..];
         if open == 2 && is_raw(body) {
             let end = find_endraw(rest).unwrap_or(rest.len());
-            out.push_str(&rest[..end]);
+            pieces.push((false, &rest[..end]));
             rest = &rest[end..];
         }
     }
-    out.push_str(rest);
-    out
+    pieces.push((false, rest));
+    pieces
 }
 
 /// The first `${{`, `{%` or `{#` in `text`.
@@ -277,6 +320,13 @@ mod tests {
             rewrite_template("{# a && b #}${{ x.lengthy }}"),
             "{# a && b #}${{ x.lengthy }}"
         );
+    }
+
+    #[test]
+    fn finds_filter_names() {
+        let names =
+            filter_names("${{ a | lower | replace('|x', 'y') }} {% if b || c | length %}{% endif %}${{ d|now }}");
+        assert_eq!(names, ["lower", "replace", "length", "now"]);
     }
 
     #[test]

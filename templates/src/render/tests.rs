@@ -175,3 +175,11 @@ fn trim_and_lstrip_blocks() {
     let r = renderer().with_blocks(true, true);
     assert_eq!(r.text(template, &json!({})).unwrap(), "a\nb\nc");
 }
+
+#[test]
+fn finds_unknown_filters() {
+    let r = renderer();
+    let template =
+        "${{ parameters.x | now }}-${{ parameters.y | parseRepoUrl | pick('owner') | lower }} ${{ a | dump }}";
+    assert_eq!(r.unknown_filters(template), ["now"]);
+}
