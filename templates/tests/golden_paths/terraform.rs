@@ -1,7 +1,10 @@
 //! Every generated `.tf` and `.tfvars` file parsed by a real HCL parser (hcl-rs), held to the
 //! layout `terraform fmt` writes as far as it can be checked without terraform, and the blocks
-//! each file declares listed for the variant's expectations.
+//! each file declares listed for the variant's expectations. Within each module (directory),
+//! every `var.`, `local.`, `module.`, `data.` and resource reference must be declared, as
+//! `terraform validate` would insist, and every `.tfvars` key must be a variable of its module.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Checks every Terraform file under `dir`; returns the blocks they declare, as
@@ -10,6 +13,7 @@ pub fn check(dir: &Path) -> Vec<String> {
     let files = terraform_files(dir);
     assert!(!files.is_empty(), "no Terraform files under {}", dir.display());
     let mut blocks = Vec::new();
+    let mut modules: BTreeMap<PathBuf, Module> = BTreeMap::new();
     for file in files {
         let shown = file.strip_prefix(dir).unwrap_or(&file).display().to_string();
         let text = std::fs::read_to_string(&file).expect("read a Terraform file");
@@ -21,8 +25,85 @@ pub fn check(dir: &Path) -> Vec<String> {
             problems.join("\n")
         );
         collect_blocks(&body, "", &shown, &mut blocks);
+        let is_tfvars = file.extension().is_some_and(|e| e == "tfvars");
+        // Variable files sit in a folder of their module (terraform/environments/).
+        let module_dir = match (is_tfvars, file.parent()) {
+            (true, Some(parent)) if parent != dir => parent.parent().unwrap_or(parent),
+            (_, parent) => parent.unwrap_or(dir),
+        };
+        let module = modules.entry(module_dir.to_path_buf()).or_default();
+        if is_tfvars {
+            module
+                .assigned
+                .extend(body.attributes().map(|a| (a.key().to_string(), shown.clone())));
+        } else {
+            module.declare(&body);
+            module.reference(&text, &shown);
+        }
+    }
+    for (dir, module) in &modules {
+        let problems = module.unresolved();
+        assert!(problems.is_empty(), "{}: {}", dir.display(), problems.join("; "));
     }
     blocks
+}
+
+/// What one module declares and what its files refer to.
+#[derive(Default)]
+struct Module {
+    declared: BTreeSet<String>,
+    /// (reference, file)
+    references: BTreeSet<(String, String)>,
+    /// (variable, tfvars file)
+    assigned: BTreeSet<(String, String)>,
+}
+
+impl Module {
+    fn declare(&mut self, body: &hcl::Body) {
+        for block in body.blocks() {
+            let labels: Vec<&str> = block.labels().iter().map(|l| l.as_str()).collect();
+            match (block.identifier(), labels.as_slice()) {
+                ("variable", [name]) => self.declared.insert(format!("var.{name}")),
+                ("module", [name]) => self.declared.insert(format!("module.{name}")),
+                ("resource", [kind, name]) => self.declared.insert(format!("{kind}.{name}")),
+                ("data", [kind, name]) => self.declared.insert(format!("data.{kind}.{name}")),
+                ("locals", []) => {
+                    for attribute in block.body().attributes() {
+                        self.declared.insert(format!("local.{}", attribute.key()));
+                    }
+                    true
+                }
+                _ => false,
+            };
+        }
+    }
+
+    fn reference(&mut self, text: &str, file: &str) {
+        let pattern = regex::Regex::new(
+            r"\b(?:(?:var|local|module)\.[a-z0-9_]+|(?:data\.)?(?:aws|google)_[a-z0-9_]+\.[a-z0-9_]+)",
+        )
+        .expect("a valid pattern");
+        for line in text.lines().filter(|l| !l.trim_start().starts_with('#')) {
+            for found in pattern.find_iter(line) {
+                self.references.insert((found.as_str().to_string(), file.to_string()));
+            }
+        }
+    }
+
+    fn unresolved(&self) -> Vec<String> {
+        let mut problems: Vec<String> = self
+            .references
+            .iter()
+            .filter(|(reference, _)| !self.declared.contains(reference))
+            .map(|(reference, file)| format!("{file} refers to {reference}, which no file declares"))
+            .collect();
+        for (variable, file) in &self.assigned {
+            if !self.declared.contains(&format!("var.{variable}")) {
+                problems.push(format!("{file} sets {variable}, which is no variable of the module"));
+            }
+        }
+        problems
+    }
 }
 
 fn terraform_files(dir: &Path) -> Vec<PathBuf> {
