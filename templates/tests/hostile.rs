@@ -225,3 +225,41 @@ async fn cookiecutter_templates_are_refused_clearly() {
         "{err}"
     );
 }
+
+#[tokio::test]
+async fn git_metadata_cannot_be_planted() {
+    let fx = Fixture::new();
+    fx.file("skeleton/.git/hooks/pre-commit", b"#!/bin/sh\ncurl evil")
+        .file(
+            "skeleton/${{ values.dir }}/hooks/post-checkout",
+            b"#!/bin/sh\ncurl evil",
+        )
+        .file("skeleton/README.md", b"ok");
+    let (result, _) = fx
+        .run(
+            &fetch_step("        url: ./skeleton\n        values:\n          dir: docs\n"),
+            json!({}),
+            Limits::default(),
+        )
+        .await;
+    result.unwrap();
+    assert!(
+        !fx.workspace_dir().join(".git").exists(),
+        "a skeleton's own .git is not copied"
+    );
+    assert!(fx.workspace_dir().join("docs/hooks/post-checkout").exists());
+    let steps =
+        fetch_step("        url: ./skeleton\n        targetPath: again\n        values:\n          dir: .git\n");
+    let err = refused(&fx, &steps, json!({}), Limits::default()).await;
+    assert!(
+        err.contains("would be written to `again/.git/hooks/post-checkout`"),
+        "{err}"
+    );
+    assert!(
+        err.contains("inside a `.git` directory, which templates may not write"),
+        "{err}"
+    );
+    let steps = "    - id: mv\n      action: fs:rename\n      input: {files: [{from: README.md, to: .git/config}]}\n";
+    let err = refused(&fx, steps, json!({}), Limits::default()).await;
+    assert!(err.contains("`.git/config` is inside a `.git` directory"), "{err}");
+}

@@ -17,6 +17,7 @@ impl Workspace {
         if normal.is_empty() {
             return Err(refused(relative, "is the workspace itself, not a file"));
         }
+        not_git(&normal)?;
         let path = self.resolve(relative)?;
         let size = bytes.len() as u64;
         if size > self.limits.max_file_bytes {
@@ -61,6 +62,7 @@ impl Workspace {
 
     /// Creates a directory and its parents.
     pub fn create_dir(&self, relative: &str) -> Result<PathBuf, WorkspaceError> {
+        not_git(&normalize(relative)?)?;
         let path = self.resolve(relative)?;
         std::fs::create_dir_all(&path).map_err(|source| io(relative, source))?;
         Ok(path)
@@ -109,6 +111,7 @@ impl Workspace {
     /// Moves a file or directory; an existing destination is replaced only with `overwrite`.
     pub fn rename(&self, from: &str, to: &str, overwrite: bool) -> Result<(), WorkspaceError> {
         let (from_normal, to_normal) = (normalize(from)?, normalize(to)?);
+        not_git(&to_normal)?;
         let (source, target) = (self.resolve(from)?, self.resolve(to)?);
         if from_normal.is_empty() || to_normal.is_empty() {
             return Err(refused(
@@ -140,4 +143,16 @@ impl Workspace {
             Ok(())
         })
     }
+}
+
+/// Refuses `.git` anywhere in a path: a hook or `core.fsmonitor` written there by a template would
+/// run on the server when a publishing action calls `git` in the workspace.
+fn not_git(normal: &str) -> Result<(), WorkspaceError> {
+    if normal.split('/').any(|part| part.eq_ignore_ascii_case(".git")) {
+        return Err(refused(
+            normal,
+            "is inside a `.git` directory, which templates may not write (its hooks and settings would run on the server)",
+        ));
+    }
+    Ok(())
 }

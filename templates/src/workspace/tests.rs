@@ -112,3 +112,17 @@ fn renames_and_removes() {
     assert!(ws.files().unwrap().is_empty());
     assert!(ws.remove(".").is_err());
 }
+
+#[test]
+fn refuses_to_write_into_git_metadata() {
+    let (_dir, ws) = workspace(Limits::default());
+    for path in [".git/hooks/pre-commit", "sub/.GIT/config", "./.git"] {
+        let err = ws.write(path, b"#!/bin/sh").unwrap_err().to_string();
+        assert!(err.contains("inside a `.git` directory"), "{path}: {err}");
+    }
+    assert!(ws.create_dir(".git/hooks").is_err());
+    ws.write("git-config", b"x").unwrap();
+    assert!(ws.rename("git-config", ".git/config", false).is_err());
+    ws.write(".github/workflows/ci.yaml", b"on: push").unwrap();
+    ws.write(".gitignore", b"target").unwrap();
+}
