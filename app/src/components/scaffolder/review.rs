@@ -157,3 +157,34 @@ pub fn display(field: &Field, value: Option<&Value>) -> String {
         },
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn the_review_shows_labels_hides_secrets_and_flattens_objects() {
+        let page = ParameterPage {
+            title: Some("Service".into()),
+            description: None,
+            schema: json!({"properties": {
+                "name": {"type": "string", "title": "Name"},
+                "size": {"type": "string", "title": "Size", "enum": ["s", "l"], "enumNames": ["Small", "Large"]},
+                "token": {"type": "string", "title": "Token", "ui:widget": "password"},
+                "public": {"type": "boolean", "title": "Public"},
+                "db": {"type": "object", "title": "Database", "properties": {"engine": {"type": "string", "title": "Engine"}}}
+            }}),
+        };
+        let values = json!({"name": "svc", "size": "l", "token": "secret", "public": true, "db": {"engine": "pg"}});
+        let values = values.as_object().cloned().unwrap();
+        let sections = sections(&[page], &values);
+        assert_eq!(sections[0].0, "Service");
+        let rows: std::collections::HashMap<_, _> = sections[0].1.iter().cloned().collect();
+        assert_eq!(rows["Name"], "svc");
+        assert_eq!(rows["Size"], "Large");
+        assert_eq!(rows["Token"], "••••••••");
+        assert_eq!(rows["Public"], "Yes");
+        assert_eq!(rows["Database › Engine"], "pg");
+    }
+}

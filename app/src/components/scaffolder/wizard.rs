@@ -96,13 +96,14 @@ fn PageForm(
     let title = page.title.clone();
     let description = page.description.clone();
     let fields = Signal::derive(move || state.values.with(|v| schema::fields(&page, v)));
+    Effect::new(move |_| focus_page_start(first));
     let submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         next();
     };
     view! {
         <form class="panel wizard-page" novalidate on:submit=submit aria-labelledby="wizard-page-title">
-            <h2 id="wizard-page-title">{title.unwrap_or_else(|| "Details".into())}</h2>
+            <h2 id="wizard-page-title" tabindex="-1">{title.unwrap_or_else(|| "Details".into())}</h2>
             {description.map(|d| view! { <p class="muted">{d}</p> })}
             <FieldList fields />
             <div class="wizard-buttons">
@@ -116,15 +117,33 @@ fn PageForm(
 /// Moves focus to the first field whose value is refused, once the page has marked it.
 pub fn focus_first_invalid() {
     request_animation_frame(|| {
-        #[cfg(feature = "hydrate")]
-        {
-            use wasm_bindgen::JsCast;
-            let first = document().query_selector("[aria-invalid=\"true\"]").ok().flatten();
-            if let Some(element) = first.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
-                let _ = element.focus();
-            }
+        focus("[aria-invalid=\"true\"]");
+    });
+}
+
+/// A new page: focus goes to its `ui:autofocus` field, else (after the first page) to its title,
+/// so keyboard and screen reader users start at the top of what changed. Browsers honour
+/// `autofocus` only on the page they load, not on a page drawn later.
+fn focus_page_start(first: bool) {
+    request_animation_frame(move || {
+        if !focus(".wizard-page [autofocus]") && !first {
+            focus("#wizard-page-title");
         }
     });
+}
+
+/// Focuses the first element matching `selector`; false when there is none (or on the server).
+fn focus(selector: &str) -> bool {
+    #[cfg(feature = "hydrate")]
+    {
+        use wasm_bindgen::JsCast;
+        let found = document().query_selector(selector).ok().flatten();
+        if let Some(element) = found.and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
+            return element.focus().is_ok();
+        }
+    }
+    let _ = selector;
+    false
 }
 
 /// The page holding a field: the first whose fields include the path (or its parent object).
