@@ -30,6 +30,15 @@ async fn generate(template: &str, values: Map<String, Value>) -> (tempfile::Temp
     let temp = tempfile::tempdir().expect("a temporary directory");
     let out = temp.path().join("out");
     let file = tools::golden_paths().join(template).join("template.yaml");
+    // The wizard would accept these answers.
+    let pages = templates::dry_run::read_template(&file)
+        .expect("the template loads")
+        .pages;
+    let refused = templates::model::schema::validate(&pages, &values);
+    assert!(
+        refused.is_empty(),
+        "{template}: the form refuses {values:?}: {refused:?}"
+    );
     let report = dry_run_file(&file, values, &out)
         .await
         .unwrap_or_else(|e| panic!("{template}: the dry run cannot start: {e}"));
@@ -327,5 +336,41 @@ fn service_skeletons_share_chart_terraform_and_catalog_file() {
                 "{other}/skeleton/{file} differs from rust-service's: copy the change to every service"
             );
         }
+    }
+}
+
+/// The form refuses what would generate a broken service, each answer named.
+#[test]
+fn the_service_forms_refuse_bad_answers() {
+    for template in ["rust-service", "python-service", "node-service"] {
+        let file = tools::golden_paths().join(template).join("template.yaml");
+        let pages = templates::dry_run::read_template(&file)
+            .expect("the template loads")
+            .pages;
+        let mut values = variants::services(template)[0].values();
+        for (field, bad) in [
+            ("name", serde_json::json!("Payments_API")),
+            ("ingressHost", serde_json::json!("not a host")),
+            ("port", serde_json::json!(80)),
+            ("strategy", serde_json::json!("big-bang")),
+        ] {
+            values.insert(field.into(), bad);
+        }
+        let refused: Vec<String> = templates::model::schema::validate(&pages, &values)
+            .into_iter()
+            .map(|e| e.path)
+            .collect();
+        for field in ["name", "ingressHost", "port", "strategy"] {
+            assert!(
+                refused.iter().any(|p| p == field),
+                "{template}: {field} accepted ({refused:?})"
+            );
+        }
+        values.remove("repoUrl");
+        let refused = templates::model::schema::validate(&pages, &values);
+        assert!(
+            refused.iter().any(|e| e.path == "repoUrl"),
+            "{template}: repoUrl is required"
+        );
     }
 }
