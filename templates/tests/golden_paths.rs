@@ -374,3 +374,85 @@ fn the_service_forms_refuse_bad_answers() {
         );
     }
 }
+
+/// Nunjucks' built-in filters (Backstage renders with Nunjucks) and Backstage's own.
+const NUNJUCKS_FILTERS: &[&str] = &[
+    "abs",
+    "batch",
+    "capitalize",
+    "center",
+    "default",
+    "d",
+    "dictsort",
+    "dump",
+    "escape",
+    "e",
+    "first",
+    "float",
+    "forceescape",
+    "groupby",
+    "indent",
+    "int",
+    "join",
+    "last",
+    "length",
+    "list",
+    "lower",
+    "nl2br",
+    "random",
+    "reject",
+    "rejectattr",
+    "replace",
+    "reverse",
+    "round",
+    "safe",
+    "select",
+    "selectattr",
+    "slice",
+    "sort",
+    "string",
+    "striptags",
+    "sum",
+    "title",
+    "trim",
+    "truncate",
+    "upper",
+    "urlencode",
+    "urlize",
+    "wordcount",
+    "parseRepoUrl",
+    "parseEntityRef",
+    "pick",
+    "projectSlug",
+];
+
+/// The golden paths stay runnable by Backstage too: every filter they use exists in Nunjucks
+/// (minijinja has more, such as `max`, that Backstage would refuse).
+#[test]
+fn the_golden_paths_use_only_filters_nunjucks_has() {
+    let tag = regex::Regex::new(r"(?s)\$\{\{(.*?)\}\}|\{%(.*?)%\}").expect("pattern");
+    let filter = regex::Regex::new(r"\|\s*([A-Za-z_]\w*)").expect("pattern");
+    let root = tools::golden_paths();
+    let mut checked = 0;
+    for file in generated::files(&root) {
+        let Ok(text) = std::fs::read_to_string(root.join(&file)) else {
+            continue;
+        };
+        // GitHub's expressions inside `{% raw %}` are not ours.
+        let ours = regex::Regex::new(r"(?s)\{% raw %\}.*?\{% endraw %\}")
+            .expect("pattern")
+            .replace_all(&text, "");
+        for found in tag.captures_iter(&ours) {
+            let body = found.get(1).or_else(|| found.get(2)).map_or("", |m| m.as_str());
+            for name in filter.captures_iter(body) {
+                checked += 1;
+                assert!(
+                    NUNJUCKS_FILTERS.contains(&&name[1]),
+                    "{file}: the filter `{}` is not in Nunjucks",
+                    &name[1]
+                );
+            }
+        }
+    }
+    assert!(checked > 20, "only {checked} filters found");
+}

@@ -12,7 +12,8 @@ provider "google" {
 }
 
 resource "google_service_account" "service" {
-  account_id   = "${{ values.name | truncate(24, true, '') }}-${substr(var.environment, 0, 4)}"
+  # Service account ids have at most 30 characters.
+  account_id   = "${substr("${{ values.name }}", 0, 24)}-${substr(var.environment, 0, 4)}"
   display_name = "${{ values.name }} (${var.environment})"
 }
 
