@@ -1,6 +1,10 @@
 //! A local stand-in for GitHub's REST API, for tests: repositories with files, organisations with
 //! teams and members, users, GitHub App installations; real response shapes, `Link` pagination,
 //! `x-ratelimit-*` headers, injectable rate limits and server errors, and a request counter.
+//! Repositories can be created (`POST /orgs/{org}/repos`, `POST /user/repos`), given topics and
+//! branch protection, and receive pull requests (`github_api/publish.rs`); with `git_root` set,
+//! a created repository is a real bare repository there, served by a Git HTTP server at
+//! `html_base` (`git_http.rs`), so pushes really land.
 //! Self-contained (axum, tokio, serde_json) so other crates' tests can include it by `#[path]`.
 #![allow(dead_code)]
 
@@ -15,6 +19,9 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
+
+#[path = "github_api/publish.rs"]
+mod publish;
 
 /// A running server; stops when dropped.
 pub struct GithubApi {
@@ -69,6 +76,13 @@ pub struct State {
     pub html_base: Option<String>,
     pub in_flight: usize,
     pub max_in_flight: usize,
+    /// The user the token belongs to (`GET /user`); `None` answers 403 as GitHub does for an
+    /// App's installation token.
+    pub login: Option<String>,
+    /// Where created repositories become bare Git repositories (`<root>/<owner>/<name>.git`).
+    pub git_root: Option<std::path::PathBuf>,
+    /// Branch protection of private repositories answers 403, as on GitHub's free plan.
+    pub protection_needs_public: bool,
     base: String,
     next_id: u64,
 }
@@ -101,6 +115,26 @@ pub struct Repo {
     pub deleted: bool,
     /// (branch, path) → content.
     pub files: BTreeMap<(String, String), String>,
+    pub description: Option<String>,
+    pub homepage: Option<String>,
+    /// `public`, `private` or `internal`.
+    pub visibility: String,
+    pub topics: Vec<String>,
+    /// The body the repository was created with (settings such as `delete_branch_on_merge`).
+    pub created_with: Option<Value>,
+    /// Branch → the protection body last put.
+    pub protection: BTreeMap<String, Value>,
+    pub pulls: Vec<Pull>,
+}
+
+/// A pull request opened through the API.
+pub struct Pull {
+    pub number: u64,
+    pub title: String,
+    pub body: Option<String>,
+    pub head: String,
+    pub base: String,
+    pub draft: bool,
 }
 
 /// A GitHub App: its id and its installation per owner; tokens it minted are accepted.
@@ -125,7 +159,16 @@ impl GithubApi {
             ..State::default()
         }));
         let api = Router::new()
-            .route("/orgs/{org}/repos", get(org_repos))
+            .route("/orgs/{org}/repos", get(org_repos).post(publish::create_org_repo))
+            .route("/user/repos", post(publish::create_user_repo))
+            .route("/user", get(publish::authenticated_user))
+            .route("/repos/{owner}/{repo}", get(publish::repository))
+            .route("/repos/{owner}/{repo}/topics", axum::routing::put(publish::topics))
+            .route(
+                "/repos/{owner}/{repo}/branches/{branch}/protection",
+                axum::routing::put(publish::protect),
+            )
+            .route("/repos/{owner}/{repo}/pulls", post(publish::open_pull))
             .route("/users/{user}/repos", get(user_repos))
             .route("/repos/{owner}/{repo}/contents/{*path}", get(contents))
             .route("/orgs/{org}/teams", get(teams))
@@ -176,6 +219,13 @@ impl State {
             archived: false,
             deleted: false,
             files: BTreeMap::new(),
+            description: None,
+            homepage: None,
+            visibility: "public".into(),
+            topics: Vec::new(),
+            created_with: None,
+            protection: BTreeMap::new(),
+            pulls: Vec::new(),
         });
         self.repos.last_mut().expect("just pushed")
     }
@@ -471,8 +521,9 @@ fn repo_json(state: &State, repo: &Repo) -> Value {
     };
     json!({
         "id": repo.id, "node_id": format!("R_kgDO{}", repo.id), "name": repo.name, "full_name": full,
-        "private": false, "owner": account(state, &repo.owner, 1, kind),
-        "html_url": format!("{}/{full}", state.html()), "description": null, "fork": false,
+        "private": repo.visibility != "public", "owner": account(state, &repo.owner, 1, kind),
+        "html_url": format!("{}/{full}", state.html()), "description": repo.description, "fork": false,
+        "homepage": repo.homepage,
         "url": format!("{api}/repos/{full}"),
         "contents_url": format!("{api}/repos/{full}/contents/{{+path}}"),
         "created_at": "2024-01-01T00:00:00Z", "updated_at": "2024-01-02T00:00:00Z",
@@ -481,7 +532,7 @@ fn repo_json(state: &State, repo: &Repo) -> Value {
         "clone_url": format!("{}/{full}.git", state.html()),
         "size": 1, "stargazers_count": 0, "watchers_count": 0, "language": "Rust",
         "forks_count": 0, "archived": repo.archived, "disabled": false, "open_issues_count": 0,
-        "visibility": "public", "default_branch": repo.default_branch, "topics": [],
+        "visibility": repo.visibility, "default_branch": repo.default_branch, "topics": repo.topics,
         "permissions": {"admin": false, "maintain": false, "push": false, "triage": false, "pull": true},
     })
 }

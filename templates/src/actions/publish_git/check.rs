@@ -14,14 +14,14 @@ pub(crate) fn remote_url(field: &str, url: &str, allow_file: bool) -> Result<(),
     if url.is_empty() || url.len() > MAX_URL {
         return Err(bad("empty or longer than 2048 characters"));
     }
-    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
-        return Err(bad("it has spaces or control characters"));
-    }
     if url.starts_with('-') {
         return Err(bad("it starts with `-`, as an option would"));
     }
     if url.contains("::") {
         return Err(bad("`<transport>::` remotes (such as ext::) run programs"));
+    }
+    if url.chars().any(|c| c.is_whitespace() || c.is_control()) {
+        return Err(bad("it has spaces or control characters"));
     }
     match url.split_once("://") {
         Some(("https" | "http" | "ssh", rest)) => authority(rest).map_err(|why| bad(&why)),

@@ -67,6 +67,21 @@ fn failed(e: catalog::ingest::IngestError) -> ActionError {
     ActionError::Failed(e.to_string())
 }
 
+/// An error talking to the remote; a refusal of the credentials says where they come from.
+fn remote_failed(url: &str, e: catalog::ingest::IngestError) -> ActionError {
+    let text = e.to_string();
+    let refused = ["terminal prompts disabled", "Authentication failed", "401", "403"];
+    if refused.iter().any(|r| text.contains(r)) {
+        let host = url
+            .split_once("://")
+            .map_or(url, |(_, rest)| rest.split('/').next().unwrap_or(rest));
+        return ActionError::Failed(format!(
+            "{text} (the remote refused the credentials: check the token configured for {host})"
+        ));
+    }
+    ActionError::Failed(text)
+}
+
 impl Remote<'_> {
     /// The commit the remote's `branch` is at, or `None` when it has no such branch (an empty
     /// repository has none).
@@ -80,7 +95,7 @@ impl Remote<'_> {
             &[],
         )
         .await
-        .map_err(failed)?;
+        .map_err(|e| remote_failed(self.url, e))?;
         Ok(listed
             .lines()
             .filter_map(|l| l.split_once('\t'))
@@ -99,7 +114,7 @@ impl Remote<'_> {
         args.extend(["--", self.url, &refspec]);
         run_git(self.settings, self.url, scratch.path(), &args, &[("GIT_DIR", &git_dir)])
             .await
-            .map_err(failed)?;
+            .map_err(|e| remote_failed(self.url, e))?;
         Ok(())
     }
 
@@ -178,7 +193,7 @@ impl Remote<'_> {
         let fetch = ["fetch", "--quiet", "--no-tags", "--depth=1", "--", self.url, &wanted];
         run_git(self.settings, self.url, &dir, &fetch, &[])
             .await
-            .map_err(failed)?;
+            .map_err(|e| remote_failed(self.url, e))?;
         run_git(
             self.settings,
             "",
