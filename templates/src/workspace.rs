@@ -50,7 +50,7 @@ pub enum WorkspaceError {
     Io { path: String, source: std::io::Error },
     /// The operation does not fit what is there (a directory where a file goes, a file that
     /// would be overwritten).
-    #[error("`{path}`: {message}")]
+    #[error("`{path}` {message}")]
     Refused { path: String, message: String },
 }
 

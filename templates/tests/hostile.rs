@@ -252,7 +252,7 @@ async fn git_metadata_cannot_be_planted() {
         fetch_step("        url: ./skeleton\n        targetPath: again\n        values:\n          dir: .git\n");
     let err = refused(&fx, &steps, json!({}), Limits::default()).await;
     assert!(
-        err.contains("would be written to `again/.git/hooks/post-checkout`"),
+        err.contains("skeleton entry `${{ values.dir }}` would be written to `again/.git`"),
         "{err}"
     );
     assert!(

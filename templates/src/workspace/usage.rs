@@ -60,7 +60,7 @@ impl Workspace {
         }
         match guard.as_mut() {
             Some(usage) => f(usage),
-            None => Err(refused("", "the workspace's usage could not be read")),
+            None => Err(refused("", "(the workspace) could not be measured")),
         }
     }
 }
