@@ -99,6 +99,7 @@ fn async_stream(
             if done {
                 return None;
             }
+            let mut ended = false;
             loop {
                 changes.borrow_and_update();
                 let events = match scaffolder.events(&id, last).await {
@@ -122,10 +123,17 @@ fn async_stream(
                         .collect();
                     return Some((futures::stream::iter(batch), (changes, last, finished)));
                 }
-                // Nothing new: a task that has ended (its closing event already sent) ends the stream.
+                // Nothing new. A task that has ended ends the stream, once its events have been
+                // read again: its closing event may have been stored since the read above.
+                if ended {
+                    return None;
+                }
                 match scaffolder.task(&id).await {
                     Ok(Some(task)) if task.status == "open" || task.status == "processing" => {}
-                    _ => return None,
+                    _ => {
+                        ended = true;
+                        continue;
+                    }
                 }
                 tokio::select! {
                     _ = changes.changed() => {}
