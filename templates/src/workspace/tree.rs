@@ -24,8 +24,8 @@ pub enum Symlinks {
     Skip,
 }
 
-/// Every directory and regular file under `root` (not `root` itself), sorted by path; at most
-/// `max_entries` of them. Special files (sockets, devices) are refused.
+/// Every directory and regular file under `root` (not `root` itself, nor `.git` directories),
+/// sorted by path; at most `max_entries` of them. Special files (sockets, devices) are refused.
 pub fn walk(root: &Path, symlinks: Symlinks, max_entries: usize) -> Result<Vec<Entry>, WorkspaceError> {
     let mut entries = Vec::new();
     let mut pending: Vec<PathBuf> = vec![PathBuf::new()];
@@ -34,6 +34,10 @@ pub fn walk(root: &Path, symlinks: Symlinks, max_entries: usize) -> Result<Vec<E
         let listing = std::fs::read_dir(&full).map_err(|source| io(&dir, source))?;
         for item in listing {
             let item = item.map_err(|source| io(&dir, source))?;
+            if item.file_name() == ".git" {
+                // Git's own metadata is never part of a tree (Backstage's readers never see it).
+                continue;
+            }
             let relative = dir.join(item.file_name());
             let name = slash_path(&relative)?;
             let meta = item.metadata().map_err(|source| io(&relative, source))?;
@@ -131,6 +135,8 @@ mod tests {
         std::fs::create_dir_all(dir.path().join("b/c")).unwrap();
         std::fs::write(dir.path().join("b/c/f.txt"), "hi").unwrap();
         std::fs::write(dir.path().join("a.sh"), "#!/bin/sh").unwrap();
+        std::fs::create_dir_all(dir.path().join(".git/objects")).unwrap();
+        std::fs::write(dir.path().join(".git/HEAD"), "ref").unwrap();
         set_executable(&dir.path().join("a.sh"), true).unwrap();
         let entries = walk(dir.path(), Symlinks::Refuse, 100).unwrap();
         let paths: Vec<_> = entries.iter().map(|e| e.path.as_str()).collect();

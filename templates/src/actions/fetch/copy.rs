@@ -101,10 +101,6 @@ pub fn copy_tree(from: &Path, options: &Options, target: &Target) -> Result<usiz
                 "the task ran out of time while copying the skeleton".into(),
             ));
         }
-        if entry.path.split('/').any(|p| p == ".git") {
-            // A repository's own metadata is not part of its files (Backstage's readers never see it).
-            continue;
-        }
         let (name, render_contents) = output_name(&entry.path, options, target.renderer, &context)?;
         if name.is_empty() || name.starts_with('/') || name.contains("//") {
             (target.log)(format!("Skipping {}: its name renders empty", entry.path));
