@@ -6,6 +6,8 @@
 
 #[path = "../../catalog/tests/support/git_http.rs"]
 mod git_http;
+#[path = "publish/github.rs"]
+mod github;
 #[path = "../../catalog/tests/support/github_api.rs"]
 mod github_api;
 #[path = "publish/support.rs"]

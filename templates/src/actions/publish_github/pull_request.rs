@@ -159,7 +159,7 @@ async fn open(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<Stri
         .await?
         .ok_or_else(|| {
             ActionError::Failed(format!(
-                "the {copied} files are already on {base} of {full}: there is nothing to propose"
+                "the workspace's {copied} file(s) are already on {base} of {full}: there is nothing to propose"
             ))
         })?;
     ctx.log(format!(
