@@ -281,6 +281,10 @@ fn environment(fuel: u64, max_output: u64, (trim_blocks, lstrip_blocks): (bool, 
         state.set_temp("cairn.printed", minijinja::Value::from(printed));
         compat::format_value(out, state, value)
     });
+    // Not Nunjucks: `debug()` would print the whole context into a file, and `namespace()` lets a
+    // loop accumulate text beyond what one step may print.
+    env.remove_global("debug");
+    env.remove_global("namespace");
     env.set_unknown_method_callback(compat::js_method);
     filters::register(&mut env);
     env

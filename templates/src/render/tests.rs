@@ -183,3 +183,15 @@ fn finds_unknown_filters() {
         "${{ parameters.x | now }}-${{ parameters.y | parseRepoUrl | pick('owner') | lower }} ${{ a | dump }}";
     assert_eq!(r.unknown_filters(template), ["now"]);
 }
+
+#[test]
+fn jinja_only_globals_are_absent() {
+    let r = renderer();
+    for template in ["${{ debug() }}", "{% set ns = namespace(s='') %}"] {
+        let err = r.text(template, &json!({})).unwrap_err();
+        assert!(
+            err.message.contains("unknown function") || err.message.contains("undefined"),
+            "{err}"
+        );
+    }
+}
