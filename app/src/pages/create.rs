@@ -20,7 +20,7 @@ pub fn CreatePage() -> impl IntoView {
         <div class="page-head">
             <h1>"Create a new component"</h1>
         </div>
-        <p class="lede">"Choose a golden path: answer a few questions and Cairn creates the repository, publishes it and registers it in the catalog."</p>
+        <p class="lede create-lede">"Choose a golden path: answer a few questions and Cairn creates the repository, publishes it and registers it in the catalog."</p>
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 templates.await.map(|cards| view! { <Gallery cards query /> })
