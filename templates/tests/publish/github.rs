@@ -380,3 +380,49 @@ async fn pull_requests_refuse_a_taken_branch_no_changes_and_unknown_repositories
     assert!(outcome.error().starts_with("input `targetPath`"), "{}", outcome.error());
     assert!(gh.api.state().repo("acme", "service-a").pulls.is_empty());
 }
+
+#[tokio::test]
+async fn a_github_app_creates_and_pushes_with_its_installation_token() {
+    let fx = Fixture::new();
+    skeleton(&fx);
+    let root = fx.dir.path().join("github-git");
+    std::fs::create_dir_all(&root).unwrap();
+    // Only tokens the App's installation minted open the Git server.
+    let git_server = GitHttpServer::start_accepting(root.clone(), |t| t.starts_with("ghs_installation77x")).await;
+    let api = GithubApi::start().await;
+    {
+        let mut state = api.state();
+        state.app = Some(super::github_api::App {
+            id: 4242,
+            installations: [("acme".to_string(), 77)].into(),
+            minted: Vec::new(),
+        });
+        state.add_org("acme");
+        state.git_root = Some(root.clone());
+        state.html_base = Some(git_server.url());
+    }
+    let services = Services {
+        github: vec![GithubIntegration {
+            host: HOST.into(),
+            settings: GithubSettings {
+                api_base_url: api.url.clone(),
+                auth: GithubAuth::App {
+                    app_id: 4242,
+                    private_key_pem: Secret(super::github_api::TEST_APP_KEY.into()),
+                },
+                ..GithubSettings::default()
+            },
+        }],
+        ..Services::default()
+    };
+    let input = json!({"repoUrl": format!("{HOST}?owner=acme&repo=made-by-app"), "topics": ["app"]});
+    let outcome = run(&fx, services, "publish:github", input, false).await;
+    let commit = outcome.output()["commitHash"].as_str().unwrap().to_string();
+    let bare = root.join("acme/made-by-app.git");
+    assert_eq!(git(&bare, &["rev-parse", "main"]).trim(), commit);
+    let mut state = api.state();
+    assert!(state.paths.contains_key("/orgs/acme/repos"));
+    assert!(!state.paths.contains_key("/user"), "an App's token is not a user's");
+    assert_eq!(state.repo("acme", "made-by-app").topics, ["app"]);
+    assert!(state.app.as_ref().is_some_and(|a| !a.minted.is_empty()));
+}

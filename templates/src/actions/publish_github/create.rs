@@ -95,25 +95,7 @@ async fn publish(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<S
         )
         .await?;
     if ctx.dry_run {
-        ctx.log(format!(
-            "Dry run: would create the {} repository {} on {}, push {} files as commit {} to {}{}{}",
-            plan.visibility.name(),
-            plan.target.full(),
-            plan.target.host,
-            commit.files,
-            commit.hash,
-            plan.branch,
-            if plan.topics.is_empty() {
-                String::new()
-            } else {
-                format!(", set topics {}", plan.topics.join(", "))
-            },
-            if plan.protection.is_some() {
-                ", and protect that branch"
-            } else {
-                ""
-            },
-        ));
+        log_dry_run(ctx, &plan, &commit);
         return Ok(output(&plan.target.expected_html_url(), &plan.branch, &commit));
     }
     let github = Github::connect(ctx, &plan.target.host, &plan.target.owner).await?;
@@ -131,6 +113,28 @@ async fn publish(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<S
         .await
         .map_err(|(doing, missing, e)| after(doing, &missing, e))?;
     Ok(output(&html_url, &plan.branch, &commit))
+}
+
+fn log_dry_run(ctx: &ActionContext, plan: &Plan, commit: &Commit) {
+    let topics = if plan.topics.is_empty() {
+        String::new()
+    } else {
+        format!(", set topics {}", plan.topics.join(", "))
+    };
+    let protect = if plan.protection.is_some() {
+        ", and protect that branch"
+    } else {
+        ""
+    };
+    ctx.log(format!(
+        "Dry run: would create the {} repository {} on {}, push {} files as commit {} to {}{topics}{protect}",
+        plan.visibility.name(),
+        plan.target.full(),
+        plan.target.host,
+        commit.files,
+        commit.hash,
+        plan.branch,
+    ));
 }
 
 /// What comes after creation: topics, the push, protection. An error names the stage and what

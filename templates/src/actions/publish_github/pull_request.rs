@@ -9,7 +9,7 @@ use serde_json::{Map, Value, json};
 use super::api::{Github, Method};
 use super::{Target, bounded_text, push_settings};
 use crate::actions::publish_git::repo::{Remote, Scratch};
-use crate::actions::publish_git::{check, content, content_schema, flag};
+use crate::actions::publish_git::{Content, check, content, content_schema, flag};
 use crate::actions::{Action, ActionContext, ActionError, ActionFuture, optional_str, required_str};
 use crate::workspace::{self, Limits, Workspace, tree};
 
@@ -103,27 +103,7 @@ async fn open(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<Stri
     let title = ask.title.clone();
     let content = content(ctx, &input, "commitMessage", &title)?;
     if ctx.dry_run {
-        let files = tree::walk(&content.source, tree::Symlinks::Skip, ctx.workspace.limits().max_files)?;
-        ctx.log(format!(
-            "Dry run: would push {} files into `{}` on a new branch {} of {} and open a pull request \"{}\" into {}",
-            files.iter().filter(|f| !f.is_dir).count(),
-            if ask.target_path.is_empty() {
-                "/"
-            } else {
-                &ask.target_path
-            },
-            ask.branch,
-            ask.target.full(),
-            ask.title,
-            ask.base.as_deref().unwrap_or("its default branch"),
-        ));
-        let mut out = Map::new();
-        let html = ask.target.expected_html_url();
-        out.insert("remoteUrl".into(), json!(format!("{html}/pull/new/{}", ask.branch)));
-        if let Some(base) = &ask.base {
-            out.insert("targetBranchName".into(), json!(base));
-        }
-        return Ok(out);
+        return dry_run(ctx, &ask, &content.source);
     }
     let github = Github::connect(ctx, &ask.target.host, &ask.target.owner).await?;
     let full = ask.target.full();
@@ -144,6 +124,59 @@ async fn open(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<Stri
         settings: &settings,
         url: &clone_url,
     };
+    push_branch(ctx, &remote, &ask, &content, &base, &html_url).await?;
+    let pull = pull_request(&github, &ask, &base, &html_url).await?;
+    let (url, number) = (
+        pull.get("html_url").cloned().unwrap_or(Value::Null),
+        pull.get("number").cloned().unwrap_or(Value::Null),
+    );
+    ctx.side_effect(format!(
+        "opened pull request #{number} {}",
+        url.as_str().unwrap_or_default()
+    ));
+    let mut out = Map::new();
+    out.insert("remoteUrl".into(), url);
+    out.insert("pullRequestNumber".into(), number);
+    out.insert("targetBranchName".into(), json!(base));
+    Ok(out)
+}
+
+/// Logs what would be done; the outputs known without asking GitHub.
+fn dry_run(ctx: &ActionContext, ask: &Ask, source: &Path) -> Result<Map<String, Value>, ActionError> {
+    let files = tree::walk(source, tree::Symlinks::Skip, ctx.workspace.limits().max_files)?;
+    let into = if ask.target_path.is_empty() {
+        "/"
+    } else {
+        &ask.target_path
+    };
+    ctx.log(format!(
+        "Dry run: would push {} files into `{into}` on a new branch {} of {} and open a pull request \"{}\" into {}",
+        files.iter().filter(|f| !f.is_dir).count(),
+        ask.branch,
+        ask.target.full(),
+        ask.title,
+        ask.base.as_deref().unwrap_or("its default branch"),
+    ));
+    let mut out = Map::new();
+    let html = ask.target.expected_html_url();
+    out.insert("remoteUrl".into(), json!(format!("{html}/pull/new/{}", ask.branch)));
+    if let Some(base) = &ask.base {
+        out.insert("targetBranchName".into(), json!(base));
+    }
+    Ok(out)
+}
+
+/// The new branch: `base` checked out, the files copied in and committed, pushed. A branch of
+/// that name already there, or nothing to change, is an error before anything is pushed.
+async fn push_branch(
+    ctx: &ActionContext,
+    remote: &Remote<'_>,
+    ask: &Ask,
+    content: &Content,
+    base: &str,
+    html_url: &str,
+) -> Result<(), ActionError> {
+    let full = ask.target.full();
     let scratch = Scratch::new()?;
     if remote.branch_head(&scratch, &ask.branch).await?.is_some() {
         return Err(ActionError::Failed(format!(
@@ -152,7 +185,7 @@ async fn open(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<Stri
         )));
     }
     ctx.check_cancelled()?;
-    let checkout = remote.checkout_new_branch(&scratch, &base, &ask.branch).await?;
+    let checkout = remote.checkout_new_branch(&scratch, base, &ask.branch).await?;
     let copied = copy_into(ctx, &content.source, &checkout, &ask.target_path)?;
     let commit = remote
         .commit_changes(&scratch, &checkout, &content.message, &content.author)
@@ -170,20 +203,7 @@ async fn open(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<Stri
         .push(&scratch, &checkout.join(".git"), &ask.branch, false)
         .await?;
     ctx.side_effect(format!("pushed branch {} ({}) to {html_url}", ask.branch, commit.hash));
-    let pull = pull_request(&github, &ask, &base, &html_url).await?;
-    let (url, number) = (
-        pull.get("html_url").cloned().unwrap_or(Value::Null),
-        pull.get("number").cloned().unwrap_or(Value::Null),
-    );
-    ctx.side_effect(format!(
-        "opened pull request #{number} {}",
-        url.as_str().unwrap_or_default()
-    ));
-    let mut out = Map::new();
-    out.insert("remoteUrl".into(), url);
-    out.insert("pullRequestNumber".into(), number);
-    out.insert("targetBranchName".into(), json!(base));
-    Ok(out)
+    Ok(())
 }
 
 /// `POST /repos/{o}/{r}/pulls`; a failure says the branch is there without a pull request.
