@@ -1,7 +1,7 @@
 //! The slow part: each generated service built and tested with its own toolchain, as its CI
-//! would. Rust offline against the local registry cache (built in target/golden-rust, so reruns
-//! are incremental); Python and Node only when their registries answer, skipped with the reason
-//! printed otherwise.
+//! would. Rust offline against the local registry cache, built in target/golden-rust so reruns are
+//! incremental; Python (its environment kept in target/golden-python while the requirements stay
+//! the same) and Node only when their registries answer, skipped with the reason printed otherwise.
 
 use std::path::Path;
 use std::process::Command;
@@ -76,38 +76,47 @@ fn registry_answers(command: &mut Command) -> bool {
 async fn language_python_service_tests_pass() {
     let (_temp, dir) = generated("python-service").await;
     let started = Instant::now();
-    let venv = dir.join(".venv");
-    succeed(
-        Command::new("python3").args(["-m", "venv"]).arg(&venv),
-        Duration::from_secs(120),
-        "python3 -m venv",
-    );
-    let pip = venv.join("bin/pip");
-    let mut install = Command::new(&pip);
-    install.current_dir(&dir).args([
-        "install",
-        "--quiet",
-        "--disable-pip-version-check",
-        "-r",
-        "requirements-dev.txt",
-    ]);
-    let installed = run(&mut install, Duration::from_secs(600)).expect("run pip");
-    if !installed.output.status.success() {
-        let mut probe = Command::new(&pip);
-        probe
-            .args(["download", "--no-deps", "--quiet", "--dest"])
-            .arg(dir.join(".probe"))
-            .arg("pytest");
-        assert!(
-            !registry_answers(&mut probe),
-            "pip install failed though PyPI answers:\n{}",
-            installed.printed()
+    // The environment is kept in target/ while the requirements stay the same: reruns skip pip.
+    let venv = repo_root().join("target/golden-python/venv");
+    let stamp = venv.join("cairn-requirements");
+    let requirements = ["requirements.txt", "requirements-dev.txt"]
+        .map(|f| std::fs::read_to_string(dir.join(f)).expect("a requirements file"))
+        .join("\n");
+    if std::fs::read_to_string(&stamp).ok().as_deref() != Some(requirements.as_str()) {
+        let _ = std::fs::remove_dir_all(&venv);
+        succeed(
+            Command::new("python3").args(["-m", "venv"]).arg(&venv),
+            Duration::from_secs(120),
+            "python3 -m venv",
         );
-        eprintln!(
-            "SKIPPED python-service tests: PyPI does not answer:\n{}",
-            installed.printed()
-        );
-        return;
+        let pip = venv.join("bin/pip");
+        let mut install = Command::new(&pip);
+        install.current_dir(&dir).args([
+            "install",
+            "--quiet",
+            "--disable-pip-version-check",
+            "-r",
+            "requirements-dev.txt",
+        ]);
+        let installed = run(&mut install, Duration::from_secs(600)).expect("run pip");
+        if !installed.output.status.success() {
+            let mut probe = Command::new(&pip);
+            probe
+                .args(["download", "--no-deps", "--quiet", "--dest"])
+                .arg(dir.join(".probe"))
+                .arg("pytest");
+            assert!(
+                !registry_answers(&mut probe),
+                "pip install failed though PyPI answers:\n{}",
+                installed.printed()
+            );
+            eprintln!(
+                "SKIPPED python-service tests: PyPI does not answer:\n{}",
+                installed.printed()
+            );
+            return;
+        }
+        std::fs::write(&stamp, &requirements).expect("write the stamp");
     }
     let bin = |name: &str| venv.join("bin").join(name);
     let in_dir = |program: &Path, args: &[&str]| {
