@@ -82,51 +82,60 @@ pub fn short_ref(entity_ref: &str, default_kind: Option<&str>, default_namespace
 /// allows no other value (several values for MultiEntityPicker).
 #[component]
 pub fn EntityPickerInput(field: Field) -> impl IntoView {
-    let state = FormState::current();
-    let (described, invalid) = aria(&field);
     let q = query(field.picker.as_ref());
     let (kinds, filter) = (q.kinds.clone(), q.filter.clone());
-    let options = Resource::new(|| (), move |()| picker_options(kinds.clone(), filter.clone()));
+    let found = Resource::new(|| (), move |()| picker_options(kinds.clone(), filter.clone()));
+    let (kind, namespace) = (q.default_kind.clone(), q.default_namespace.clone());
+    let options = Signal::derive(move || {
+        let found = found.get().and_then(Result::ok).unwrap_or_default();
+        let written = |o: &PickerOption| short_ref(&o.entity_ref, kind.as_deref(), namespace.as_deref());
+        found.iter().map(|o| (written(o), o.label.clone())).collect::<Vec<_>>()
+    });
+    let failed = move || {
+        let error = found.get().and_then(Result::err)?;
+        Some(view! { <p class="error small">{format!("The catalog could not be read: {error}")}</p> })
+    };
+    let input = if q.arbitrary && !q.multiple {
+        view! { <SuggestInput field options /> }.into_any()
+    } else {
+        view! { <EntitySelect field options multiple=q.multiple /> }.into_any()
+    };
+    view! { {input} <Transition>{failed}</Transition> }
+}
+
+/// Free text with the catalog's entities as suggestions (`(value, label)` options).
+#[component]
+fn SuggestInput(field: Field, options: Signal<Vec<(String, String)>>) -> impl IntoView {
+    let state = FormState::current();
+    let (described, invalid) = aria(&field);
     let id = field_id(&field.path);
     let list_id = format!("{id}-options");
-    let (defaults, path, set_path) = (
-        (q.default_kind.clone(), q.default_namespace.clone()),
-        field.path.clone(),
-        field.path.clone(),
-    );
-    let value_of = move |o: &PickerOption| short_ref(&o.entity_ref, defaults.0.as_deref(), defaults.1.as_deref());
+    let (path, set_path) = (field.path.clone(), field.path.clone());
     let current = move || state.get(&path).map(|v| shown(&v)).unwrap_or_default();
     let on_input = move |ev: leptos::ev::Event| {
         let text = event_target_value(&ev);
         state.set(&set_path, (!text.is_empty()).then_some(Value::String(text)));
     };
-    let loaded = move || options.get().and_then(Result::ok).unwrap_or_default();
-    let failed = move || {
-        options
-            .get()
-            .and_then(Result::err)
-            .map(|e| view! { <p class="error small">{format!("The catalog could not be read: {e}")}</p> })
-    };
-    if q.arbitrary && !q.multiple {
-        let value_of = value_of.clone();
-        return view! {
-            <input id=id type="text" list=list_id.clone() prop:value=current on:input=on_input required=field.required autocomplete="off"
-                placeholder=field.placeholder autofocus=field.autofocus readonly=field.readonly aria-describedby=described aria-invalid=invalid />
-            <datalist id=list_id>
-                <Transition>{move || loaded().into_iter().map(|o| view! { <option value=value_of(&o)>{o.label.clone()}</option> }).collect_view()}</Transition>
-            </datalist>
-            {failed}
-        }
-        .into_any();
+    view! {
+        <input id=id type="text" list=list_id.clone() prop:value=current on:input=on_input required=field.required autocomplete="off"
+            placeholder=field.placeholder autofocus=field.autofocus readonly=field.readonly aria-describedby=described aria-invalid=invalid />
+        <datalist id=list_id>
+            <Transition>{move || options.get().into_iter().map(|(value, label)| view! { <option value=value>{label}</option> }).collect_view()}</Transition>
+        </datalist>
     }
-    let path = field.path.clone();
+}
+
+/// A closed list of the catalog's entities; several may be chosen for MultiEntityPicker.
+#[component]
+fn EntitySelect(field: Field, options: Signal<Vec<(String, String)>>, multiple: bool) -> impl IntoView {
+    let state = FormState::current();
+    let (described, invalid) = aria(&field);
+    let (path, set_path) = (field.path.clone(), field.path.clone());
     let chosen = move |v: &str| {
         state.get(&path).is_some_and(|c| {
             c.as_str() == Some(v) || c.as_array().is_some_and(|a| a.iter().any(|x| x.as_str() == Some(v)))
         })
     };
-    let multiple = q.multiple;
-    let set_path = field.path.clone();
     let on_change = move |ev: leptos::ev::Event| {
         let select: web_sys::HtmlSelectElement = event_target(&ev);
         let picked = selected(&select);
@@ -138,17 +147,15 @@ pub fn EntityPickerInput(field: Field) -> impl IntoView {
         state.set(&set_path, value);
     };
     view! {
-        <select id=id multiple=multiple on:change=on_change required=field.required autofocus=field.autofocus
+        <select id=field_id(&field.path) multiple=multiple on:change=on_change required=field.required autofocus=field.autofocus
             disabled=field.readonly aria-describedby=described aria-invalid=invalid>
             {(!multiple).then(|| view! { <option value="">"Choose…"</option> })}
-            <Transition>{move || loaded().into_iter().map(|o| {
-                let v = value_of(&o);
-                view! { <option value=v.clone() selected=chosen(&v)>{o.label.clone()}</option> }
+            <Transition>{move || options.get().into_iter().map(|(value, label)| {
+                let selected = chosen(&value);
+                view! { <option value=value selected=selected>{label}</option> }
             }).collect_view()}</Transition>
         </select>
-        {failed}
     }
-    .into_any()
 }
 
 /// The values of a select's chosen options.

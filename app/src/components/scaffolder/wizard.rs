@@ -154,3 +154,26 @@ pub fn page_of(pages: &[ParameterPage], values: &Map<String, serde_json::Value>,
             .any(|f| path == f.path || path.starts_with(&format!("{}.", f.path)))
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn a_server_error_leads_to_the_page_of_its_field() {
+        let page = |properties: serde_json::Value| ParameterPage {
+            title: None,
+            description: None,
+            schema: json!({ "properties": properties }),
+        };
+        let pages = [
+            page(json!({"name": {"type": "string"}})),
+            page(json!({"db": {"type": "object", "properties": {"size": {"type": "integer"}}}})),
+        ];
+        let values = Map::new();
+        assert_eq!(page_of(&pages, &values, "name"), Some(0));
+        assert_eq!(page_of(&pages, &values, "db.size"), Some(1));
+        assert_eq!(page_of(&pages, &values, "nowhere"), None);
+    }
+}
