@@ -39,6 +39,22 @@ const UNSUPPORTED_KEYWORDS: &[(&str, &str)] = &[
     ("maxProperties", "is not supported"),
 ];
 
+/// Step inputs Cairn's actions refuse whatever the values, so that the template is refused when
+/// it is loaded rather than at that step: `(action, input, why)`, refused when the input is `true`
+/// or an expression that may give `true`.
+const REFUSED_INPUTS: &[(&str, &str, &str)] = &[
+    (
+        "fetch:template",
+        "cookiecutterCompat",
+        "cookiecutter (Jinja2) skeletons are not supported by Cairn",
+    ),
+    (
+        "fetch:template:file",
+        "cookiecutterCompat",
+        "cookiecutter (Jinja2) skeletons are not supported by Cairn",
+    ),
+];
+
 /// Everything in the template Cairn cannot run, each naming its field; empty when it can run.
 /// `actions` are the ids the server's action registry offers. Includes [`schema::check_schema`].
 pub fn check(template: &Template, actions: &[&str]) -> Vec<ModelError> {
@@ -61,7 +77,25 @@ pub fn check(template: &Template, actions: &[&str]) -> Vec<ModelError> {
             ));
         }
     }
+    problems.extend(refused_inputs(template));
     problems.extend(secrets(template));
+    problems
+}
+
+fn refused_inputs(template: &Template) -> Vec<ModelError> {
+    let mut problems = Vec::new();
+    for (i, step) in template.steps.iter().enumerate() {
+        for (_, input, why) in REFUSED_INPUTS.iter().filter(|(action, ..)| *action == step.action) {
+            let on = match step.input.get(*input) {
+                Some(Value::Bool(on)) => *on,
+                Some(Value::String(text)) => text.contains("${{") || text == "true",
+                _ => false,
+            };
+            if on {
+                problems.push(ModelError::at(format!("spec.steps.{i}.input.{input}"), *why));
+            }
+        }
+    }
     problems
 }
 
@@ -208,7 +242,7 @@ mod tests {
             "d": {"type": "string", "format": "data-url", "pattern": "("},
             "e": {"type": "object", "additionalProperties": false}
         }}, {"$yaml": "./more.yaml"}]);
-        let steps = json!([{"action": "fetch:template"}, {"action": "acme:deploy", "input": {"token": "${{ secrets.TOKEN }}"}}]);
+        let steps = json!([{"action": "fetch:template", "input": {"cookiecutterCompat": true}}, {"action": "acme:deploy", "input": {"token": "${{ secrets.TOKEN }}"}}]);
         let t = template(
             parameters,
             steps,
@@ -227,6 +261,7 @@ mod tests {
                 "spec.parameters.0.properties.e.additionalProperties",
                 "spec.parameters.1.$yaml",
                 "spec.steps.1.action",
+                "spec.steps.0.input.cookiecutterCompat",
                 "spec.steps.1.input",
                 "spec.output",
             ]
@@ -237,7 +272,7 @@ mod tests {
             problems[2]
         );
         assert!(problems[8].message.contains("`acme:deploy`"), "{}", problems[8]);
-        assert!(problems[9].message.contains("`secrets.TOKEN`"), "{}", problems[9]);
+        assert!(problems[10].message.contains("`secrets.TOKEN`"), "{}", problems[10]);
     }
 
     #[test]

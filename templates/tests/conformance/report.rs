@@ -23,6 +23,8 @@ fn tallies(samples: &[Sample]) -> (Tally, Tally, Tally) {
                 (&mut fields, quoted(&p.message))
             } else if p.message.contains("secrets.") {
                 (&mut other, "task secrets (secrets.*)".to_string())
+            } else if p.field.contains(".input.") {
+                (&mut other, format!("step input `{last}`: {}", p.message))
             } else if p.field.starts_with("spec.EXPERIMENTAL_") {
                 (&mut other, "spec.EXPERIMENTAL_*".to_string())
             } else {
