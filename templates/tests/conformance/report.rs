@@ -134,6 +134,14 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
     }
     for o in outcomes
         .iter()
+        .filter(|o| matches!(o.category, Category::MissingSource | Category::RemoteSource))
+    {
+        let error = o.error.as_deref().unwrap_or_default();
+        let cut = error.char_indices().nth(150).map_or(error.len(), |(i, _)| i);
+        eprintln!("  {:?} {}: {}", o.category, o.file, &error[..cut]);
+    }
+    for o in outcomes
+        .iter()
         .filter(|o| matches!(o.category, Category::Failed | Category::ValuesRefused))
     {
         eprintln!(
