@@ -136,3 +136,17 @@ fn nested_object_defaults() {
     let filled = with_defaults(&[page(schema)], &values(json!({"app": {"port": 1}, "given": ""})));
     assert_eq!(Value::Object(filled), json!({"app": {"port": 1}, "given": "d"}));
 }
+
+#[test]
+fn pages_are_checked_alone_or_together() {
+    let first = page(json!({"required": ["name"], "properties": {"name": {"type": "string", "default": "svc"}}}));
+    let second = page(
+        json!({"required": ["owner"], "properties": {"owner": {"type": "string"}, "port": {"type": "integer", "default": 8080}}}),
+    );
+    let given = values(json!({"name": "svc"}));
+    assert!(validate_page(&first, &given).is_empty());
+    let all = validate(&[first.clone(), second.clone()], &given);
+    assert_eq!(all, [FieldError::at("owner", "is required")]);
+    let filled = with_defaults(&[first, second], &Map::new());
+    assert_eq!(Value::Object(filled), json!({"name": "svc", "port": 8080}));
+}
