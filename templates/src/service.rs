@@ -97,11 +97,10 @@ impl Scaffolder {
         })
     }
 
-    /// Everything in a template Cairn cannot run (actions, fields, schema errors).
+    /// Everything in a template Cairn cannot run (actions, fields, schema errors: `support::check`
+    /// includes `schema::check_schema`).
     pub fn problems(&self, template: &Template) -> Vec<ModelError> {
-        let mut problems = schema::check_schema(&template.pages);
-        problems.extend(support::check(template, &self.registry.ids()));
-        problems
+        support::check(template, &self.registry.ids())
     }
 
     /// Every template in the catalog, by title.
