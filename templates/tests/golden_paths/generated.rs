@@ -88,7 +88,7 @@ pub fn dockerfile(dir: &Path) {
     let user = last_stage
         .lines()
         .filter_map(|l| l.strip_prefix("USER "))
-        .last()
+        .next_back()
         .unwrap_or_else(|| panic!("the runtime stage sets a USER:\n{text}"));
     assert!(!matches!(user.trim(), "root" | "0" | "0:0"), "runs as root:\n{text}");
 }
