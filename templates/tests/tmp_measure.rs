@@ -16,6 +16,11 @@ async fn measure() {
     let (r, _) = fx.run(&steps, json!({}), Limits::default()).await;
     r.unwrap();
     println!("1000 files x {} bytes: {:?}", body.len(), t.elapsed());
+    let steps = "    - id: fetch\n      action: fetch:plain\n      input:\n        url: ./skeleton\n        targetPath: plain\n";
+    let t = std::time::Instant::now();
+    let (r, _) = fx.run(steps, json!({}), Limits::default()).await;
+    r.unwrap();
+    println!("plain 1000 files: {:?}", t.elapsed());
     let fx = Fixture::new();
     fx.file("skeleton/loop.txt", b"{% for i in range(10000) %}{% for j in range(10000) %}{% endfor %}{% endfor %}");
     let t = std::time::Instant::now();

@@ -83,6 +83,12 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
         .iter()
         .filter(|s| s.template.is_ok() && s.problems.is_empty() && !s.placeholders)
         .count();
+    // Supported by the load-time check, and every step renders with values made from the form.
+    let supported_rendering = samples
+        .iter()
+        .filter(|s| s.template.is_ok() && s.problems.is_empty() && !s.placeholders)
+        .filter(|s| !unrendered.iter().any(|line| line.starts_with(&format!("{}:", s.file))))
+        .count();
     let only_actions = samples
         .iter()
         .filter(|s| !s.problems.is_empty() && s.problems.iter().all(|p| p.field.ends_with(".action")))
@@ -103,6 +109,10 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
             placeholders,
         ),
         ("(a) fully supported (support::check empty)", supported),
+        (
+            "    of which every step renders with sample values",
+            supported_rendering,
+        ),
         ("blocked only by missing actions", only_actions),
         ("(b) dry-run through runner::run, nothing missing", dry_runs),
     ];
@@ -167,7 +177,7 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
     }
     if let Ok(path) = std::env::var("CAIRN_CONFORMANCE_JSON") {
         let figures = json!({
-            "templates": total, "loaded": loaded, "placeholders": placeholders, "supported": supported,
+            "templates": total, "loaded": loaded, "placeholders": placeholders, "supported": supported, "supported_rendering": supported_rendering,
             "blocked_only_by_actions": only_actions, "dry_runs": dry_runs, "forms_filled": loaded - unfilled.len(), "step_parts_not_rendered": unrendered.len(), "dry_run_outcomes": by_category,
             "missing_actions": top(&missing_actions, 50), "missing_fields": top(&missing_fields, 50), "other": top(&other, 50),
         });
