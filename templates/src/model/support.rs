@@ -242,7 +242,10 @@ mod tests {
             "d": {"type": "string", "format": "data-url", "pattern": "("},
             "e": {"type": "object", "additionalProperties": false}
         }}, {"$yaml": "./more.yaml"}]);
-        let steps = json!([{"action": "fetch:template", "input": {"cookiecutterCompat": true}}, {"action": "acme:deploy", "input": {"token": "${{ secrets.TOKEN }}"}}]);
+        let steps = json!([
+            {"action": "fetch:template", "input": {"cookiecutterCompat": true}},
+            {"action": "acme:deploy", "input": {"token": "${{ secrets.TOKEN }}"}}
+        ]);
         let t = template(
             parameters,
             steps,
@@ -283,7 +286,8 @@ mod tests {
             "repoUrl": {"type": "string", "ui:field": "RepoUrlPicker", "ui:options": {"allowedHosts": ["github.com"]}},
             "notes": {"type": "string", "ui:widget": "textarea"}
         }});
-        let steps = json!([{"action": "fetch:template", "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}}]);
+        let steps = json!([{"action": "fetch:template",
+            "input": {"url": "./skeleton", "values": {"name": "${{ parameters.name }}"}}}]);
         let mut t = template(parameters, steps, json!({}));
         t.output = Map::new();
         assert_eq!(check(&t, &["fetch:template"]), []);

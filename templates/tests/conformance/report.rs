@@ -177,9 +177,12 @@ pub fn print(samples: &[Sample], actions: &[&str], outcomes: &[Outcome], unfille
     }
     if let Ok(path) = std::env::var("CAIRN_CONFORMANCE_JSON") {
         let figures = json!({
-            "templates": total, "loaded": loaded, "placeholders": placeholders, "supported": supported, "supported_rendering": supported_rendering,
-            "blocked_only_by_actions": only_actions, "dry_runs": dry_runs, "forms_filled": loaded - unfilled.len(), "step_parts_not_rendered": unrendered.len(), "dry_run_outcomes": by_category,
-            "missing_actions": top(&missing_actions, 50), "missing_fields": top(&missing_fields, 50), "other": top(&other, 50),
+            "templates": total, "loaded": loaded, "placeholders": placeholders,
+            "supported": supported, "supported_rendering": supported_rendering,
+            "blocked_only_by_actions": only_actions, "dry_runs": dry_runs, "dry_run_outcomes": by_category,
+            "forms_filled": loaded - unfilled.len(), "step_parts_not_rendered": unrendered.len(),
+            "missing_actions": top(&missing_actions, 50), "missing_fields": top(&missing_fields, 50),
+            "other": top(&other, 50),
         });
         std::fs::write(&path, serde_json::to_vec_pretty(&figures).unwrap_or_default()).expect("figures written");
     }
