@@ -131,3 +131,28 @@ test("templates Cairn cannot run are shown disabled with their problems; filters
   await expect(page.getByText("No template matches")).toBeVisible();
   await context.close();
 });
+
+test("a task that fails says so plainly, with the step that failed", async ({ page, consoleErrors }) => {
+  await register(page.request, "template.yaml");
+  const created = await page.request.post("/api/scaffolder/v2/tasks", {
+    data: {
+      templateRef: "template:default/e2e-service",
+      values: { name: "e2e-failing", owner: "group:default/team-checkout", remote: "file:///nowhere/missing.git" },
+    },
+  });
+  expect(created.status(), await created.text()).toBe(201);
+  const { id } = await created.json();
+
+  await page.goto(`/create/tasks/${id}`);
+  await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
+  await expect(page.getByTestId("task-status")).toHaveAttribute("data-status", "failed", { timeout: 30_000 });
+  const outcome = page.getByTestId("task-outcome");
+  await expect(outcome).toContainText("The task failed");
+  await expect(outcome).toContainText("nowhere/missing.git");
+  const steps = page.getByTestId("task-step");
+  await expect(steps.nth(0)).toHaveAttribute("data-status", "completed");
+  await expect(steps.nth(1)).toHaveAttribute("data-status", "failed");
+  await expect(steps.nth(2)).toHaveAttribute("data-status", "pending");
+  await expect(page.getByRole("button", { name: "Cancel" })).toHaveCount(0);
+  expect(consoleErrors).toEqual([]);
+});
