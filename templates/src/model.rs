@@ -43,8 +43,9 @@ pub struct Template {
     pub steps: Vec<Step>,
     /// `spec.output` as written (`links`, `text`, other keys are values), rendered after the steps.
     pub output: Map<String, Value>,
-    /// Where the template was read from (`backstage.io/managed-by-origin-location`'s target, or
-    /// the `backstage.io/source-location`), against which `./skeleton` URLs resolve.
+    /// Where the template was read from, against which `./skeleton` URLs resolve: as Backstage's
+    /// `getEntityBaseUrl`, `backstage.io/source-location`, else `backstage.io/managed-by-location`
+    /// (the template's own file; the origin location may be another file that only points to it).
     pub base_url: Option<String>,
     /// The keys of `spec` as written, so that `support::check` can name the ones Cairn does not
     /// run (`EXPERIMENTAL_recovery`, …).
@@ -105,9 +106,9 @@ impl Template {
             .ok_or_else(|| ModelError::at("spec", "must be a mapping"))?;
         let annotations = metadata.get("annotations").and_then(Value::as_object);
         let annotation = |key: &str| annotations.and_then(|a| a.get(key)).and_then(Value::as_str);
-        let base_url = annotation("backstage.io/managed-by-origin-location")
+        let base_url = annotation("backstage.io/source-location")
             .or_else(|| annotation("backstage.io/managed-by-location"))
-            .or_else(|| annotation("backstage.io/source-location"))
+            .or_else(|| annotation("backstage.io/managed-by-origin-location"))
             .map(|l| l.split_once(':').map_or(l, |(_, target)| target).to_string());
         Ok(Template {
             entity_ref: format!("template:{namespace}/{name}").to_lowercase(),

@@ -221,7 +221,7 @@ async fn cookiecutter_templates_are_refused_clearly() {
     let steps = fetch_step("        url: ./skeleton\n        cookiecutterCompat: true\n");
     let err = refused(&fx, &steps, json!({}), Limits::default()).await;
     assert!(
-        err.contains("input `cookiecutterCompat`: cookiecutter (Jinja2) templates are not supported"),
+        err.contains("cookiecutterCompat: cookiecutter (Jinja2) skeletons are not supported by Cairn"),
         "{err}"
     );
 }

@@ -140,10 +140,11 @@ async fn skeletons_next_to_a_template_in_git() {
         "-m",
         "skeleton",
     ]);
-    let base = format!("file://{}?ref=main&path=templates/svc/template.yaml", repo.display());
+    // As the catalog names a file it read from a `git` location.
+    let base = format!("git:file://{}#main/templates/svc/template.yaml", repo.display());
     let entity = json!({
         "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template",
-        "metadata": {"name": "git", "annotations": {"backstage.io/managed-by-origin-location": format!("url:{base}")}},
+        "metadata": {"name": "git", "annotations": {"backstage.io/managed-by-location": base}},
         "spec": {"steps": [{"id": "fetch", "action": "fetch:template",
             "input": {"url": "./skeleton", "values": {"who": "git"}}}]},
     });

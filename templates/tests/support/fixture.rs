@@ -44,7 +44,7 @@ impl Fixture {
     pub async fn run(&self, steps: &str, values: Value, limits: Limits) -> (Result<RunOutput, String>, Vec<String>) {
         let yaml = format!(
             "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: hostile\n  annotations:\n    \
-             backstage.io/managed-by-origin-location: file:{}/template.yaml\nspec:\n  steps:\n{steps}",
+             backstage.io/managed-by-location: file:{}/template.yaml\nspec:\n  steps:\n{steps}",
             self.template_dir().display()
         );
         std::fs::write(self.template_dir().join("template.yaml"), &yaml).unwrap();

@@ -74,23 +74,30 @@ pub async fn locate(ctx: &ActionContext, url: &str, token: Option<&str>) -> Resu
     })
 }
 
-/// A Git location rather than a local file: `https://…/blob/…`, or a repository with `?ref=`.
+/// A Git location rather than a local file: `https://…/blob/…`, a repository with `?ref=`, or
+/// a file the catalog named `<repository>#<ref>/<path>`.
 fn is_remote(base: &str) -> bool {
-    base.contains("://") && (base.contains('?') || !base.starts_with("file://"))
+    base.contains("://") && (base.contains('?') || base.contains('#') || !base.starts_with("file://"))
 }
 
-/// A blob/tree URL, or a `git` target (`<repository>?ref=<ref>&path=<path>`).
+/// A blob/tree URL, a `git` target (`<repository>?ref=<ref>&path=<path>`), or the catalog's name
+/// of a file read from a `git` location (`<repository>#<ref>/<path>`).
 fn git_target(url: &str) -> Result<git::GitTarget, ActionError> {
     let settings = GitSettings {
         allow_file: true,
         ..GitSettings::default()
     };
-    let kind = if url.contains("/blob/") || url.contains("/tree/") {
-        "url"
-    } else {
-        "git"
+    if url.contains("/blob/") || url.contains("/tree/") {
+        return git::parse_target("url", url, &settings).map_err(|e| ActionError::input("url", e.to_string()));
+    }
+    let target = match url.split_once('#') {
+        Some((repo, rest)) if !url.contains('?') => {
+            let (reference, path) = rest.split_once('/').unwrap_or((rest, ""));
+            format!("{repo}?ref={reference}&path={path}")
+        }
+        _ => url.to_string(),
     };
-    git::parse_target(kind, url, &settings).map_err(|e| ActionError::input("url", e.to_string()))
+    git::parse_target("git", &target, &settings).map_err(|e| ActionError::input("url", e.to_string()))
 }
 
 async fn remote(
@@ -190,6 +197,12 @@ mod tests {
     fn tells_remote_from_local_bases() {
         assert!(is_remote("https://github.com/o/r/blob/main/t.yaml"));
         assert!(is_remote("file:///srv/repo?ref=main&path=t.yaml"));
+        assert!(is_remote("file:///srv/repo#main/t.yaml"));
+        let target = git_target("https://git.example/repo.git#main/templates/t.yaml").unwrap();
+        assert_eq!(
+            (target.repo.as_str(), target.reference.as_deref(), target.path.as_str()),
+            ("https://git.example/repo.git", Some("main"), "templates/t.yaml")
+        );
         assert!(!is_remote("/srv/templates/t.yaml"));
         assert!(!is_remote("file:///srv/templates/t.yaml"));
         assert_eq!(host_of("https://x-access:tok@GitHub.com/o/r"), "github.com");
