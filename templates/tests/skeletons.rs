@@ -166,3 +166,49 @@ async fn skeletons_next_to_a_template_in_git() {
         "{err}"
     );
 }
+
+/// A dry run fetches and renders too (local work), and its preview lists every file with the text
+/// of text files; debug:log shows contents and the other inputs, typed.
+#[tokio::test]
+async fn dry_runs_fetch_and_preview_the_files() {
+    let fx = Fixture::new();
+    fx.file("skeleton/app/${{ values.name }}.txt", b"hello ${{ values.name }}\n")
+        .file("skeleton/logo.png", PNG);
+    let yaml = format!(
+        "apiVersion: scaffolder.backstage.io/v1beta3\nkind: Template\nmetadata:\n  name: preview\n  annotations:\n    \
+         backstage.io/managed-by-location: file:{}/template.yaml\nspec:\n  parameters:\n    properties:\n      \
+         name: {{type: string}}\n      tags: {{type: array, items: {{type: string}}}}\n  steps:\n    - id: fetch\n      \
+         action: fetch:template\n      input:\n        url: ./skeleton\n        values:\n          name: ${{{{ parameters.name }}}}\n    \
+         - id: log\n      action: debug:log\n      input:\n        listWorkspace: with-contents\n        \
+         tags: ${{{{ parameters.tags }}}}\n",
+        fx.template_dir().display()
+    );
+    let entity: serde_json::Value = serde_saphyr::from_str(&yaml).unwrap();
+    let template = Template::from_entity(&entity).unwrap();
+    let values = json!({"name": "svc", "tags": ["a", "b"]});
+    let report = templates::dry_run::dry_run(
+        template,
+        values.as_object().unwrap(),
+        &templates::actions::Registry::builtin(),
+        std::sync::Arc::new(Services::default()),
+        &fx.workspace_dir(),
+        Limits::default(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(report.error, None);
+    let files: Vec<(&str, Option<&str>)> = report
+        .files
+        .iter()
+        .map(|f| (f.path.as_str(), f.text.as_deref()))
+        .collect();
+    assert_eq!(files, [("app/svc.txt", Some("hello svc\n")), ("logo.png", None)]);
+    assert_eq!(report.files[1].size, PNG.len() as u64);
+    let log = serde_json::to_string(&report.log).unwrap();
+    assert!(log.contains("  - app/svc.txt:\\n      hello svc"), "{log}");
+    assert!(
+        log.contains("logo.png (15 bytes, binary or too large to show)"),
+        "{log}"
+    );
+    assert!(log.contains("tags: [\\n  \\\"a\\\",\\n  \\\"b\\\"\\n]"), "{log}");
+}
