@@ -27,11 +27,15 @@ fn internal(err: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new("the scaffolder could not answer; the error has been logged")
 }
 
-/// Every template in the catalog, by title, with its problems.
+/// Every template in the catalog, by title, with its problems (also those it cannot read).
 #[server(prefix = "/_server")]
 pub async fn list_templates() -> Result<Vec<TemplateCard>, ServerFnError> {
-    let summaries = service()?.templates().await.map_err(internal)?;
-    Ok(summaries.into_iter().map(views::card).collect())
+    let scaffolder = service()?;
+    let summaries = scaffolder.templates().await.map_err(internal)?;
+    let mut cards: Vec<TemplateCard> = summaries.into_iter().map(views::card).collect();
+    cards.extend(views::unreadable_cards(&scaffolder).await.map_err(internal)?);
+    cards.sort_by_key(|c| c.title.to_lowercase());
+    Ok(cards)
 }
 
 /// One template for its form; `None` when the catalog has no such template.

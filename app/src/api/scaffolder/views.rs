@@ -42,6 +42,50 @@ pub fn card(summary: TemplateSummary) -> TemplateCard {
     }
 }
 
+/// Template entities the scaffolder cannot read at all (another `apiVersion`, no `steps`), as
+/// disabled cards with the reason: the gallery never hides a template silently.
+pub async fn unreadable_cards(scaffolder: &Scaffolder) -> Result<Vec<TemplateCard>, catalog::store::StoreError> {
+    let filter = Filter::Field {
+        key: "kind".into(),
+        values: vec!["template".into()],
+    };
+    let page = scaffolder
+        .catalog
+        .store
+        .list_entities(&request(Some(filter), catalog::store::MAX_LIMIT))
+        .await?;
+    Ok(page
+        .items
+        .iter()
+        .filter_map(|entity| Template::from_entity(entity).err().map(|e| unreadable(entity, &e)))
+        .collect())
+}
+
+fn unreadable(entity: &Value, error: &ModelError) -> TemplateCard {
+    let metadata = entity.get("metadata").cloned().unwrap_or_default();
+    let text = |key: &str| metadata.get(key).and_then(Value::as_str).map(str::to_string);
+    let name = text("name").unwrap_or_default();
+    let namespace = text("namespace").unwrap_or_else(|| "default".into());
+    TemplateCard {
+        entity_ref: format!("template:{namespace}/{name}").to_lowercase(),
+        title: text("title").unwrap_or_else(|| name.clone()),
+        description: text("description"),
+        tags: metadata
+            .get("tags")
+            .and_then(Value::as_array)
+            .map(|t| t.iter().filter_map(Value::as_str).map(str::to_string).collect())
+            .unwrap_or_default(),
+        owner: entity
+            .pointer("/spec/owner")
+            .and_then(Value::as_str)
+            .map(str::to_string),
+        template_type: entity.pointer("/spec/type").and_then(Value::as_str).map(str::to_string),
+        problems: vec![error.to_string()],
+        namespace,
+        name,
+    }
+}
+
 /// The form values a page sent, bounded.
 pub fn parse_values(text: &str) -> Result<Map<String, Value>, String> {
     if text.len() > MAX_VALUES_BYTES {
@@ -109,7 +153,17 @@ pub async fn picker_options(
     scaffolder: &Scaffolder,
     filter: Option<Filter>,
 ) -> Result<Vec<PickerOption>, catalog::store::StoreError> {
-    let request = PageRequest {
+    let page = scaffolder
+        .catalog
+        .store
+        .list_entities(&request(filter, MAX_OPTIONS))
+        .await?;
+    Ok(page.items.iter().filter_map(option).collect())
+}
+
+/// The first `limit` entities matching `filter`, by name.
+fn request(filter: Option<Filter>, limit: usize) -> PageRequest {
+    PageRequest {
         filter,
         full_text: None,
         full_text_fields: Vec::new(),
@@ -117,13 +171,11 @@ pub async fn picker_options(
             field: "metadata.name".into(),
             descending: false,
         }],
-        limit: MAX_OPTIONS,
+        limit,
         offset: 0,
         after: None,
         backwards: false,
-    };
-    let page = scaffolder.catalog.store.list_entities(&request).await?;
-    Ok(page.items.iter().filter_map(option).collect())
+    }
 }
 
 fn option(entity: &Value) -> Option<PickerOption> {
@@ -249,6 +301,18 @@ mod tests {
         assert_eq!(parse_values(r#"{"name": "x"}"#).unwrap()["name"], json!("x"));
         assert!(parse_values("[1]").is_err());
         assert!(parse_values(&format!(r#"{{"a": "{}"}}"#, "x".repeat(MAX_VALUES_BYTES))).is_err());
+    }
+
+    #[test]
+    fn unreadable_templates_become_disabled_cards_with_the_reason() {
+        let entity = json!({"apiVersion": "backstage.io/v1beta2", "kind": "Template",
+            "metadata": {"name": "Old", "title": "Old one", "tags": ["legacy"]}, "spec": {"owner": "team-a", "type": "service"}});
+        let error = Template::from_entity(&entity).unwrap_err();
+        let card = unreadable(&entity, &error);
+        assert_eq!(card.entity_ref, "template:default/old");
+        assert_eq!(card.title, "Old one");
+        assert_eq!(card.tags, vec!["legacy".to_string()]);
+        assert!(card.problems[0].starts_with("apiVersion:"), "{:?}", card.problems);
     }
 
     #[test]
