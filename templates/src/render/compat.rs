@@ -168,6 +168,8 @@ pub fn rewrite_expression(body: &str) -> String {
             (" not ".to_string(), 1)
         } else if at(".length") && is_length_property(&chars, i) {
             ("|length".to_string(), 7)
+        } else if c == '+' && joins_text(&chars, i, &out) {
+            ("~".to_string(), 1)
         } else {
             (c.to_string(), 1)
         };
@@ -193,6 +195,16 @@ fn bare_key(chars: &[char], at: usize, before: &str) -> Option<usize> {
         .count();
     let next = chars[at + width..].iter().find(|c| !c.is_whitespace());
     (next == Some(&':')).then_some(width)
+}
+
+/// A binary `+` with a string literal on either side: JavaScript concatenates, whatever the other
+/// side is (`name + '-system'`), so it becomes `~`, which does too (minijinja's `+` refuses).
+fn joins_text(chars: &[char], at: usize, before: &str) -> bool {
+    let previous = before.trim_end().chars().last();
+    let next = chars[at + 1..].iter().find(|c| !c.is_whitespace());
+    previous.is_some()
+        && !matches!(chars.get(at + 1), Some('+' | '='))
+        && (matches!(previous, Some('"' | '\'')) || matches!(next, Some('"' | '\'')))
 }
 
 /// `.length` read as a property: after a name, `)` or `]`, and not the start of a longer name.
@@ -320,6 +332,14 @@ mod tests {
             rewrite_template("{# a && b #}${{ x.lengthy }}"),
             "{# a && b #}${{ x.lengthy }}"
         );
+    }
+
+    #[test]
+    fn plus_next_to_text_concatenates() {
+        assert_eq!(rewrite_expression(" a + '-x' "), " a ~ '-x' ");
+        assert_eq!(rewrite_expression("\"u:\" + ns + \"/\" + n"), "\"u:\" ~ ns ~ \"/\" ~ n");
+        assert_eq!(rewrite_expression("a + 1"), "a + 1");
+        assert_eq!(rewrite_expression("+ 'a'"), "+ 'a'");
     }
 
     #[test]

@@ -73,6 +73,9 @@ fn backstage_filters_and_nunjucks_expressions() {
     assert_eq!(value("${{ parameters.flag && '3000' || '8080' }}"), json!("8080"));
     assert_eq!(value("${{ parameters.tags.length || 0 }}"), json!(2));
     assert_eq!(value("${{ parameters.name + '-' + 'svc' }}"), json!("checkout-svc"));
+    assert_eq!(value("${{ parameters.nothing + '-system' }}"), json!("-system"));
+    assert_eq!(value("${{ 'port ' + parameters.port }}"), json!("port 8080"));
+    assert_eq!(value("${{ parameters.port + 1 }}"), json!(8081));
     assert_eq!(value("${{ parameters.name.toUpperCase() }}"), json!("CHECKOUT"));
     assert_eq!(
         value("${{ parameters.name | replace('check', 'pay') | upper }}"),
