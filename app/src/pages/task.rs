@@ -41,7 +41,7 @@ fn TaskMonitor(task: TaskView) -> impl IntoView {
     view! {
         <Title text=format!("Creating: {}", task.template_title) />
         <header class="entity-head">
-            <p class="eyebrow">"Task"</p>
+            <p class="eyebrow"><a href="/create">"Create"</a>" · task"</p>
             <h1>{task.template_title.clone()}</h1>
             <p class="muted mono">{task.id.clone()}</p>
             <p class="task-status" data-testid="task-status" data-status=move || status.get()>

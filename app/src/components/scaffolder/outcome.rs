@@ -22,7 +22,7 @@ pub fn TaskOutcome(events: RwSignal<Vec<TaskEvent>>) -> impl IntoView {
             _ => view! {
                 <section class="panel alert" role="alert" data-testid="task-outcome">
                     <h2>"The task failed"</h2>
-                    <p class="mono">{end.error.clone().unwrap_or(end.message.clone())}</p>
+                    <p class="mono task-error">{end.error.clone().unwrap_or(end.message.clone())}</p>
                 </section>
             }
             .into_any(),
