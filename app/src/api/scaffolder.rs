@@ -1,6 +1,8 @@
 //! The scaffolder for pages: the template gallery, one template's form, picker options from the
 //! catalog, dry runs, creating a task, a task with its events, and cancelling it.
 
+#[cfg(feature = "ssr")]
+mod picker_query;
 mod task;
 mod types;
 #[cfg(feature = "ssr")]
@@ -52,9 +54,11 @@ pub async fn load_template(namespace: String, name: String) -> Result<Option<Tem
 /// picker's `catalogFilter` as JSON (empty: none).
 #[server(prefix = "/_server")]
 pub async fn picker_options(kinds: String, catalog_filter: String) -> Result<Vec<PickerOption>, ServerFnError> {
-    let filter = views::picker_filter(&kinds, &catalog_filter).map_err(ServerFnError::new)?;
+    let filter = picker_query::picker_filter(&kinds, &catalog_filter).map_err(ServerFnError::new)?;
     let scaffolder = service()?;
-    views::picker_options(&scaffolder, filter).await.map_err(internal)
+    picker_query::picker_options(&scaffolder, filter)
+        .await
+        .map_err(internal)
 }
 
 /// Checks the values and stores a task for a worker; the field errors when they do not fit.
