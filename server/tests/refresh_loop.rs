@@ -257,7 +257,7 @@ async fn a_replica_killed_mid_refresh_loses_nothing() {
         &config_file,
         format!(
             "catalog:\n  processingInterval: {{ hours: 1 }}\n  locations:\n    - type: file\n      target: {}\n  \
-             processing:\n    claimLease: {{ seconds: 1 }}\n",
+             processing:\n    claimLease: {{ seconds: 1 }}\nscaffolder:\n  builtinTemplates: false\n",
             catalog_dir.display()
         ),
     )

@@ -76,8 +76,28 @@ spec:
   owner: ${{ values.owner }}
 ";
 
+/// A template that takes as long as its list: one log line per item.
+const SLOW: &str = r#"apiVersion: scaffolder.backstage.io/v1beta3
+kind: Template
+metadata:
+  name: slow
+spec:
+  owner: group:default/platform
+  type: service
+  parameters:
+    properties:
+      items: { type: array, items: { type: integer } }
+  steps:
+    - id: count
+      action: debug:log
+      each: ${{ parameters.items }}
+      input:
+        message: item ${{ each.value }}
+"#;
+
 /// A template folder with its skeleton; returns the template file.
 fn template_dir(root: &Path) -> std::path::PathBuf {
+    write(root, "template/slow.yaml", SLOW);
     write(root, "template/template.yaml", TEMPLATE);
     write(root, "template/skeleton/catalog-info.yaml", SKELETON_CATALOG);
     write(
@@ -100,7 +120,13 @@ async fn server(db: &TestDb, root: &Path, workers: usize) -> TestServer {
     let template = template_dir(root);
     let mut config = db.config();
     config.catalog.allowed_location_types = vec!["url".into(), "git".into(), "file".into()];
-    config.catalog.locations = vec![("file".into(), template.display().to_string())];
+    config.catalog.locations = vec![
+        ("file".into(), template.display().to_string()),
+        (
+            "file".into(),
+            template.with_file_name("slow.yaml").display().to_string(),
+        ),
+    ];
     config.catalog.git.cache_dir = root.join("git-cache");
     config.scaffolder.workers = workers;
     config.scaffolder.work_dir = root.join("tasks");
@@ -279,6 +305,77 @@ async fn an_open_task_is_cancelled_and_its_stream_ends() {
         .await
         .expect("post");
     assert_eq!(missing.status(), 404);
+    server.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_running_task_stops_when_cancelled() {
+    let db = TestDb::sqlite().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = server(&db, root.path(), 1).await;
+    eventually(std::time::Duration::from_secs(30), "the slow template", || async {
+        let r = server.get("/api/catalog/entities/by-name/template/default/slow").await;
+        (r.status() == 200).then_some(())
+    })
+    .await;
+    // Each item renders against the whole context, list included: long enough to cancel midway.
+    let items: Vec<u32> = (0..50_000).collect();
+    let created: Value = server
+        .client
+        .post(server.url("/api/scaffolder/v2/tasks"))
+        .json(&json!({"templateRef": "template:default/slow", "values": {"items": items}}))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    let id = created["id"].as_str().expect("id").to_string();
+    eventually(std::time::Duration::from_secs(30), "the task running", || async {
+        let events: Value = server
+            .get(&format!("/api/scaffolder/v2/tasks/{id}/events"))
+            .await
+            .json()
+            .await
+            .ok()?;
+        if events.as_array()?.iter().any(|e| e["type"] == "completion") {
+            panic!("the task ended before it was cancelled: {events}");
+        }
+        (events.as_array()?.len() > 3).then_some(())
+    })
+    .await;
+    let started = std::time::Instant::now();
+    let cancel: Value = server
+        .client
+        .post(server.url(&format!("/api/scaffolder/v2/tasks/{id}/cancel")))
+        .send()
+        .await
+        .expect("post")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(
+        cancel["status"], "processing",
+        "a running task is flagged; its worker stops it"
+    );
+    let events = stream_to_end(&server, &id).await;
+    assert_eq!(
+        events.last().map(|(e, _)| e.as_str()),
+        Some("cancelled"),
+        "{:?}",
+        events.last()
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(10),
+        "stopped within a heartbeat or two, not at the end"
+    );
+    let task: Value = server
+        .get(&format!("/api/scaffolder/v2/tasks/{id}"))
+        .await
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(task["status"], "cancelled");
     server.stop().await;
 }
 

@@ -182,12 +182,20 @@ async fn steps(
         };
         let mut outputs = Vec::new();
         for item in items {
-            let mut context = progress.context.clone();
-            if let Some(item) = &item {
-                context["each"] = item.clone();
+            // Rendering is CPU work: give the runtime back between items, so this task's event
+            // recorder and heartbeat (and everything else on this thread) keep running.
+            tokio::task::yield_now().await;
+            if *cancel.borrow() {
+                finish(StepStatus::Cancelled);
+                return Err(RunError::Cancelled);
+            }
+            // `each` is set in place: cloning the whole context per item would cost the size of
+            // the values for every item.
+            if let Some(item) = item {
+                progress.context["each"] = item;
             }
             let input = renderer
-                .value(&Value::Object(step.input.clone()), &context)
+                .value(&Value::Object(step.input.clone()), &progress.context)
                 .map_err(|source| RunError::Render {
                     field: field(".input"),
                     source,
@@ -221,7 +229,14 @@ async fn steps(
                 events: events.clone(),
                 cancel: cancel.clone(),
             };
-            match action.run(&ctx, input).await {
+            // Cancelling stops the action where it is (its future is dropped, child processes
+            // with it), not only between steps.
+            let mut cancelled = cancel.clone();
+            let result = tokio::select! {
+                result = action.run(&ctx, input) => result,
+                _ = cancelled.wait_for(|c| *c) => Err(ActionError::Cancelled),
+            };
+            match result {
                 Ok(output) => outputs.push(output),
                 Err(ActionError::Cancelled) => {
                     finish(StepStatus::Cancelled);
@@ -240,6 +255,9 @@ async fn steps(
                     });
                 }
             }
+        }
+        if let Some(context) = progress.context.as_object_mut() {
+            context.remove("each");
         }
         // An `each` step's output is the list of its iterations' outputs, as in Backstage.
         let output = match (&step.each, outputs.len()) {

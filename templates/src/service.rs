@@ -17,6 +17,7 @@ use crate::actions::{Registry, Services};
 use crate::dry_run::{DryRunReport, dry_run};
 use crate::model::schema::{self, FieldError};
 use crate::model::{ModelError, Template, support};
+use crate::render::Renderer;
 use crate::store::{EventRow, StoreError, TaskRow, TaskStore};
 use crate::workspace::{Limits, Workspace};
 
@@ -100,7 +101,12 @@ impl Scaffolder {
     /// Everything in a template Cairn cannot run (actions, fields, schema errors: `support::check`
     /// includes `schema::check_schema`).
     pub fn problems(&self, template: &Template) -> Vec<ModelError> {
-        support::check(template, &self.registry.ids())
+        let mut problems = support::check(template, &self.registry.ids());
+        problems.extend(expression_problems(
+            template,
+            &Renderer::new(self.config.limits.render_fuel),
+        ));
+        problems
     }
 
     /// Every template in the catalog, by title.
@@ -297,6 +303,60 @@ impl Scaffolder {
     }
 }
 
+/// Step expressions that cannot compile, or use filters Cairn lacks (`now`, a plugin's), named by
+/// field when the template is loaded rather than when the step runs.
+fn expression_problems(template: &Template, renderer: &Renderer) -> Vec<ModelError> {
+    fn walk(value: &Value, field: String, renderer: &Renderer, out: &mut Vec<ModelError>) {
+        match value {
+            Value::String(text) if text.contains("${{") || text.contains("{%") => {
+                if let Err(err) = renderer.check_syntax(text) {
+                    out.push(ModelError::at(field, format!("the expression cannot be read: {err}")));
+                } else {
+                    for filter in renderer.unknown_filters(text) {
+                        out.push(ModelError::at(
+                            field.clone(),
+                            format!("the filter `{filter}` is not available in Cairn"),
+                        ));
+                    }
+                }
+            }
+            Value::Array(items) => {
+                for (i, item) in items.iter().enumerate() {
+                    walk(item, format!("{field}.{i}"), renderer, out);
+                }
+            }
+            Value::Object(map) => {
+                for (key, item) in map {
+                    walk(item, format!("{field}.{key}"), renderer, out);
+                }
+            }
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for (i, step) in template.steps.iter().enumerate() {
+        walk(
+            &Value::Object(step.input.clone()),
+            format!("spec.steps.{i}.input"),
+            renderer,
+            &mut out,
+        );
+        if let Some(condition) = &step.condition {
+            walk(condition, format!("spec.steps.{i}.if"), renderer, &mut out);
+        }
+        if let Some(each) = &step.each {
+            walk(each, format!("spec.steps.{i}.each"), renderer, &mut out);
+        }
+    }
+    walk(
+        &Value::Object(template.output.clone()),
+        "spec.output".into(),
+        renderer,
+        &mut out,
+    );
+    out
+}
+
 /// A directory removed when the value goes out of scope.
 struct RemoveOnDrop(PathBuf);
 
@@ -321,4 +381,29 @@ pub fn parse_template_ref(entity_ref: &str) -> Result<(String, String), Scaffold
         )));
     }
     Ok((namespace.to_lowercase(), name.to_lowercase()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_filters_and_broken_expressions_are_named_at_load() {
+        let entity = json!({
+            "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template", "metadata": {"name": "t"},
+            "spec": {"steps": [
+                {"action": "debug:log", "input": {"message": "${{ '' | now }}", "fine": "${{ parameters.x | lower }}"}},
+                {"action": "debug:log", "if": "${{ parameters.x == }}", "input": {}}
+            ]}
+        });
+        let template = Template::from_entity(&entity).unwrap();
+        let problems = expression_problems(&template, &Renderer::new(1_000_000));
+        let fields: Vec<&str> = problems.iter().map(|p| p.field.as_str()).collect();
+        assert_eq!(
+            fields,
+            ["spec.steps.0.input.message", "spec.steps.1.if"],
+            "{problems:?}"
+        );
+        assert!(problems[0].message.contains("`now`"));
+    }
 }

@@ -132,6 +132,7 @@ pub(crate) fn flag(input: &Map<String, Value>, field: &str, default: bool) -> Re
 async fn publish(ctx: &ActionContext, input: Map<String, Value>) -> Result<Map<String, Value>, ActionError> {
     let url = required_str(&input, "repoUrl")?;
     check::remote_url("repoUrl", url, ctx.services.git.allow_file)?;
+    check::configured_host("repoUrl", url, &ctx.services.git.credentials)?;
     let branch = optional_str(&input, "defaultBranch")?.unwrap_or("main");
     check::branch("defaultBranch", branch)?;
     let force = flag(&input, "force", false)?;

@@ -42,6 +42,31 @@ pub(crate) fn remote_url(field: &str, url: &str, allow_file: bool) -> Result<(),
     }
 }
 
+/// An http(s) remote must be on a host the configuration has a token for (`integrations.*`):
+/// the server pushes nowhere else on request, so a template cannot make it reach any address.
+/// (`ssh` remotes use the server's own keys, which an administrator installed for their hosts.)
+pub(crate) fn configured_host(
+    field: &str,
+    url: &str,
+    credentials: &[catalog::ingest::git::Credential],
+) -> Result<(), ActionError> {
+    let Some(("http" | "https", rest)) = url.split_once("://") else {
+        return Ok(());
+    };
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority.rsplit('@').next().unwrap_or(authority);
+    if credentials.iter().any(|c| c.host.eq_ignore_ascii_case(host)) {
+        Ok(())
+    } else {
+        Err(ActionError::input(
+            field,
+            format!(
+                "Cairn publishes only to hosts configured under `integrations` (with a token); `{host}` is not one"
+            ),
+        ))
+    }
+}
+
 /// `[user@]host[:port]/path` after the scheme: a host, a path, and no password in the URL.
 fn authority(rest: &str) -> Result<(), String> {
     let (authority, path) = rest.split_once('/').unwrap_or((rest, ""));
@@ -129,6 +154,19 @@ pub(crate) fn message(field: &str, text: &str) -> Result<(), ActionError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn http_remotes_must_be_configured_hosts() {
+        let token = vec![catalog::ingest::git::Credential {
+            host: "git.acme.dev:8443".into(),
+            token: "t".into(),
+        }];
+        assert!(configured_host("repoUrl", "https://git.acme.dev:8443/a/b.git", &token).is_ok());
+        let err = configured_host("repoUrl", "http://169.254.169.254/latest", &token).unwrap_err();
+        assert!(err.to_string().contains("`169.254.169.254` is not one"), "{err}");
+        assert!(configured_host("repoUrl", "file:///srv/a.git", &[]).is_ok());
+        assert!(configured_host("repoUrl", "git@github.com:a/b.git", &[]).is_ok());
+    }
 
     #[test]
     fn ordinary_remotes_pass() {

@@ -61,9 +61,13 @@ fn messages_say_what_is_wrong() {
     )]);
     let messages: Vec<String> = found.iter().map(ToString::to_string).collect();
     assert_eq!(messages.len(), 2, "{messages:?}");
-    assert!(messages[0].starts_with("spec.parameters.0.properties.name.pattern: `(?=x)` is not a regular expression"));
+    // In the order the keys are written: `type`, then `pattern`.
     assert!(
-        messages[1].contains("`text` is not a type; use one of string, number"),
+        messages[0].contains("`text` is not a type; use one of string, number"),
+        "{messages:?}"
+    );
+    assert!(
+        messages[1].starts_with("spec.parameters.0.properties.name.pattern: `(?=x)` is not a regular expression"),
         "{messages:?}"
     );
 }
