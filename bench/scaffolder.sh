@@ -68,3 +68,19 @@ for i in range(20):
 times.sort()
 figure("task submitted to repository pushed and entity queryable p50 / max", f"{times[len(times)//2]:.0f} ms / {times[-1]:.0f} ms")
 PY
+
+# Dry runs of the built-in golden paths, as template authors run them (process start included).
+for template in rust-service python-service node-service terraform-module; do
+  values=bench/scaffolder/values/service.yaml
+  [ "$template" = terraform-module ] && values=bench/scaffolder/values/terraform-module.yaml
+  times=()
+  for i in 1 2 3 4 5; do
+    out="$work/dry-$template-$i"
+    start=$(date +%s%N)
+    target/release/cairn template dry-run "templates/golden-paths/$template/template.yaml" --values "$values" --out "$out" >"$work/dry.log"
+    times+=($(( ($(date +%s%N) - start) / 1000000 )))
+  done
+  files=$(tail -n +1 "$work/dry.log" | grep -o '^[0-9]* files, [0-9]* bytes' || true)
+  p50=$(printf '%s\n' "${times[@]}" | sort -n | sed -n 3p)
+  figure "dry run of $template p50 ($files)" "$p50 ms"
+done
