@@ -1,6 +1,7 @@
 //! Cairn's software catalog. `model` is the Backstage entity format (compiles to wasm); with the
 //! `backend` feature come reading files, processing documents, storing and ingesting.
 
+pub mod access;
 pub mod model;
 
 #[cfg(feature = "backend")]

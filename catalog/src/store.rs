@@ -3,6 +3,7 @@
 
 mod entities;
 mod locations;
+mod ownership;
 mod query;
 mod schedule;
 pub mod search;
@@ -12,6 +13,7 @@ use sqlx::AnyPool;
 
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
+pub use ownership::UserMatch;
 pub use query::{EntityPage, Facet, MAX_LIMIT, Order, PageRequest};
 pub use schedule::Outcome as RefreshOutcome;
 pub use write::{Candidate, CandidateResult, Known, ORPHAN_ANNOTATION, Orphans, Prepared, Refresh, RefreshSummary};

@@ -47,6 +47,8 @@ pub struct Config {
     pub scaffolder: templates::service::ScaffolderConfig,
     /// Register Cairn's golden-path templates (`templates/golden-paths`) in the catalog at start-up.
     pub builtin_templates: bool,
+    /// Sign-in, sessions and the permission policy.
+    pub auth: crate::auth::AuthConfig,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -156,6 +158,8 @@ impl Config {
             Err(_) => LogFormat::Text,
         };
         let base_url = file.app_base_url().unwrap_or_else(|| format!("http://{bind}"));
+        let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
+        let auth = file.auth(&base_url, production, &process_env)?;
         Ok(Config {
             bind,
             database: DatabaseConfig { url: database_url },
@@ -166,6 +170,7 @@ impl Config {
             catalog,
             scaffolder,
             builtin_templates,
+            auth,
         })
     }
 }

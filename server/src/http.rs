@@ -2,6 +2,7 @@
 //! wrapped in the layers every response passes through.
 
 mod assets;
+mod auth;
 pub mod catalog;
 mod health;
 mod observe;
@@ -46,6 +47,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/catalog", catalog::router().layer(timeout(600)))
         // Dry runs render whole templates before answering; the event stream lasts as long as its task.
         .nest("/api/scaffolder", scaffolder::router())
+        .nest("/api/auth", auth::router())
         .route(
             "/api/webhooks/github",
             post(webhooks::github).layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES)),
@@ -59,9 +61,34 @@ pub fn router(state: AppState) -> Router {
             .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
             .layer(observe::trace_layer())
             .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-            .layer(axum::middleware::from_fn_with_state(state, observe::record_metrics))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                observe::record_metrics,
+            ))
             .layer(CatchPanicLayer::new())
             .layer(axum::middleware::from_fn(security::headers))
+            .layer(session_layer(&state))
+            .layer(axum::middleware::from_fn_with_state(
+                state.clone(),
+                crate::auth::request::authenticate,
+            ))
             .layer(CompressionLayer::new()),
     )
 }
+
+/// Sessions in the database: an `HttpOnly`, `SameSite=Lax` cookie (`Secure` behind HTTPS) that
+/// lapses after the idle timeout; loaded only when a request looks at its session.
+fn session_layer(state: &AppState) -> tower_sessions::SessionManagerLayer<crate::auth::sessions::DbSessionStore> {
+    let config = &state.auth.config;
+    let idle = time::Duration::try_from(config.idle_timeout).unwrap_or(time::Duration::hours(8));
+    tower_sessions::SessionManagerLayer::new(crate::auth::sessions::DbSessionStore::new(state.auth.store.clone()))
+        .with_name(SESSION_COOKIE)
+        .with_http_only(true)
+        .with_same_site(tower_sessions::cookie::SameSite::Lax)
+        .with_secure(config.secure_cookies())
+        .with_path("/")
+        .with_expiry(tower_sessions::Expiry::OnInactivity(idle))
+}
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cairn_session";

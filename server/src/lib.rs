@@ -1,5 +1,6 @@
 //! The `cairn` server: configuration, storage, background work and HTTP (API and rendered pages).
 
+pub mod auth;
 pub mod cli;
 pub mod config;
 pub mod db;

@@ -66,11 +66,17 @@ impl Server {
             catalog.clone(),
             workers_stopped.clone(),
         ));
+        let workers_stopped_for_sessions = workers_stopped.clone();
         let task_workers = tokio::spawn(templates::worker::run_task_workers(scaffolder.clone(), workers_stopped));
+        let auth = std::sync::Arc::new(
+            crate::auth::Auth::new(config.auth.clone(), catalog.store.clone()).map_err(anyhow::Error::msg)?,
+        );
+        let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,
             catalog,
             scaffolder,
+            auth,
             metrics,
             site,
             leptos,
@@ -79,7 +85,7 @@ impl Server {
         let app = http::router(state.clone());
         let (shutdown, signal) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
-            axum::serve(listener, app)
+            axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
                 .with_graceful_shutdown(async move {
                     let _ = signal.await;
                 })
@@ -98,7 +104,7 @@ impl Server {
             shutdown,
             task,
             stop_workers,
-            workers: vec![refresh_loop, task_workers],
+            workers: vec![refresh_loop, task_workers, session_sweeper],
         })
     }
 
@@ -147,5 +153,20 @@ fn shutdown_signal() -> anyhow::Result<impl std::future::Future<Output = ()>> {
         Ok(async {
             let _ = tokio::signal::ctrl_c().await;
         })
+    }
+}
+
+/// Deletes lapsed sessions every ten minutes until the server stops.
+async fn sweep_sessions(auth: std::sync::Arc<crate::auth::Auth>, mut stopped: tokio::sync::watch::Receiver<bool>) {
+    loop {
+        match auth.store.delete_expired_sessions().await {
+            Ok(0) => {}
+            Ok(n) => tracing::debug!(sessions = n, "expired sessions deleted"),
+            Err(err) => tracing::warn!(error = %err, "deleting expired sessions"),
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(std::time::Duration::from_secs(600)) => {}
+            _ = stopped.changed() => return,
+        }
     }
 }

@@ -15,6 +15,7 @@ pub struct AppState {
     pub db: Db,
     pub catalog: Arc<Catalog>,
     pub scaffolder: Arc<Scaffolder>,
+    pub auth: Arc<crate::auth::Auth>,
     pub metrics: Metrics,
     pub site: Site,
     pub leptos: LeptosOptions,

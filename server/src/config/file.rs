@@ -8,6 +8,8 @@ use serde::Deserialize;
 
 use super::ConfigError;
 
+mod access;
+
 /// Largest config file accepted: a config is a few kilobytes, anything bigger is a mistake.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
 
@@ -27,6 +29,10 @@ pub struct FileConfig {
     events: EventsSection,
     #[serde(default)]
     scaffolder: ScaffolderSection,
+    #[serde(default)]
+    auth: access::AuthSection,
+    #[serde(default)]
+    permission: access::PermissionSection,
 }
 
 /// `scaffolder.*`: Backstage's `concurrentTasksLimit`, and Cairn's limits and built-in templates.
@@ -217,6 +223,8 @@ struct LocationEntry {
 #[serde(deny_unknown_fields)]
 struct Interval {
     #[serde(default)]
+    days: u64,
+    #[serde(default)]
     hours: u64,
     #[serde(default)]
     minutes: u64,
@@ -228,7 +236,7 @@ struct Interval {
 
 impl Interval {
     fn duration(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.hours * 3600 + self.minutes * 60 + self.seconds)
+        std::time::Duration::from_secs(self.days * 86_400 + self.hours * 3600 + self.minutes * 60 + self.seconds)
             + std::time::Duration::from_millis(self.milliseconds)
     }
 }

@@ -1,0 +1,82 @@
+//! API tokens for machines: `cairn_` and 32 random bytes, shown once; only their SHA-256 is stored,
+//! so the database never holds a usable secret.
+
+use base64::Engine;
+use catalog::access::{Principal, Scope};
+use rand::RngCore;
+use sha2::{Digest, Sha256};
+
+use super::{AuthError, store::AuthStore};
+
+/// Every token starts with it: secret scanners and people recognise one.
+pub const PREFIX: &str = "cairn_";
+/// Longest token name.
+pub const MAX_NAME_CHARS: usize = 100;
+
+/// A new token's secret (to show once) and what is stored.
+pub struct NewToken {
+    pub id: String,
+    pub secret: String,
+}
+
+pub fn hash(secret: &str) -> String {
+    catalog::hex::hex(&Sha256::digest(secret.as_bytes()))
+}
+
+/// Creates a token; `expires_in_days` None never expires.
+pub async fn create(
+    store: &AuthStore,
+    name: &str,
+    scopes: &[Scope],
+    created_by: &str,
+    expires_in_days: Option<u32>,
+) -> Result<NewToken, String> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
+        return Err(format!("name: must be 1 to {MAX_NAME_CHARS} characters"));
+    }
+    if name.chars().any(char::is_control) {
+        return Err("name: must not contain control characters".into());
+    }
+    if scopes.is_empty() {
+        return Err("scopes: choose at least one of catalog:read, catalog:write, events:write".into());
+    }
+    if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
+        return Err("expiresInDays: must be between 1 and 3650".into());
+    }
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    let secret = format!(
+        "{PREFIX}{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
+    let id = uuid::Uuid::now_v7().to_string();
+    let mut scopes: Vec<String> = scopes.iter().map(|s| s.as_str().to_string()).collect();
+    scopes.sort();
+    scopes.dedup();
+    let expires_at = expires_in_days.map(|d| catalog::store::now_ms() + i64::from(d) * 86_400_000);
+    store
+        .insert_token(&id, name, &hash(&secret), &scopes, created_by, expires_at)
+        .await
+        .map_err(|e| {
+            tracing::error!(error = %e, "creating a token");
+            "the token could not be stored; see the server log".to_string()
+        })?;
+    Ok(NewToken { id, secret })
+}
+
+/// The principal a bearer token acts as, or None when it is unknown, revoked or expired.
+pub async fn authenticate(store: &AuthStore, secret: &str) -> Result<Option<Principal>, AuthError> {
+    if !secret.starts_with(PREFIX) || secret.len() > 200 {
+        return Ok(None);
+    }
+    let Some(row) = store.token_by_hash(&hash(secret)).await? else {
+        return Ok(None);
+    };
+    store.touch_token(&row.id, row.last_used_at).await?;
+    Ok(Some(Principal::Token {
+        id: row.id,
+        name: row.name,
+        scopes: row.scopes.iter().filter_map(|s| Scope::parse(s)).collect(),
+    }))
+}
