@@ -1,5 +1,7 @@
 //! Server functions: thin adapters between pages and what the server provides through context.
 
+pub mod access;
+pub mod admin;
 pub mod catalog;
 pub mod features;
 pub mod scaffolder;

@@ -1,5 +1,7 @@
 //! One module per route.
 
+pub mod admin_audit;
+pub mod admin_tokens;
 pub mod catalog_list;
 pub mod create;
 pub mod entity;
@@ -7,6 +9,7 @@ pub mod home;
 pub mod locations;
 pub mod not_found;
 pub mod register;
+pub mod signin;
 pub mod status;
 pub mod task;
 pub mod template_form;

@@ -10,8 +10,9 @@ use leptos_router::{
 
 use crate::components::{error_page::ErrorPage, header::Header};
 use crate::pages::{
-    catalog_list::CatalogListPage, create::CreatePage, entity::EntityPage, home::HomePage, locations::LocationsPage,
-    not_found::NotFound, register::RegisterPage, status::StatusPage, task::TaskPage, template_form::TemplateFormPage,
+    admin_audit::AuditPage, admin_tokens::TokensPage, catalog_list::CatalogListPage, create::CreatePage,
+    entity::EntityPage, home::HomePage, locations::LocationsPage, not_found::NotFound, register::RegisterPage,
+    signin::SignInPage, status::StatusPage, task::TaskPage, template_form::TemplateFormPage,
 };
 use crate::theme::Theme;
 
@@ -40,6 +41,9 @@ pub fn App() -> impl IntoView {
                         // Async: data pages finish loading before the first byte, so a failure can still set HTTP 500.
                         <Route path=path!("status") view=StatusPage ssr=SsrMode::Async />
                         <Route path=path!("admin/locations") view=LocationsPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/tokens") view=TokensPage ssr=SsrMode::Async />
+                        <Route path=path!("admin/audit") view=AuditPage ssr=SsrMode::Async />
+                        <Route path=path!("signin") view=SignInPage />
                     </Routes>
                 </ErrorBoundary>
             </main>

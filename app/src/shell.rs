@@ -29,6 +29,8 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
     );
     let assets = use_context::<SiteAssets>().expect("the server provides SiteAssets");
     let features = crate::api::features::Features::current();
+    // Read back by the wasm (`Viewer::current`); attribute values are escaped by the renderer.
+    let viewer = serde_json::to_string(&crate::api::access::Viewer::current()).unwrap_or_default();
 
     view! {
         <!DOCTYPE html>
@@ -42,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body data-register-locations=features.register_locations.to_string()>
+            <body data-register-locations=features.register_locations.to_string() data-viewer=viewer>
                 <App />
             </body>
         </html>

@@ -1,6 +1,7 @@
 //! The HTTP surface: one route table for probes, metrics, static assets and the rendered pages,
 //! wrapped in the layers every response passes through.
 
+mod access;
 mod assets;
 mod auth;
 pub mod catalog;

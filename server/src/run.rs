@@ -71,6 +71,9 @@ impl Server {
         let auth = std::sync::Arc::new(
             crate::auth::Auth::new(config.auth.clone(), catalog.store.clone()).map_err(anyhow::Error::msg)?,
         );
+        if auth.guest_mode() {
+            tracing::warn!("no sign-in provider is configured (auth.oidc): guest mode, everyone may do everything");
+        }
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,

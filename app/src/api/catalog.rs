@@ -10,6 +10,11 @@ use leptos::prelude::*;
 pub use types::*;
 
 #[cfg(feature = "ssr")]
+use super::access::{audit, require, require_entity, require_location};
+#[cfg(feature = "ssr")]
+use catalog::access::Permission;
+
+#[cfg(feature = "ssr")]
 fn service() -> Result<std::sync::Arc<catalog::service::Catalog>, ServerFnError> {
     use_context::<std::sync::Arc<catalog::service::Catalog>>()
         .ok_or_else(|| ServerFnError::new("the catalog is not available"))
@@ -25,6 +30,7 @@ fn internal(err: impl std::fmt::Display) -> ServerFnError {
 /// One page of the catalog list, with kind counts and filter facets.
 #[server(prefix = "/_server")]
 pub async fn list_catalog(query: CatalogQuery) -> Result<CatalogPage, ServerFnError> {
+    require(Permission::CatalogRead, &[])?;
     views::catalog_page(&service()?, query).await.map_err(internal)
 }
 
@@ -35,14 +41,21 @@ pub async fn load_entity(
     namespace: String,
     name: String,
 ) -> Result<Option<EntityDetails>, ServerFnError> {
-    views::entity_details(&service()?, &kind, &namespace, &name)
+    require(Permission::CatalogRead, &[])?;
+    let service = service()?;
+    let mut details = views::entity_details(&service, &kind, &namespace, &name)
         .await
-        .map_err(internal)
+        .map_err(internal)?;
+    if let Some(d) = details.as_mut() {
+        d.owners = service.store.owners_of(&d.row.entity_ref).await.map_err(internal)?;
+    }
+    Ok(details)
 }
 
 /// The relations graph around an entity, laid out for SVG.
 #[server(prefix = "/_server")]
 pub async fn load_graph(entity_ref: String, depth: u8) -> Result<Graph, ServerFnError> {
+    require(Permission::CatalogRead, &[])?;
     views::graph(&service()?, &entity_ref, depth.clamp(1, 3))
         .await
         .map_err(internal)
@@ -51,6 +64,8 @@ pub async fn load_graph(entity_ref: String, depth: u8) -> Result<Graph, ServerFn
 /// What registering a location would add.
 #[server(prefix = "/_server")]
 pub async fn preview_location(target: String) -> Result<LocationPreview, ServerFnError> {
+    // A preview reads the target as registering would.
+    require(Permission::LocationCreate, &[])?;
     let service = service()?;
     let (location_type, target) = views::split_target(&target);
     match service.preview(&location_type, &target).await {
@@ -64,10 +79,20 @@ pub async fn preview_location(target: String) -> Result<LocationPreview, ServerF
 /// Registers a location and returns what it added.
 #[server(prefix = "/_server")]
 pub async fn import_location(target: String) -> Result<LocationPreview, ServerFnError> {
+    let principal = require(Permission::LocationCreate, &[])?;
     let service = service()?;
     let (location_type, target) = views::split_target(&target);
     match service.register(&location_type, &target, false).await {
-        Ok(r) => Ok(LocationPreview::new(location_type, target, r.listing)),
+        Ok(r) => {
+            audit(
+                &principal,
+                "location-registered",
+                format!("{location_type}:{target}"),
+                None,
+            )
+            .await;
+            Ok(LocationPreview::new(location_type, target, r.listing))
+        }
         Err(catalog::service::CatalogError::Invalid(m) | catalog::service::CatalogError::Conflict(m)) => {
             Err(ServerFnError::new(m))
         }
@@ -80,6 +105,7 @@ pub async fn import_location(target: String) -> Result<LocationPreview, ServerFn
 #[server(prefix = "/_server")]
 pub async fn refresh_entity(entity_ref: String) -> Result<String, ServerFnError> {
     let service = service()?;
+    require_entity(&service.store, Permission::EntityRefresh, &entity_ref.to_lowercase()).await?;
     let location = views::location_of(&service, &entity_ref).await?;
     match service.refresh(&location).await {
         Ok(s) if s.source_unchanged => Ok("Refreshed: the source has not changed since it was last read.".into()),
@@ -102,6 +128,7 @@ pub async fn unregister_location(entity_ref: String) -> Result<usize, ServerFnEr
             location.target
         )));
     }
+    let principal = require_location(&service.store, Permission::LocationDelete, &location.id).await?;
     let count = service
         .store
         .entity_refs_of_location(&location.id)
@@ -109,12 +136,21 @@ pub async fn unregister_location(entity_ref: String) -> Result<usize, ServerFnEr
         .map_err(internal)?
         .len();
     service.store.delete_location(&location.id).await.map_err(internal)?;
+    let target = format!("{}:{}", location.location_type, location.target);
+    audit(
+        &principal,
+        "location-unregistered",
+        target,
+        Some(format!("{count} entities")),
+    )
+    .await;
     Ok(count)
 }
 
 /// Every location with its refresh status, for the admin page.
 #[server(prefix = "/_server")]
 pub async fn list_locations() -> Result<LocationsReport, ServerFnError> {
+    require(Permission::CatalogRead, &[])?;
     views::locations_report(&service()?).await.map_err(internal)
 }
 
@@ -128,6 +164,7 @@ pub async fn request_location_refresh(id: String) -> Result<String, ServerFnErro
         .await
         .map_err(internal)?
         .ok_or_else(|| ServerFnError::new("There is no such location (it may have been unregistered)."))?;
+    require_location(&service.store, Permission::EntityRefresh, &location.id).await?;
     service
         .request_refresh(std::slice::from_ref(&location))
         .await

@@ -160,7 +160,7 @@ fn Pager(query: CatalogQuery, page: CatalogPage) -> impl IntoView {
 /// Shown only where registering can work.
 #[component]
 fn RegisterButton() -> impl IntoView {
-    Features::current()
-        .register_locations
-        .then(|| view! { <a class="button" href="/catalog-import">"Register existing component"</a> })
+    (Features::current().register_locations
+        && crate::api::access::Viewer::current().can(catalog::access::Permission::LocationCreate, &[]))
+    .then(|| view! { <a class="button" href="/catalog-import">"Register existing component"</a> })
 }

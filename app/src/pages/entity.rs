@@ -107,6 +107,9 @@ fn Actions(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> impl
     let unregister = ServerAction::<UnregisterLocation>::new();
     let reference = details.row.entity_ref.clone();
     let unregister_reference = reference.clone();
+    let viewer = crate::api::access::Viewer::current();
+    let may_refresh = viewer.can(catalog::access::Permission::EntityRefresh, &details.owners);
+    let may_unregister = viewer.can(catalog::access::Permission::LocationDelete, &details.owners);
     let refresh_message = move || {
         refresh.value().get().map(|r| match r {
             Ok(message) => view! { <span class="ok">{message}</span> }.into_any(),
@@ -124,13 +127,15 @@ fn Actions(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> impl
     };
     view! {
         <div class="actions">
-            <ActionForm action=refresh>
-                <input type="hidden" name="entity_ref" value=reference.clone() />
-                <button type="submit" class="button" disabled=move || refresh.pending().get()>
-                    {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
-                </button>
-            </ActionForm>
-            {(!details.from_config).then(|| view! {
+            {may_refresh.then(|| view! {
+                <ActionForm action=refresh>
+                    <input type="hidden" name="entity_ref" value=reference.clone() />
+                    <button type="submit" class="button" disabled=move || refresh.pending().get()>
+                        {move || if refresh.pending().get() { "Refreshing…" } else { "Refresh" }}
+                    </button>
+                </ActionForm>
+            })}
+            {(may_unregister && !details.from_config).then(|| view! {
                 <details class="confirm">
                     <summary class="button secondary">"Unregister location"</summary>
                     <ActionForm action=unregister>

@@ -78,12 +78,23 @@ fn More(shown: usize, total: usize, what: &'static str) -> impl IntoView {
 /// Explains, up front, when this server allows no location type it can read.
 #[component]
 fn RegistrationUnavailable() -> impl IntoView {
-    (!Features::current().register_locations).then(|| {
+    let viewer = crate::api::access::Viewer::current();
+    let denied = (!viewer.can(catalog::access::Permission::LocationCreate, &[])).then(|| {
+        view! {
+            <p class="panel alert" role="alert" data-testid="register-denied">
+                "You may not register locations here: the policy gives "<code>"catalog.location.create"</code>
+                " to "{viewer.settings.policy.rule(catalog::access::Permission::LocationCreate).describe()}
+                " only. Ask an admin."
+            </p>
+        }
+    });
+    let unavailable = (!Features::current().register_locations).then(|| {
         view! {
             <p class="panel alert" role="alert">
                 "This server does not allow registering locations it can read. An administrator can allow "
                 <code>"url"</code>", "<code>"git"</code>" or "<code>"file"</code>" locations with "<code>"catalog.allowedLocationTypes"</code>"."
             </p>
         }
-    })
+    });
+    view! { {denied} {unavailable} }
 }

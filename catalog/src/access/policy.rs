@@ -120,6 +120,16 @@ pub enum Rule {
 }
 
 impl Rule {
+    /// Who it grants to, for people ("signed-in people").
+    pub fn describe(self) -> &'static str {
+        match self {
+            Rule::Anyone => "everyone",
+            Rule::SignedIn => "signed-in people",
+            Rule::Owner => "owners and admins",
+            Rule::Admin => "admins",
+        }
+    }
+
     pub fn parse(text: &str) -> Option<Rule> {
         match text {
             "anyone" => Some(Rule::Anyone),

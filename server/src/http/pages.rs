@@ -1,5 +1,7 @@
 //! The Leptos pages and server functions, rendered with the server's state in their context.
 
+mod admin_backend;
+
 use std::sync::Arc;
 
 use app::{
@@ -34,11 +36,20 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         favicon: format!("/{}", state.site.manifest.favicon),
     };
     let status = status_provider(state.clone());
+    let access = app::api::access::AccessSettings {
+        policy: state.auth.config.policy.clone(),
+        sign_in: !state.auth.guest_mode(),
+    };
+    let audit = audit_sink(state.clone());
+    let admin: Arc<dyn app::api::admin::AdminBackend> = Arc::new(admin_backend::Admin(state.auth.clone()));
     let state = state.clone();
     move || {
         provide_context(state.clone());
         provide_context(assets.clone());
         provide_context(status.clone());
+        provide_context(access.clone());
+        provide_context(audit.clone());
+        provide_context(admin.clone());
         provide_context(state.catalog.clone());
         provide_context(state.scaffolder.clone());
         provide_context(app::api::features::Features {
@@ -62,6 +73,26 @@ fn status_provider(state: AppState) -> StatusProvider {
                 pending_migrations: schema.pending,
                 uptime_seconds: state.started.elapsed().as_secs(),
             })
+        })
+    })
+}
+
+/// Pages' actions recorded in the server's audit log.
+fn audit_sink(state: AppState) -> app::api::access::AuditSink {
+    Arc::new(move |record| {
+        let state = state.clone();
+        Box::pin(async move {
+            state
+                .auth
+                .audit(crate::auth::store::AuditEvent {
+                    actor: &record.actor,
+                    action: record.action,
+                    target: Some(&record.target),
+                    outcome: "allowed",
+                    detail: record.detail.as_deref(),
+                    ip: None,
+                })
+                .await;
         })
     })
 }

@@ -4,6 +4,7 @@
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
 pub mod git;
+pub mod oidc;
 
 use std::path::PathBuf;
 
@@ -109,6 +110,7 @@ impl TestDb {
                 ..Default::default()
             },
             builtin_templates: false,
+            auth: Default::default(),
         }
     }
 }

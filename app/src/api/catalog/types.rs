@@ -317,6 +317,9 @@ pub struct EntityDetails {
     /// A Group's members.
     pub members: Vec<EntityRow>,
     pub email: Option<String>,
+    /// Owner references (`ownedBy`), to show only the actions the viewer may take.
+    #[serde(default)]
+    pub owners: Vec<String>,
 }
 
 /// The relations graph around an entity.

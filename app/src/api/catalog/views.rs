@@ -340,6 +340,7 @@ pub async fn entity_details(
         owned,
         members,
         email: entity["spec"]["profile"]["email"].as_str().map(str::to_string),
+        owners: Vec::new(),
     }))
 }
 

@@ -184,8 +184,25 @@ pub async fn by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> R
 }
 
 /// `DELETE /entities/by-uid/{uid}`: 204. Its location brings it back if it still declares it.
-pub async fn delete_by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete_by_uid(
+    State(state): State<AppState>,
+    crate::auth::request::Caller(caller): crate::auth::request::Caller,
+    Path(uid): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    let Some(stored) = state.catalog.store.entity_by_uid(&uid).await? else {
+        return Err(ApiError::NotFound(format!("No entity with uid {uid}")));
+    };
+    let entity = &stored.entity;
+    let entity_ref = catalog::model::EntityRef::new(
+        entity["kind"].as_str().unwrap_or_default(),
+        entity["metadata"]["namespace"].as_str().unwrap_or("default"),
+        entity["metadata"]["name"].as_str().unwrap_or_default(),
+    )
+    .to_string();
+    crate::http::access::authorize_entity(&state, &caller, catalog::access::Permission::EntityDelete, &entity_ref)
+        .await?;
     if state.catalog.store.delete_entity(&uid).await? {
+        crate::http::access::audit(&state, &caller, "entity-unregistered", &entity_ref, None).await;
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound(format!("No entity with uid {uid}")))

@@ -19,6 +19,10 @@ pub enum ApiError {
     NotFound(String),
     /// 409.
     Conflict(String),
+    /// 401: nobody is signed in and the action needs someone.
+    Unauthorized(String),
+    /// 403: not allowed, with the policy's reason.
+    Forbidden(String),
     /// 500: logged, with a generic message for the caller.
     Internal(String),
 }
@@ -29,6 +33,8 @@ impl IntoResponse for ApiError {
             ApiError::Input(m) => (StatusCode::BAD_REQUEST, "InputError", m),
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "NotFoundError", m),
             ApiError::Conflict(m) => (StatusCode::CONFLICT, "ConflictError", m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "AuthenticationError", m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "NotAllowedError", m),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "catalog API failure");
                 (

@@ -11,7 +11,10 @@ use serde_json::{Value, json};
 
 use super::ApiError;
 use super::params::Params;
+use crate::auth::request::Caller;
+use crate::http::access;
 use crate::state::AppState;
+use catalog::access::Permission;
 
 /// `GET /locations`: `[{"data": {"id", "type", "target"}, "status": {…}}]`. `data` is Backstage's
 /// shape; `status` is Cairn's: the last refresh (attempt, success, duration, entity and problem
@@ -44,9 +47,11 @@ pub struct NewLocation {
 /// `entities` holds the first 100 (Backstage returns them all); `entityCount` says how many in all.
 pub async fn create(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     RawQuery(query): RawQuery,
     Json(body): Json<NewLocation>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    access::authorize(&state, &caller, Permission::LocationCreate, &[])?;
     let dry_run = Params::parse(query.as_deref())
         .one("dryRun")
         .is_some_and(|v| v == "true");
@@ -62,6 +67,9 @@ pub async fn create(
     });
     if dry_run {
         response["exists"] = Value::Bool(registration.exists);
+    } else {
+        let target = format!("{}:{}", body.location_type, body.target);
+        access::audit(&state, &caller, "location-registered", &target, None).await;
     }
     if listing.problem_count > 0 {
         response["problems"] = json!(listing.problems);
@@ -79,15 +87,27 @@ pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> R
 }
 
 /// `DELETE /locations/{id}`: 204; the entities only it provided go with it.
-pub async fn delete(State(state): State<AppState>, Path(id): Path<String>) -> Result<StatusCode, ApiError> {
+pub async fn delete(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<StatusCode, ApiError> {
     let store = &state.catalog.store;
     match store.location(&id).await? {
         Some(location) if location.origin == "config" => Err(ApiError::Input(format!(
             "location {} comes from the configuration file; remove it there",
             location.target
         ))),
-        Some(_) if store.delete_location(&id).await? => Ok(StatusCode::NO_CONTENT),
-        _ => Err(ApiError::NotFound(format!("Found no location with ID {id}"))),
+        Some(location) => {
+            access::authorize_location(&state, &caller, Permission::LocationDelete, &id).await?;
+            if !store.delete_location(&id).await? {
+                return Err(ApiError::NotFound(format!("Found no location with ID {id}")));
+            }
+            let target = format!("{}:{}", location.location_type, location.target);
+            access::audit(&state, &caller, "location-unregistered", &target, None).await;
+            Ok(StatusCode::NO_CONTENT)
+        }
+        None => Err(ApiError::NotFound(format!("Found no location with ID {id}"))),
     }
 }
 

@@ -6,7 +6,10 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
+use crate::auth::request::Caller;
+use crate::http::access;
 use crate::state::AppState;
+use catalog::access::Permission;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -15,8 +18,13 @@ pub struct RefreshRequest {
 }
 
 /// `POST /refresh {"entityRef"}`: reads the entity's location again, now.
-pub async fn refresh(State(state): State<AppState>, Json(body): Json<RefreshRequest>) -> Result<StatusCode, ApiError> {
+pub async fn refresh(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Json(body): Json<RefreshRequest>,
+) -> Result<StatusCode, ApiError> {
     let entity_ref = EntityRef::parse_full(&body.entity_ref).map_err(|e| ApiError::Input(e.to_string()))?;
+    access::authorize_entity(&state, &caller, Permission::EntityRefresh, &entity_ref.to_string()).await?;
     let store = &state.catalog.store;
     let location = store
         .location_of_entity(&entity_ref.to_string())
@@ -71,8 +79,11 @@ pub struct Target {
 /// `entityCount` and `problemCount` for the rest.
 pub async fn analyze_location(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Json(body): Json<AnalyzeRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    // It reads the target as registering would: the same permission.
+    access::authorize(&state, &caller, Permission::LocationCreate, &[])?;
     let (location_type, target) = (&body.location.location_type, &body.location.target);
     let listing = state.catalog.preview(location_type, target).await?;
     let registered = state

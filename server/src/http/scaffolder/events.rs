@@ -47,10 +47,11 @@ fn is_final(event: &EventRow) -> bool {
 /// `GET /v2/tasks/{id}/events?after=N`.
 pub async fn list(
     State(state): State<AppState>,
+    crate::auth::request::Caller(caller): crate::auth::request::Caller,
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    known_task(&state, &id).await?;
+    known_task(&state, &caller, &id).await?;
     let events = state
         .scaffolder
         .events(&id, after.after.unwrap_or(0))
@@ -63,11 +64,12 @@ pub async fn list(
 /// with `id:` so a reconnecting browser resumes (`Last-Event-ID`) where it left off.
 pub async fn stream(
     State(state): State<AppState>,
+    crate::auth::request::Caller(caller): crate::auth::request::Caller,
     Path(id): Path<String>,
     Query(after): Query<After>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    known_task(&state, &id).await?;
+    known_task(&state, &caller, &id).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -78,9 +80,9 @@ pub async fn stream(
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
-async fn known_task(state: &AppState, id: &str) -> Result<(), ApiError> {
+async fn known_task(state: &AppState, caller: &catalog::access::Principal, id: &str) -> Result<(), ApiError> {
     match state.scaffolder.task(id).await.map_err(api_error)? {
-        Some(_) => Ok(()),
+        Some(task) => crate::http::access::authorize_task(state, caller, catalog::access::Permission::TaskRead, &task),
         None => Err(ApiError::NotFound(format!("there is no task {id}"))),
     }
 }

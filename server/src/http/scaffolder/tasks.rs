@@ -11,8 +11,11 @@ use serde_json::{Map, Value, json};
 use templates::store::TaskRow;
 
 use super::api_error;
+use crate::auth::request::Caller;
+use crate::http::access;
 use crate::http::catalog::ApiError;
 use crate::state::AppState;
+use catalog::access::Permission;
 
 /// `POST /v2/tasks` body: `{templateRef, values, secrets?}`.
 #[derive(Deserialize)]
@@ -26,13 +29,23 @@ pub struct NewTask {
 /// `201 {"id"}` once stored; 400 with every field error when the values do not fit the form.
 pub async fn create(
     State(state): State<AppState>,
+    Caller(caller): Caller,
     Json(body): Json<NewTask>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
+    access::authorize_template(&state, &caller, &body.template_ref).await?;
     let id = state
         .scaffolder
-        .create_task(&body.template_ref, body.values, None)
+        .create_task(&body.template_ref, body.values, caller.user_ref())
         .await
         .map_err(api_error)?;
+    access::audit(
+        &state,
+        &caller,
+        "template-run",
+        &body.template_ref,
+        Some(&format!("task {id}")),
+    )
+    .await;
     Ok((StatusCode::CREATED, Json(json!({ "id": id }))))
 }
 
@@ -46,13 +59,25 @@ pub struct ListParams {
 }
 
 /// `GET /v2/tasks`: `{tasks: [...], totalTasks}`, newest first.
-pub async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<Value>, ApiError> {
+pub async fn list(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Query(params): Query<ListParams>,
+) -> Result<Json<Value>, ApiError> {
+    // Listing is reading tasks in general; each task's owner is its creator.
+    let mine = caller.user_ref().map(str::to_string);
+    let created_by = match access::authorize(&state, &caller, Permission::TaskRead, &[]) {
+        Ok(()) => params.created_by.clone(),
+        // Owner-only reading: people list their own tasks.
+        Err(_) if mine.is_some() => mine,
+        Err(denied) => return Err(denied),
+    };
     let limit = params.limit.unwrap_or(100).clamp(1, 1000);
     let offset = params.offset.unwrap_or(0).max(0);
     let (tasks, total) = state
         .scaffolder
         .store
-        .list(params.created_by.as_deref(), params.status.as_deref(), limit, offset)
+        .list(created_by.as_deref(), params.status.as_deref(), limit, offset)
         .await
         .map_err(|e| ApiError::Internal(e.to_string()))?;
     Ok(Json(json!({
@@ -62,18 +87,34 @@ pub async fn list(State(state): State<AppState>, Query(params): Query<ListParams
 }
 
 /// `GET /v2/tasks/{id}`.
-pub async fn get_one(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn get_one(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
     let task = state
         .scaffolder
         .task(&id)
         .await
         .map_err(api_error)?
         .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
+    access::authorize_task(&state, &caller, Permission::TaskRead, &task)?;
     Ok(Json(task_json(&task)))
 }
 
 /// `POST /v2/tasks/{id}/cancel`: `{status}` after the request.
-pub async fn cancel(State(state): State<AppState>, Path(id): Path<String>) -> Result<Json<Value>, ApiError> {
+pub async fn cancel(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let task = state
+        .scaffolder
+        .task(&id)
+        .await
+        .map_err(api_error)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
+    access::authorize_task(&state, &caller, Permission::TaskCancel, &task)?;
     let status = state.scaffolder.cancel(&id).await.map_err(api_error)?;
     Ok(Json(json!({ "status": status })))
 }
