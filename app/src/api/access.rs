@@ -2,7 +2,9 @@
 //! action (server functions call `require*`); pages ask `Viewer::can` with the same policy only to
 //! hide what a person cannot do.
 
-use catalog::access::{Decision, Permission, Policy, Principal};
+#[cfg(feature = "ssr")]
+use catalog::access::Decision;
+use catalog::access::{Permission, Policy, Principal};
 #[cfg(feature = "ssr")]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
