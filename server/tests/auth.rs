@@ -232,10 +232,15 @@ impl Browser<'_> {
         callback
     }
 
+    /// Sign-in up to the provider's answer: the callback URL, not yet visited.
+    async fn callback_url(&mut self, return_to: &str) -> String {
+        let authorize = self.start_sign_in(return_to).await;
+        self.at_provider(&authorize).await
+    }
+
     /// The whole sign-in; returns where the portal sends the browser in the end.
     async fn sign_in(&mut self, return_to: &str) -> String {
-        let authorize = self.start_sign_in(return_to).await;
-        let callback = self.at_provider(&authorize).await;
+        let callback = self.callback_url(return_to).await;
         let response = self.get(&callback).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         location(&response)
@@ -279,10 +284,8 @@ fn with_param(url: &str, name: &str, value: &str) -> String {
     let pairs: Vec<(String, String)> = url
         .query_pairs()
         .map(|(k, v)| {
-            (
-                k.into_owned(),
-                if k == name { value.to_string() } else { v.into_owned() },
-            )
+            let v = if k == name { value.to_string() } else { v.into_owned() };
+            (k.into_owned(), v)
         })
         .collect();
     url.query_pairs_mut().clear().extend_pairs(pairs);
@@ -363,7 +366,7 @@ on_both_databases! {
 
         // A forged state: refused, and the genuine callback after it finds nothing to finish.
         let mut browser = portal.browser();
-        let callback = browser.at_provider(&browser.start_sign_in("/").await).await;
+        let callback = browser.callback_url("/").await;
         let forged = browser.get(&with_param(&callback, "state", "forged")).await;
         assert!(refusal(&location(&forged)).contains("state does not match"), "{}", location(&forged));
         assert_eq!(browser.mode().await, "anonymous");
@@ -373,7 +376,7 @@ on_both_databases! {
 
         // A callback replayed, in the same browser or another (a leaked link).
         let mut first = portal.browser();
-        let used = first.at_provider(&first.start_sign_in("/").await).await;
+        let used = first.callback_url("/").await;
         assert_eq!(location(&first.get(&used).await), "/");
         let again = first.get(&used).await;
         assert!(refusal(&location(&again)).contains("no sign-in is in progress"), "{}", location(&again));
@@ -385,7 +388,7 @@ on_both_databases! {
 
         // A used code with a fresh sign-in's state: the provider refuses the code a second time.
         let mut replayer = portal.browser();
-        let fresh = replayer.at_provider(&replayer.start_sign_in("/").await).await;
+        let fresh = replayer.callback_url("/").await;
         let replayed = with_param(&fresh, "code", &param(&used, "code"));
         let refused = replayer.get(&replayed).await;
         let reason = refusal(&location(&refused));
@@ -395,7 +398,7 @@ on_both_databases! {
 
         // The provider reporting an error.
         let mut denied = portal.browser();
-        let callback = denied.at_provider(&denied.start_sign_in("/").await).await;
+        let callback = denied.callback_url("/").await;
         let url = format!("{}?error=access_denied&error_description=nope&state={}", callback.split('?').next().expect("path"), param(&callback, "state"));
         let said = denied.get(&url).await;
         assert!(refusal(&location(&said)).contains("the identity provider said: access_denied nope"));
