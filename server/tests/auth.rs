@@ -288,10 +288,9 @@ on_both_databases! {
         assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
     }
 
-    async fn people_act_on_what_they_own(db: TestDb) {
+    async fn only_admins_reach_the_admin_endpoints(db: TestDb) {
         let portal = portal(&db, |_| {}).await;
         let mut maya = portal.browser().signed_in().await;
-
         for path in ["/api/auth/tokens", "/api/auth/sessions", "/api/auth/audit"] {
             let response = maya.get(path).await;
             assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path}");
@@ -300,37 +299,54 @@ on_both_databases! {
                 "only admins may administer the portal (admin)"
             );
         }
-        let create = maya
-            .post_from_portal("/api/auth/tokens", json!({"name": "mine", "scopes": ["catalog:read"]}))
-            .await;
-        assert_eq!(create.status(), StatusCode::FORBIDDEN);
-
-        let theirs = maya
-            .post_from_portal("/api/catalog/refresh", json!({"entityRef": "component:default/search"}))
-            .await;
-        assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
-        let message = error_message(theirs).await;
-        assert!(
-            message.contains("only its owners (group:default/platform) or admins may refresh this entity"),
-            "{message}"
+        let token = json!({"name": "mine", "scopes": ["catalog:read"]});
+        assert_eq!(
+            maya.post_from_portal("/api/auth/tokens", token).await.status(),
+            StatusCode::FORBIDDEN
         );
-        let ours = maya
-            .post_from_portal(
-                "/api/catalog/refresh",
-                json!({"entityRef": "component:default/checkout"}),
-            )
-            .await;
+        let revoke = json!({"userEntityRef": "user:default/ada"});
+        let revoke = maya.post_from_portal("/api/auth/sessions/revoke", revoke).await;
+        assert_eq!(revoke.status(), StatusCode::FORBIDDEN);
+    }
+
+    async fn people_refresh_and_unregister_the_entities_they_own(db: TestDb) {
+        let portal = portal(&db, |_| {}).await;
+        let mut maya = portal.browser().signed_in().await;
+        let refresh = |name: &str| json!({"entityRef": format!("component:default/{name}")});
+
+        let theirs = maya.post_from_portal("/api/catalog/refresh", refresh("search")).await;
+        assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            error_message(theirs).await,
+            "only its owners (group:default/platform) or admins may refresh this entity (catalog.entity.refresh)"
+        );
+        let ours = maya.post_from_portal("/api/catalog/refresh", refresh("checkout")).await;
         assert_eq!(ours.status(), StatusCode::OK, "owned through her team's parent group");
 
-        // Anyone signed in registers; unregistering needs every entity the location provides.
+        let search = maya.uid_of("component/default/search").await;
+        let theirs = maya
+            .delete_from_portal(&format!("/api/catalog/entities/by-uid/{search}"))
+            .await;
+        assert_eq!(theirs.status(), StatusCode::FORBIDDEN);
+        assert!(error_message(theirs).await.contains("may unregister this entity"));
+        let checkout = maya.uid_of("component/default/checkout").await;
+        let ours = maya
+            .delete_from_portal(&format!("/api/catalog/entities/by-uid/{checkout}"))
+            .await;
+        assert_eq!(ours.status(), StatusCode::NO_CONTENT);
+        let by_name = |name: &str| format!("/api/catalog/entities/by-name/component/default/{name}");
+        assert_eq!(maya.get(&by_name("checkout")).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(maya.get(&by_name("search")).await.status(), StatusCode::OK);
+    }
+
+    async fn people_unregister_the_locations_whose_entities_they_own(db: TestDb) {
+        let portal = portal(&db, |_| {}).await;
+        let mut maya = portal.browser().signed_in().await;
+        // Anyone signed in registers; unregistering acts on every entity the location provides.
         let mut ids = Vec::new();
         for file in ["extra/ours.yaml", "extra/theirs.yaml"] {
-            let created = maya
-                .post_from_portal(
-                    "/api/catalog/locations",
-                    json!({"type": "file", "target": fixture(file)}),
-                )
-                .await;
+            let location = json!({"type": "file", "target": fixture(file)});
+            let created = maya.post_from_portal("/api/catalog/locations", location).await;
             assert_eq!(created.status(), StatusCode::CREATED, "{file}");
             let body: Value = created.json().await.expect("JSON");
             ids.push(body["location"]["id"].as_str().expect("id").to_string());
@@ -341,25 +357,16 @@ on_both_databases! {
         assert_eq!(refused.status(), StatusCode::FORBIDDEN);
         let message = error_message(refused).await;
         assert!(
-            message.contains("component:default/indexer") && message.contains("group:default/platform"),
+            message.starts_with("component:default/indexer: only its owners (group:default/platform)"),
             "{message}"
         );
         let removed = maya
             .delete_from_portal(&format!("/api/catalog/locations/{}", ids[0]))
             .await;
         assert_eq!(removed.status(), StatusCode::NO_CONTENT);
-        assert_eq!(
-            maya.get("/api/catalog/entities/by-name/component/default/ledger")
-                .await
-                .status(),
-            StatusCode::NOT_FOUND
-        );
-        assert_eq!(
-            maya.get("/api/catalog/entities/by-name/component/default/indexer")
-                .await
-                .status(),
-            StatusCode::OK
-        );
+        let by_name = |name: &str| format!("/api/catalog/entities/by-name/component/default/{name}");
+        assert_eq!(maya.get(&by_name("ledger")).await.status(), StatusCode::NOT_FOUND);
+        assert_eq!(maya.get(&by_name("indexer")).await.status(), StatusCode::OK);
     }
 
     async fn admins_create_scoped_api_tokens_and_revoke_them(db: TestDb) {

@@ -251,6 +251,14 @@ impl Browser<'_> {
         self
     }
 
+    /// An entity's uid, from `kind/namespace/name`.
+    pub async fn uid_of(&mut self, path: &str) -> String {
+        let response = self.get(&format!("/api/catalog/entities/by-name/{path}")).await;
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        let entity: Value = response.json().await.expect("JSON");
+        entity["metadata"]["uid"].as_str().expect("uid").to_string()
+    }
+
     /// The audit log's newest events (needs an admin).
     pub async fn audit(&mut self) -> Vec<Value> {
         let response = self.get("/api/auth/audit").await;
