@@ -1,50 +1,161 @@
-// Starts `cairn serve` on a free port over a throw-away SQLite file and hands its URL to the tests
-// (CAIRN_BASE_URL), with the demo organisation of cairn.dev.yaml loaded. The binary and site come
-// from CAIRN_BIN / CAIRN_SITE_ROOT, set by `./x test`.
-import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync } from "node:fs";
+// Starts two `cairn serve` processes over throw-away SQLite files, both with the demo organisation:
+// - the guest-mode one of cairn.dev.yaml (CAIRN_BASE_URL), which most tests use;
+// - one requiring sign-in at a real OpenID provider, oidc/provider.mjs (CAIRN_SIGNIN_URL, OIDC_ISSUER),
+//   for tests/signin.spec.ts.
+// The binary and site come from CAIRN_BIN / CAIRN_SITE_ROOT, set by `./x test`.
+import { type ChildProcess, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
 
-export default async function globalSetup(): Promise<() => Promise<void>> {
-  const bin = resolve(process.env.CAIRN_BIN ?? "../target/debug/cairn");
-  const site = resolve(process.env.CAIRN_SITE_ROOT ?? "../target/site");
-  const dir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
-  const server = spawn(
-    bin,
-    ["serve", "--bind", "127.0.0.1:0", "--database-url", join(dir, "cairn.db"), "--site-root", site],
-    {
-      stdio: ["ignore", "pipe", "inherit"],
-      // The development configuration: the demo organisation, and file locations may be registered.
-      env: { ...process.env, CAIRN_CONFIG: resolve("../cairn.dev.yaml"), CAIRN_LOG: process.env.CAIRN_LOG ?? "warn" },
-    },
-  );
+// The demo group whose members are admins on the sign-in server (Daniel Reyes is one; Maya Okafor,
+// in the parent group, is not).
+export const ADMIN_GROUP = "group:default/digital-commerce";
 
-  const url = await new Promise<string>((ok, fail) => {
-    const timer = setTimeout(() => fail(new Error(`${bin} did not start within 30 s`)), 30_000);
-    server.once("exit", (code) => fail(new Error(`${bin} exited with ${code} before it was ready`)));
-    createInterface({ input: server.stdout! }).on("line", (line) => {
-      const match = line.match(/running at (http:\/\/\S+)/);
+const bin = resolve(process.env.CAIRN_BIN ?? "../target/debug/cairn");
+const site = resolve(process.env.CAIRN_SITE_ROOT ?? "../target/site");
+
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const dir = mkdtempSync(join(tmpdir(), "cairn-e2e-"));
+  const children: ChildProcess[] = [];
+  const stop = async () => {
+    await Promise.all(children.map(stopProcess));
+    rmSync(dir, { recursive: true, force: true });
+  };
+  try {
+    const [guest, signIn] = await Promise.all([startGuest(dir, children), startSignIn(dir, children)]);
+    // The same file location holds as many entities on both servers once each has read it.
+    const entities = await locationEntities(guest);
+    await waitFor("the demo catalog on the sign-in server", async () => (await locationEntities(signIn.url)) === entities);
+    process.env.CAIRN_BASE_URL = guest;
+    process.env.CAIRN_SIGNIN_URL = signIn.url;
+    process.env.OIDC_ISSUER = signIn.issuer;
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+  return stop;
+}
+
+// The development configuration: guest mode, the demo organisation, file locations may be registered.
+async function startGuest(dir: string, children: ChildProcess[]): Promise<string> {
+  const url = await startCairn(children, "127.0.0.1:0", join(dir, "guest.db"), resolve("../cairn.dev.yaml"), {});
+  // The demo catalog is read in the background right after start: wait until it is queryable.
+  await waitFor(
+    "the demo catalog",
+    async () => (await fetch(`${url}/api/catalog/entities/by-name/component/default/checkout-service`)).status === 200,
+  );
+  return url;
+}
+
+// The provider and a portal that signs people in there. The portal's port is chosen first: its
+// URL is the provider's redirect target and its own `app.baseUrl`.
+async function startSignIn(dir: string, children: ChildProcess[]): Promise<{ url: string; issuer: string }> {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  // A fresh client secret each run, handed to both through the environment only.
+  const secret = randomBytes(24).toString("base64url");
+  const provider = spawn(process.execPath, ["oidc/provider.mjs", "0"], {
+    stdio: ["ignore", "pipe", "pipe"],
+    env: { ...process.env, CAIRN_URL: url, OIDC_CLIENT_SECRET: secret },
+  });
+  children.push(provider);
+  // Its development-mode warnings are expected; anything else on stderr is worth seeing.
+  createInterface({ input: provider.stderr! }).on("line", (line) => {
+    if (!line.startsWith("oidc-provider WARNING")) console.error(`[oidc] ${line}`);
+  });
+  const issuer = await readyLine(provider, "oidc/provider.mjs", /oidc provider running at (http:\/\/\S+)/);
+
+  const config = join(dir, "signin.yaml");
+  writeFileSync(
+    config,
+    [
+      "app:",
+      "  title: Cairn (sign-in tests)",
+      `  baseUrl: ${url}`,
+      "catalog:",
+      "  locations:",
+      "    - type: file",
+      `      target: ${resolve("../catalog/demo/northwind/catalog-info.yaml")}`,
+      "auth:",
+      "  oidc:",
+      `    issuer: ${issuer}`,
+      "    clientId: cairn-e2e",
+      "    clientSecret: ${CAIRN_E2E_OIDC_SECRET}",
+      "permission:",
+      `  adminGroups: [${ADMIN_GROUP}]`,
+      "",
+    ].join("\n"),
+  );
+  await startCairn(children, `127.0.0.1:${port}`, join(dir, "signin.db"), config, { CAIRN_E2E_OIDC_SECRET: secret });
+  return { url, issuer };
+}
+
+// Starts cairn and returns its URL once it answers ready.
+async function startCairn(
+  children: ChildProcess[],
+  bind: string,
+  database: string,
+  config: string,
+  env: Record<string, string>,
+): Promise<string> {
+  const server = spawn(bin, ["serve", "--bind", bind, "--database-url", database, "--site-root", site], {
+    stdio: ["ignore", "pipe", "inherit"],
+    env: { ...process.env, ...env, CAIRN_CONFIG: config, CAIRN_LOG: process.env.CAIRN_LOG ?? "warn" },
+  });
+  children.push(server);
+  const url = await readyLine(server, bin, /running at (http:\/\/\S+)/);
+  const ready = await fetch(`${url}/readyz`);
+  if (ready.status !== 200) throw new Error(`${url}/readyz answered ${ready.status}`);
+  return url;
+}
+
+// The first match of `pattern` on the child's stdout (its group 1), within 30 s.
+function readyLine(child: ChildProcess, name: string, pattern: RegExp): Promise<string> {
+  return new Promise<string>((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`${name} did not start within 30 s`)), 30_000);
+    child.once("exit", (code) => fail(new Error(`${name} exited with ${code} before it was ready`)));
+    createInterface({ input: child.stdout! }).on("line", (line) => {
+      const match = line.match(pattern);
       if (match) {
         clearTimeout(timer);
         ok(match[1]);
       }
     });
   });
-  const ready = await fetch(`${url}/readyz`);
-  if (ready.status !== 200) throw new Error(`${url}/readyz answered ${ready.status}`);
-  // The demo catalog is read in the background right after start: wait until it is queryable.
+}
+
+// Entities read from the demo catalog's file location, from the public /metrics (0 until read).
+async function locationEntities(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text();
+  const line = text
+    .split("\n")
+    .find((l) => l.startsWith("cairn_catalog_location_entities{") && l.includes("demo/northwind/catalog-info.yaml"));
+  return Number(line?.split(" ").pop() ?? 0);
+}
+
+async function waitFor(what: string, done: () => Promise<boolean>): Promise<void> {
   const deadline = Date.now() + 30_000;
-  while ((await fetch(`${url}/api/catalog/entities/by-name/component/default/checkout-service`)).status !== 200) {
-    if (Date.now() > deadline) throw new Error("the demo catalog was not loaded within 30 s");
+  while (!(await done())) {
+    if (Date.now() > deadline) throw new Error(`${what} was not loaded within 30 s`);
     await new Promise((r) => setTimeout(r, 100));
   }
-  process.env.CAIRN_BASE_URL = url;
+}
 
-  return async () => {
-    server.kill("SIGTERM");
-    await new Promise((done) => server.once("exit", done));
-    rmSync(dir, { recursive: true, force: true });
-  };
+// A port nobody listens on now (the portal must know its own URL before it starts).
+async function freePort(): Promise<number> {
+  const probe = createServer();
+  await new Promise<void>((ok) => probe.listen(0, "127.0.0.1", ok));
+  const { port } = probe.address() as { port: number };
+  await new Promise((done) => probe.close(done));
+  return port;
+}
+
+async function stopProcess(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill("SIGTERM");
+  await new Promise((done) => child.once("exit", done));
 }

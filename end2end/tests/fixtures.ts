@@ -1,11 +1,16 @@
-// Shared fixtures: the base URL of the server started by global-setup.ts, and a page that fails
-// the test on any console error or uncaught exception (a CSP violation shows up as one).
+// Shared fixtures: the base URL of a server started by global-setup.ts (the guest-mode one unless a
+// file says `test.use({ server: "signIn" })`), and a page that fails the test on any console error
+// or uncaught exception (a CSP violation shows up as one).
 import { test as base, expect } from "@playwright/test";
 
-export const test = base.extend<{ consoleErrors: string[] }>({
-  baseURL: async ({}, use) => {
-    const url = process.env.CAIRN_BASE_URL;
-    if (!url) throw new Error("CAIRN_BASE_URL is not set: global-setup.ts did not run");
+export type Server = "guest" | "signIn";
+
+export const test = base.extend<{ server: Server; consoleErrors: string[] }>({
+  server: ["guest", { option: true }],
+  baseURL: async ({ server }, use) => {
+    const variable = server === "guest" ? "CAIRN_BASE_URL" : "CAIRN_SIGNIN_URL";
+    const url = process.env[variable];
+    if (!url) throw new Error(`${variable} is not set: global-setup.ts did not run`);
     await use(url);
   },
   consoleErrors: async ({ page }, use) => {
