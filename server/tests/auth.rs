@@ -138,6 +138,26 @@ on_both_databases! {
         );
         assert_eq!(replayer.mode().await, "anonymous");
 
+        // A victim's unused code injected into an attacker's own sign-in: PKCE ties it to the victim.
+        let victim = portal.browser().callback_url("/").await;
+        let mut attacker = portal.browser();
+        let own = attacker.callback_url("/").await;
+        let injected = attacker.get(&with_param(&own, "code", &param(&victim, "code"))).await;
+        assert!(
+            refusal(&location(&injected)).contains("invalid_grant"),
+            "{}",
+            location(&injected)
+        );
+        let refusals = portal.provider.token_refusals();
+        assert!(
+            refusals
+                .last()
+                .expect("refused")
+                .contains("code_verifier does not match"),
+            "{refusals:?}"
+        );
+        assert_eq!(attacker.mode().await, "anonymous");
+
         // The provider reporting an error.
         let mut denied = portal.browser();
         let callback = denied.callback_url("/").await;
