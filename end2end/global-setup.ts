@@ -2,7 +2,8 @@
 // - the guest-mode one of cairn.dev.yaml (CAIRN_BASE_URL), which most tests use;
 // - one requiring sign-in at a real OpenID provider, oidc/provider.mjs (CAIRN_SIGNIN_URL, OIDC_ISSUER),
 //   for tests/signin.spec.ts.
-// The binary and site come from CAIRN_BIN / CAIRN_SITE_ROOT, set by `./x test`.
+// The binary and site come from CAIRN_BIN / CAIRN_SITE_ROOT, set by `./x test` (default: what
+// `./x build` left in ../target), e.g. `./x build && cd end2end && npx playwright test tests/signin.spec.ts`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
