@@ -67,7 +67,10 @@ pub fn router(state: AppState) -> Router {
                 observe::record_metrics,
             ))
             .layer(CatchPanicLayer::new())
-            .layer(axum::middleware::from_fn(security::headers))
+            .layer(axum::middleware::from_fn_with_state(
+                security::FormTargets::for_auth(&state.auth),
+                security::headers,
+            ))
             .layer(session_layer(&state))
             .layer(axum::middleware::from_fn_with_state(
                 state.clone(),

@@ -63,7 +63,7 @@ fn Account(viewer: Viewer) -> impl IntoView {
         }
         .into_any()
     } else if viewer.settings.sign_in && !viewer.guest() {
-        view! { <a class="button small" href="/signin">"Sign in"</a> }.into_any()
+        view! { <a class="button small" href="/signin" rel="external">"Sign in"</a> }.into_any()
     } else {
         ().into_any()
     }

@@ -30,7 +30,8 @@ pub fn SignInPage() -> impl IntoView {
     } else {
         view! {
             <p class="muted">"Sign in with your company account to use the portal."</p>
-            <a class="button" href=login data-testid="sign-in">"Sign in"</a>
+            // External: the router must not handle it, the server sends the browser to the provider.
+            <a class="button" href=login rel="external" data-testid="sign-in">"Sign in"</a>
         }
         .into_any()
     };

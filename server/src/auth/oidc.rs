@@ -232,13 +232,24 @@ impl OidcProvider {
         let claims = verify(&discovered.client, &id_token, &nonce)?;
         let raw = id_token.to_string();
         let payload = payload_claims(&raw)?;
-        let claim_value = payload
+        let mut claim_value = payload
             .get(&self.config.claim)
             .and_then(|v| v.as_str())
             .filter(|v| !v.is_empty())
-            .ok_or_else(|| OidcError::MissingClaim(self.config.claim.clone()))?
-            .to_string();
-        if self.config.claim == "email" && payload.get("email_verified").and_then(|v| v.as_bool()) == Some(false) {
+            .map(str::to_string);
+        let mut email_verified = payload.get("email_verified").and_then(|v| v.as_bool());
+        // Strict providers (Okta's default server) put scope claims only in userinfo.
+        if claim_value.is_none() {
+            let info = self.user_info(&discovered, &response, claims.subject()).await?;
+            claim_value = match self.config.claim.as_str() {
+                "email" => info.email().map(|e| e.to_string()),
+                "preferred_username" => info.preferred_username().map(|u| u.to_string()),
+                _ => None,
+            };
+            email_verified = email_verified.or(info.email_verified());
+        }
+        let claim_value = claim_value.ok_or_else(|| OidcError::MissingClaim(self.config.claim.clone()))?;
+        if self.config.claim == "email" && email_verified == Some(false) {
             return Err(OidcError::UnverifiedEmail(claim_value));
         }
         Ok(VerifiedLogin {
@@ -248,6 +259,31 @@ impl OidcProvider {
             subject: claims.subject().to_string(),
             id_token: raw,
         })
+    }
+
+    /// The provider's userinfo for the access token, checked to be about `subject`.
+    async fn user_info(
+        &self,
+        discovered: &Discovered,
+        response: &openidconnect::core::CoreTokenResponse,
+        subject: &openidconnect::SubjectIdentifier,
+    ) -> Result<openidconnect::core::CoreUserInfoClaims, OidcError> {
+        let request = discovered
+            .client
+            .user_info(
+                openidconnect::OAuth2TokenResponse::access_token(response).clone(),
+                Some(subject.clone()),
+            )
+            .map_err(|_| {
+                OidcError::MissingClaim(format!(
+                    "{} (and the provider has no userinfo endpoint)",
+                    self.config.claim
+                ))
+            })?;
+        request
+            .request_async(&self.http)
+            .await
+            .map_err(|e| OidcError::Exchange(format!("userinfo: {}", error_chain(&e))))
     }
 
     /// Where to send the browser to end the provider's session too, when it offers that.
