@@ -68,7 +68,8 @@ pub struct AuthConfig {
     pub policy: Policy,
     /// Sign-in attempts per client address per minute.
     pub login_attempts_per_minute: u32,
-    /// Take the client's address from `X-Forwarded-For` (set behind a load balancer).
+    /// Take the client's address from the last `X-Forwarded-For` entry (behind a load balancer
+    /// that appends the address it saw).
     pub trust_forwarded_for: bool,
     /// The portal's public URL: its origin is the one state-changing requests must come from.
     pub base_url: String,

@@ -568,4 +568,39 @@ on_both_databases! {
         assert!((1..=60).contains(&wait), "{wait}");
         assert!(error_message(limited).await.contains("too many sign-in attempts"));
     }
+
+    async fn behind_a_load_balancer_the_limit_follows_the_address_it_saw(db: TestDb) {
+        let portal = portal(&db, |auth| {
+            auth.login_attempts_per_minute = 2;
+            auth.trust_forwarded_for = true;
+        })
+        .await;
+        // The balancer appends the address it saw; what comes before is the client's to write.
+        let login = |spoofed: &str, client: &str| {
+            portal
+                .server
+                .client
+                .get(portal.server.url("/api/auth/login"))
+                .header("x-forwarded-for", format!("{spoofed}, {client}"))
+                .send()
+        };
+        for spoofed in ["10.0.0.1", "10.0.0.2"] {
+            assert_eq!(
+                login(spoofed, "203.0.113.7").await.expect("login").status(),
+                StatusCode::SEE_OTHER
+            );
+        }
+        let limited = login("10.0.0.3", "203.0.113.7").await.expect("login");
+        assert_eq!(
+            limited.status(),
+            StatusCode::TOO_MANY_REQUESTS,
+            "a made-up first address lifts no limit"
+        );
+        let other = login("10.0.0.3", "198.51.100.9").await.expect("login");
+        assert_eq!(
+            other.status(),
+            StatusCode::SEE_OTHER,
+            "another client has its own budget"
+        );
+    }
 }

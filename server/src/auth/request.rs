@@ -37,17 +37,21 @@ fn is_page(path: &str) -> bool {
     !path.starts_with("/api/") && !path.starts_with("/_server/")
 }
 
-/// The client's address for rate limits and the audit log.
+/// The client's address for rate limits and the audit log. Behind a load balancer it is the last
+/// `X-Forwarded-For` entry, the one the balancer appended: the entries before it are whatever the
+/// client sent, so trusting them would let anyone pick a fresh address per request.
 pub fn client_ip(auth: &Auth, headers: &HeaderMap, peer: Option<SocketAddr>) -> String {
     if auth.config.trust_forwarded_for
-        && let Some(first) = headers
-            .get("x-forwarded-for")
+        && let Some(last) = headers
+            .get_all("x-forwarded-for")
+            .iter()
+            .next_back()
             .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split(',').next())
+            .and_then(|v| v.rsplit(',').next())
             .map(str::trim)
             .filter(|v| !v.is_empty())
     {
-        return first.chars().take(64).collect();
+        return last.chars().take(64).collect();
     }
     peer.map(|p| p.ip().to_string()).unwrap_or_else(|| "unknown".into())
 }
