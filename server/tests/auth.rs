@@ -540,6 +540,8 @@ on_both_databases! {
             "//evil.example",
             "/\\evil.example",
             "/api/auth/logout",
+            "/\r\nLocation: https://evil.example",
+            " //evil.example",
         ] {
             let mut browser = portal.browser();
             assert_eq!(browser.sign_in(evil).await, "/", "{evil}");

@@ -6,7 +6,8 @@ const MAX_LEN: usize = 2048;
 
 /// `candidate` if it is a path of this portal, else `/`.
 pub fn safe_return_to(candidate: Option<&str>) -> String {
-    let Some(path) = candidate.map(str::trim) else {
+    // Not trimmed: a path with surrounding whitespace or a raw line break is no link of ours.
+    let Some(path) = candidate else {
         return "/".into();
     };
     let ok = path.len() <= MAX_LEN
