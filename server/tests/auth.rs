@@ -204,6 +204,22 @@ on_both_databases! {
         portal.browser().signed_in().await;
     }
 
+    async fn claims_missing_from_the_id_token_are_read_from_userinfo(db: TestDb) {
+        let portal = portal(&db, |_| {}).await;
+        portal.provider.put_claims_in_userinfo_only();
+        let mut browser = portal.browser().signed_in().await;
+        assert_eq!(browser.me().await["userEntityRef"], "user:default/maya");
+        assert_eq!(portal.provider.userinfo_requests(), 1);
+
+        // Userinfo must be about the person the ID token names.
+        portal.provider.set_fault(Fault::UserinfoOfAnotherSubject);
+        let mut browser = portal.browser();
+        let landing = browser.sign_in("/").await;
+        let reason = refusal(&landing);
+        assert!(reason.contains("userinfo") && reason.contains("found `someone-else`"), "{landing}");
+        assert_eq!(browser.mode().await, "anonymous");
+    }
+
     async fn people_without_a_user_entity_are_refused(db: TestDb) {
         let portal = portal(&db, |_| {}).await;
         portal.provider.log_in_as(stranger());

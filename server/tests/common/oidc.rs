@@ -62,6 +62,8 @@ pub enum Fault {
     WrongIssuer,
     /// `email_verified: false`.
     UnverifiedEmail,
+    /// The ID token carries no profile claims and userinfo speaks of another subject.
+    UserinfoOfAnotherSubject,
 }
 
 /// What the portal asked at `/authorize`, kept until the code is exchanged.
@@ -77,6 +79,11 @@ struct Grant {
 struct Record {
     user: Option<TestUser>,
     fault: Option<Fault>,
+    /// Profile claims (e-mail, name) only from userinfo, as Okta's default server does.
+    claims_in_userinfo_only: bool,
+    /// Access token → the person it was issued for.
+    access_tokens: HashMap<String, TestUser>,
+    userinfo_requests: usize,
     grants: HashMap<String, Grant>,
     used_codes: Vec<String>,
     issued_id_tokens: Vec<String>,
@@ -126,6 +133,7 @@ impl Provider {
             .route("/jwks", get(jwks))
             .route("/authorize", get(authorize))
             .route("/token", post(token))
+            .route("/userinfo", get(userinfo))
             .route("/logout", get(end_session))
             .with_state(inner.clone());
         let task = tokio::spawn(async move {
@@ -146,6 +154,16 @@ impl Provider {
     /// How the next ID tokens are wrong (`Fault::None`: not at all).
     pub fn set_fault(&self, fault: Fault) {
         self.record().fault = Some(fault);
+    }
+
+    /// Keep e-mail and name out of ID tokens: the portal must ask userinfo.
+    pub fn put_claims_in_userinfo_only(&self) {
+        self.record().claims_in_userinfo_only = true;
+    }
+
+    /// How many times userinfo was asked.
+    pub fn userinfo_requests(&self) -> usize {
+        self.record().userinfo_requests
     }
 
     /// Every ID token the token endpoint handed out, oldest first.
@@ -192,6 +210,7 @@ async fn discovery(State(inner): State<Arc<Inner>>) -> Json<Value> {
         "authorization_endpoint": format!("{issuer}/authorize"),
         "token_endpoint": format!("{issuer}/token"),
         "jwks_uri": format!("{issuer}/jwks"),
+        "userinfo_endpoint": format!("{issuer}/userinfo"),
         "end_session_endpoint": format!("{issuer}/logout"),
         "response_types_supported": ["code"],
         "subject_types_supported": ["public"],
@@ -306,10 +325,13 @@ async fn token(
         );
     }
     let fault = record.fault.unwrap_or(Fault::None);
-    let id_token = mint_id_token(&inner, &grant, fault);
+    let profile_in_token = !record.claims_in_userinfo_only && fault != Fault::UserinfoOfAnotherSubject;
+    let id_token = mint_id_token(&inner, &grant, fault, profile_in_token);
     record.issued_id_tokens.push(id_token.clone());
+    let access_token = random();
+    record.access_tokens.insert(access_token.clone(), grant.user.clone());
     let body = json!({
-        "access_token": random(),
+        "access_token": access_token,
         "token_type": "Bearer",
         "expires_in": 300,
         "id_token": id_token,
@@ -349,8 +371,8 @@ fn client_authenticated(headers: &HeaderMap) -> bool {
     }
 }
 
-/// An RS256 JWT for `grant`, wrong in the way `fault` says.
-fn mint_id_token(inner: &Inner, grant: &Grant, fault: Fault) -> String {
+/// An RS256 JWT for `grant`, wrong in the way `fault` says; with e-mail and name unless told not.
+fn mint_id_token(inner: &Inner, grant: &Grant, fault: Fault, profile: bool) -> String {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock after 1970")
@@ -367,7 +389,7 @@ fn mint_id_token(inner: &Inner, grant: &Grant, fault: Fault) -> String {
         "name": grant.user.name,
     });
     match fault {
-        Fault::None | Fault::TamperedPayload(_) => {}
+        Fault::None | Fault::TamperedPayload(_) | Fault::UserinfoOfAnotherSubject => {}
         Fault::Expired => {
             claims["iat"] = json!(now - 7200);
             claims["exp"] = json!(now - 3600);
@@ -376,6 +398,11 @@ fn mint_id_token(inner: &Inner, grant: &Grant, fault: Fault) -> String {
         Fault::WrongNonce => claims["nonce"] = json!("a-nonce-the-portal-never-sent"),
         Fault::WrongIssuer => claims["iss"] = json!("https://evil.example"),
         Fault::UnverifiedEmail => claims["email_verified"] = json!(false),
+    }
+    if !profile {
+        for claim in ["email", "email_verified", "name"] {
+            claims.as_object_mut().expect("object").remove(claim);
+        }
     }
     let encode = |v: &Value| URL_SAFE_NO_PAD.encode(serde_json::to_vec(v).expect("JSON"));
     let header = json!({"alg": "RS256", "typ": "JWT", "kid": KID});
@@ -389,6 +416,29 @@ fn mint_id_token(inner: &Inner, grant: &Grant, fault: Fault) -> String {
     }
     let payload = encode(&claims);
     format!("{}.{payload}.{}", encode(&header), URL_SAFE_NO_PAD.encode(signature))
+}
+
+/// The profile of the access token's person (or, for `UserinfoOfAnotherSubject`, someone else's).
+async fn userinfo(State(inner): State<Arc<Inner>>, headers: HeaderMap) -> Response {
+    let mut record = inner.record.lock().expect("provider record");
+    record.userinfo_requests += 1;
+    let user = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .and_then(|token| record.access_tokens.get(token).cloned());
+    let Some(user) = user else {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer error=\"invalid_token\"")],
+        )
+            .into_response();
+    };
+    let sub = match record.fault {
+        Some(Fault::UserinfoOfAnotherSubject) => "someone-else".to_string(),
+        _ => user.sub,
+    };
+    Json(json!({"sub": sub, "email": user.email, "email_verified": true, "name": user.name})).into_response()
 }
 
 async fn end_session(State(inner): State<Arc<Inner>>, Query(q): Query<HashMap<String, String>>) -> &'static str {
