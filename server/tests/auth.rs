@@ -216,8 +216,48 @@ on_both_databases! {
         let mut browser = portal.browser();
         let landing = browser.sign_in("/").await;
         let reason = refusal(&landing);
-        assert!(reason.contains("userinfo") && reason.contains("found `someone-else`"), "{landing}");
+        assert!(
+            reason.contains("userinfo") && reason.contains("found `someone-else`"),
+            "{landing}"
+        );
         assert_eq!(browser.mode().await, "anonymous");
+    }
+
+    async fn ownership_is_looked_up_again_while_signed_in(db: TestDb) {
+        let portal = portal(&db, |_| {}).await;
+        let mut maya = portal.browser().signed_in().await;
+        let id = maya.session_id();
+        // She joins a group under the admins' group.
+        let guild = json!({"type": "file", "target": fixture("extra/guild.yaml")});
+        assert_eq!(
+            maya.post_from_portal("/api/catalog/locations", guild).await.status(),
+            StatusCode::CREATED
+        );
+        assert_eq!(
+            maya.me().await["admin"],
+            false,
+            "what sign-in resolved holds for a while"
+        );
+
+        // Five minutes on, the next request looks her up again.
+        portal
+            .age_session(&id, |s| s["resolved_at"] = json!(catalog::store::now_ms() - 6 * 60_000))
+            .await;
+        let me = maya.me().await;
+        assert_eq!(me["admin"], true, "{me}");
+        let ownership = me["ownershipEntityRefs"].as_array().expect("list");
+        for group in [
+            "group:default/guild",
+            "group:default/platform",
+            "group:default/payments",
+        ] {
+            assert!(ownership.contains(&json!(group)), "{group} in {ownership:?}");
+        }
+        assert_eq!(
+            portal.session_data(&id).await["signedIn"]["subject"]["admin"],
+            true,
+            "kept in the session"
+        );
     }
 
     async fn people_without_a_user_entity_are_refused(db: TestDb) {
@@ -435,6 +475,13 @@ on_both_databases! {
         let bearer = |request: reqwest::RequestBuilder| request.bearer_auth(secret).send();
         let read = bearer(client.get(url("/api/catalog/entities"))).await.expect("request");
         assert_eq!(read.status(), StatusCode::OK);
+        let me: Value = bearer(client.get(url("/api/auth/me")))
+            .await
+            .expect("request")
+            .json()
+            .await
+            .expect("JSON");
+        assert_eq!(me, json!({"mode": "token", "token": "ci", "scopes": ["catalog:read"]}));
         let location = json!({"type": "file", "target": fixture("extra/ours.yaml")});
         let write = bearer(client.post(url("/api/catalog/locations")).json(&location))
             .await
@@ -462,10 +509,34 @@ on_both_databases! {
             .send();
         assert_eq!(unknown.await.expect("request").status(), StatusCode::UNAUTHORIZED);
 
+        // A token past its expiry is refused like a revoked one.
+        let body = json!({"name": "nightly", "scopes": ["catalog:read"], "expiresInDays": 1});
+        let nightly: Value = ada
+            .post_from_portal("/api/auth/tokens", body)
+            .await
+            .json()
+            .await
+            .expect("JSON");
+        let nightly_secret = nightly["token"].as_str().expect("secret");
+        let read = || {
+            client
+                .get(url("/api/catalog/entities"))
+                .bearer_auth(nightly_secret)
+                .send()
+        };
+        assert_eq!(read().await.expect("request").status(), StatusCode::OK);
+        sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
+            .bind(catalog::store::now_ms() - 1000)
+            .bind(nightly["id"].as_str().expect("id"))
+            .execute(portal.server.state().db.pool())
+            .await
+            .expect("expire the token");
+        assert_eq!(read().await.expect("request").status(), StatusCode::UNAUTHORIZED);
+
         let audit = ada.audit().await;
+        let about_ci: Vec<Value> = audit.into_iter().filter(|e| e["target"] == "token:ci").collect();
         for action in ["token-created", "token-revoked"] {
-            let event = find_event(&audit, action, "allowed", "user:default/ada");
-            assert_eq!(event["target"], "token:ci", "{event}");
+            find_event(&about_ci, action, "allowed", "user:default/ada");
         }
     }
 
