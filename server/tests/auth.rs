@@ -7,8 +7,9 @@ mod common;
 #[path = "auth/portal.rs"]
 mod portal;
 
+use cairn_server::auth::Resolver;
 use common::TestDb;
-use common::oidc::{CLIENT_ID, Fault};
+use common::oidc::{CLIENT_ID, Fault, TestUser};
 use portal::*;
 use reqwest::{StatusCode, header};
 use serde_json::{Value, json};
@@ -276,6 +277,32 @@ on_both_databases! {
             .expect("count")
             .get(0);
         assert_eq!(people, 0, "no session holds anyone");
+    }
+
+    async fn sign_in_resolution_follows_the_configuration(db: TestDb) {
+        // Matching the address's local part to User names: any domain the provider vouches for.
+        let by_name = portal(&db, |auth| {
+            auth.resolver = Resolver::EmailLocalPartMatchingUserEntityName
+        })
+        .await;
+        by_name
+            .provider
+            .log_in_as(TestUser::new("sub-m", "maya@elsewhere.example", "M"));
+        let mut maya = by_name.browser().signed_in().await;
+        assert_eq!(maya.me().await["userEntityRef"], "user:default/maya");
+        by_name.server.stop().await;
+
+        // People without a User entity let in, owning nothing but themselves.
+        let open = portal(&db, |auth| auth.allow_without_user_entity = true).await;
+        open.provider.log_in_as(stranger());
+        let mut stranger = open.browser().signed_in().await;
+        let me = stranger.me().await;
+        assert_eq!(me["userEntityRef"], "user:default/stranger");
+        assert_eq!(me["ownershipEntityRefs"], json!(["user:default/stranger"]));
+        assert_eq!(me["admin"], false);
+        let refresh = json!({"entityRef": "component:default/checkout"});
+        let refused = stranger.post_from_portal("/api/catalog/refresh", refresh).await;
+        assert_eq!(refused.status(), StatusCode::FORBIDDEN);
     }
 
     async fn forged_and_lapsed_sessions_are_not_signed_in(db: TestDb) {
