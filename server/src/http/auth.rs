@@ -100,8 +100,10 @@ async fn callback(
         return Redirect::to("/").into_response();
     };
     let ip = client_ip(auth, &headers, Some(peer));
-    if let Err(wait) = auth.login_limiter.check(&ip) {
-        return too_many(wait);
+    // Starting a sign-in is what counts; a callback is only refused while the address is over its
+    // limit (one without a pending sign-in is refused before the provider is asked anything).
+    if auth.login_limiter.exceeded(&ip) {
+        return too_many(60);
     }
     let refuse = |reason: String| {
         let ip = ip.clone();

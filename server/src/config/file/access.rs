@@ -18,7 +18,7 @@ pub(super) struct AuthSection {
     allow_guest_in_production: Option<bool>,
     /// Sign-in attempts per client address per minute (default 30).
     login_attempts_per_minute: Option<u32>,
-    /// Behind a load balancer: the client's address is the first of `X-Forwarded-For`.
+    /// Behind a load balancer: the client's address is the last entry of `X-Forwarded-For` (the one the balancer added).
     trust_forwarded_for: Option<bool>,
 }
 
