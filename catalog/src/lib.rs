@@ -5,6 +5,8 @@ pub mod access;
 pub mod model;
 
 #[cfg(feature = "backend")]
+pub mod kubernetes;
+#[cfg(feature = "backend")]
 pub mod lint;
 
 #[cfg(feature = "backend")]

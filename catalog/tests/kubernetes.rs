@@ -1,0 +1,341 @@
+//! Watching Kubernetes clusters against a local API server: the initial list, live changes,
+//! resuming after a dropped connection, relisting after `410 Gone`, outages, forbidden types.
+#![cfg(feature = "backend")]
+
+#[path = "support/kube_api.rs"]
+mod kube_api;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use catalog::kubernetes::{
+    Access, Change, Cluster, ClusterSettings, ObjectKey, Reachability, ResourceWatch, ServerTrust,
+};
+use catalog::service::Secret;
+use k8s_openapi::api::apps::v1::Deployment;
+use k8s_openapi::api::core::v1::Pod;
+use kube::ResourceExt;
+use kube_api::KubeApi;
+use tokio::sync::broadcast;
+
+const TOKEN: &str = "cluster-token";
+/// Generous for a loaded machine; the tests pass in about a second each when nothing else runs.
+const PATIENCE: Duration = Duration::from_secs(10);
+
+async fn cluster_with_fixtures() -> (KubeApi, Cluster) {
+    let api = KubeApi::with_fixtures().await;
+    api.state().token = Some(TOKEN.into());
+    let settings = ClusterSettings {
+        name: "test".into(),
+        api_url: api.url.clone(),
+        token: Some(Secret(TOKEN.into())),
+        trust: ServerTrust::InsecureSkipVerifyOnLoopback,
+    };
+    let cluster = Cluster::connect(&settings).expect("cluster");
+    (api, cluster)
+}
+
+async fn ready<K>(watch: &ResourceWatch<K>)
+where
+    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
+{
+    tokio::time::timeout(PATIENCE, watch.ready())
+        .await
+        .expect("the first list");
+}
+
+/// Checks `condition` until it holds; `what` names it when it never does.
+async fn until(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !condition() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// The next change the watch broadcasts, within `limit`.
+async fn next_change(changes: &mut broadcast::Receiver<Change>, limit: Duration) -> Change {
+    tokio::time::timeout(limit, changes.recv())
+        .await
+        .expect("a change in time")
+        .expect("the watch runs")
+}
+
+fn key(namespace: &str, name: &str) -> ObjectKey {
+    ObjectKey {
+        namespace: Some(namespace.into()),
+        name: name.into(),
+    }
+}
+
+fn names<K: kube::Resource>(objects: &[Arc<K>]) -> Vec<String> {
+    let mut names: Vec<String> = objects
+        .iter()
+        .map(|o| format!("{}/{}", o.namespace().unwrap_or_default(), o.name_any()))
+        .collect();
+    names.sort();
+    names
+}
+
+fn replicas(watch: &ResourceWatch<Deployment>, name: &str) -> Option<i32> {
+    let deployment = watch.snapshot().objects.into_iter().find(|d| d.name_any() == name)?;
+    deployment.spec.as_ref()?.replicas
+}
+
+fn scale(api: &KubeApi, namespace: &str, name: &str, to: i64) {
+    api.modify("deployments.apps", namespace, name, |deployment| {
+        deployment["spec"]["replicas"] = to.into();
+        deployment["metadata"]["generation"] = (deployment["metadata"]["generation"].as_i64().unwrap_or(1) + 1).into();
+    });
+}
+
+#[tokio::test]
+async fn the_first_list_fills_a_store_shared_by_every_reader() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let deployments = cluster.watch::<Deployment>();
+    let pods = cluster.watch::<Pod>();
+    ready(&deployments).await;
+    ready(&pods).await;
+
+    assert_eq!(
+        names(&deployments.snapshot().objects),
+        ["finance/ledger", "shop/checkout", "shop/payments"]
+    );
+    assert_eq!(pods.snapshot().objects.len(), 6);
+    let payments = deployments
+        .snapshot()
+        .objects
+        .into_iter()
+        .find(|d| d.name_any() == "payments")
+        .expect("payments");
+    let status = payments.status.as_ref().expect("status");
+    assert_eq!((status.replicas, status.ready_replicas), (Some(2), Some(1)));
+    let crashing = pods
+        .snapshot()
+        .objects
+        .into_iter()
+        .find(|p| p.name_any() == "payments-5b8c9d7f6-v8b2c")
+        .expect("pod");
+    let container = &crashing
+        .status
+        .as_ref()
+        .expect("status")
+        .container_statuses
+        .as_ref()
+        .expect("containers")[0];
+    assert_eq!(container.restart_count, 14);
+    let waiting = container
+        .state
+        .as_ref()
+        .and_then(|s| s.waiting.as_ref())
+        .and_then(|w| w.reason.as_deref());
+    assert_eq!(waiting, Some("CrashLoopBackOff"));
+
+    assert_eq!(deployments.snapshot().stale_since, None);
+    assert_eq!(*cluster.reachability().borrow(), Reachability::Reachable);
+    assert_eq!(*deployments.access().borrow(), Access::Allowed);
+    // However many readers ask, the cluster is watched once per type.
+    assert!(Arc::ptr_eq(&deployments, &cluster.watch::<Deployment>()));
+    assert_eq!(api.lists("deployments.apps"), 1);
+    until("each type has one watch open", || api.open_watches() == 2).await;
+}
+
+#[tokio::test]
+async fn a_scaled_deployment_arrives_within_a_second() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let deployments = cluster.watch::<Deployment>();
+    ready(&deployments).await;
+    let mut changes = deployments.changes();
+    until("the watch is open", || api.open_watches() == 1).await;
+
+    scale(&api, "shop", "checkout", 5);
+
+    let change = next_change(&mut changes, Duration::from_secs(1)).await;
+    assert_eq!(change, Change::Applied(key("shop", "checkout")));
+    assert_eq!(replicas(&deployments, "checkout"), Some(5));
+}
+
+#[tokio::test]
+async fn a_deleted_pod_disappears() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let pods = cluster.watch::<Pod>();
+    ready(&pods).await;
+    let mut changes = pods.changes();
+
+    api.delete("pods", "shop", "checkout-7d9f8b6c5d-q7w4z");
+
+    let change = next_change(&mut changes, PATIENCE).await;
+    assert_eq!(change, Change::Deleted(key("shop", "checkout-7d9f8b6c5d-q7w4z")));
+    let left = names(&pods.snapshot().objects);
+    assert_eq!(left.len(), 5);
+    assert!(!left.contains(&"shop/checkout-7d9f8b6c5d-q7w4z".to_string()));
+}
+
+#[tokio::test]
+async fn gone_relists_and_keeps_the_objects_meanwhile() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let deployments = cluster.watch::<Deployment>();
+    ready(&deployments).await;
+    let mut changes = deployments.changes();
+    until("the watch is open", || api.open_watches() == 1).await;
+
+    // The watch ends; its resourceVersion has been compacted away by the time it resumes.
+    api.compact();
+    api.end_watches();
+    until("the server answered 410 Gone", || api.state().gone == 1).await;
+    assert_eq!(
+        deployments.snapshot().objects.len(),
+        3,
+        "the store keeps its objects while relisting"
+    );
+
+    assert_eq!(next_change(&mut changes, PATIENCE).await, Change::Relisted);
+    assert_eq!(api.lists("deployments.apps"), 2);
+    assert_eq!(
+        names(&deployments.snapshot().objects),
+        ["finance/ledger", "shop/checkout", "shop/payments"]
+    );
+
+    // And it watches again from the new list.
+    scale(&api, "finance", "ledger", 2);
+    assert_eq!(
+        next_change(&mut changes, PATIENCE).await,
+        Change::Applied(key("finance", "ledger"))
+    );
+    assert_eq!(replicas(&deployments, "ledger"), Some(2));
+}
+
+#[tokio::test]
+async fn a_dropped_connection_resumes_where_it_left_off() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let deployments = cluster.watch::<Deployment>();
+    ready(&deployments).await;
+    let mut changes = deployments.changes();
+    until("the watch is open", || api.open_watches() == 1).await;
+
+    api.drop_connections();
+    // Happens while no watch is open: the resumed watch replays it.
+    scale(&api, "shop", "payments", 4);
+
+    assert_eq!(
+        next_change(&mut changes, PATIENCE).await,
+        Change::Applied(key("shop", "payments"))
+    );
+    assert_eq!(replicas(&deployments, "payments"), Some(4));
+    assert_eq!(
+        api.lists("deployments.apps"),
+        1,
+        "resumed from its resourceVersion, not relisted"
+    );
+    assert!(api.watch_requests("deployments.apps") >= 2);
+}
+
+#[tokio::test]
+async fn an_outage_keeps_the_last_state_marked_stale_until_the_cluster_returns() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    let pods = cluster.watch::<Pod>();
+    ready(&pods).await;
+    let mut reachability = cluster.reachability();
+    until("the watch is open", || api.open_watches() == 1).await;
+
+    api.outage();
+    let down = tokio::time::timeout(
+        PATIENCE,
+        reachability.wait_for(|r| matches!(r, Reachability::Unreachable { .. })),
+    )
+    .await
+    .expect("the outage noticed")
+    .expect("the cluster lives")
+    .clone();
+    let Reachability::Unreachable { since } = down else {
+        unreachable!()
+    };
+    let snapshot = pods.snapshot();
+    assert_eq!(snapshot.objects.len(), 6, "the last known pods stay");
+    assert_eq!(snapshot.stale_since, Some(since));
+
+    // Deleted while nobody could see: shown once the cluster is back.
+    api.delete("pods", "finance", "ledger-6c4d5e8f9-d4f7g");
+    api.restore();
+    tokio::time::timeout(PATIENCE, reachability.wait_for(|r| *r == Reachability::Reachable))
+        .await
+        .expect("the return noticed")
+        .expect("the cluster lives");
+    until("the resumed watch replays the deletion", || {
+        pods.snapshot().objects.len() == 5
+    })
+    .await;
+    assert_eq!(pods.snapshot().stale_since, None);
+}
+
+#[tokio::test]
+async fn a_forbidden_type_is_reported_for_that_type_only() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    api.forbid("pods");
+    let pods = cluster.watch::<Pod>();
+    let deployments = cluster.watch::<Deployment>();
+    ready(&deployments).await;
+
+    let mut access = pods.access();
+    let reported = tokio::time::timeout(PATIENCE, access.wait_for(|a| matches!(a, Access::Forbidden { .. })))
+        .await
+        .expect("the refusal reported")
+        .expect("the watch runs")
+        .clone();
+    let Access::Forbidden { message } = reported else {
+        unreachable!()
+    };
+    assert!(
+        message.starts_with("The service account may not list pods in this cluster"),
+        "{message}"
+    );
+    assert!(message.contains("cannot list resource \"pods\""), "{message}");
+    assert!(pods.snapshot().objects.is_empty());
+    assert_eq!(*deployments.access().borrow(), Access::Allowed);
+    assert_eq!(
+        *cluster.reachability().borrow(),
+        Reachability::Reachable,
+        "a refusal is an answer"
+    );
+}
+
+#[tokio::test]
+async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    drop(cluster);
+    let settings = ClusterSettings {
+        name: "test".into(),
+        api_url: api.url.clone(),
+        token: Some(Secret(TOKEN.into())),
+        trust: ServerTrust::InsecureSkipVerifyOnLoopback,
+    };
+    let client = settings.client().expect("client");
+    let shop: kube::Api<Pod> = kube::Api::namespaced(client.clone(), "shop");
+    let selected = shop
+        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name in (payments,ledger)"))
+        .await
+        .expect("list");
+    assert_eq!(
+        names(&selected.items.into_iter().map(Arc::new).collect::<Vec<_>>()),
+        ["shop/payments-5b8c9d7f6-h3j6t", "shop/payments-5b8c9d7f6-v8b2c"]
+    );
+    let all: kube::Api<Pod> = kube::Api::all(client.clone());
+    let not_checkout = all
+        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name!=checkout"))
+        .await
+        .expect("list");
+    assert_eq!(not_checkout.items.len(), 3);
+    assert!(not_checkout.metadata.resource_version.is_some_and(|v| !v.is_empty()));
+
+    let stranger = ClusterSettings {
+        token: Some(Secret("wrong".into())),
+        ..settings
+    }
+    .client()
+    .expect("client");
+    let refused = kube::Api::<Pod>::all(stranger)
+        .list(&Default::default())
+        .await
+        .expect_err("refused");
+    assert!(matches!(refused, kube::Error::Api(status) if status.code == 401));
+}
