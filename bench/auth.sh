@@ -2,8 +2,9 @@
 # What authentication costs per request (issue 6), with the release binary and the demo catalog:
 # p50 / p99 latency and throughput of GET /api/auth/me and a one-entity catalog read under load
 # (wrk, 2 threads, 50 connections) with a session cookie, with a bearer token, and in guest mode
-# (no authentication at all) as the baseline; the "writes" column counts rows the server wrote to
-# sessions, api_tokens and audit_events during each load (reads should write nothing, or once a minute).
+# (no authentication at all) as the baseline. Also the server process's CPU time per request
+# (PostgreSQL's own work not included), and the rows it wrote to sessions, api_tokens and
+# audit_events during each load (reads should write nothing, or once a minute per person or token).
 # The session comes from a real sign-in at end2end/oidc/provider.mjs (its login and consent forms
 # posted with curl); the token is created with that session through POST /api/auth/tokens.
 #   bench/auth.sh [sqlite] [postgres]   default both; PostgreSQL at 127.0.0.1:5432 (user postgres)
@@ -117,20 +118,26 @@ sql() {
 }
 writes() { sql "SELECT n FROM bench_writes"; }
 
+# The server's own CPU time so far (user + system), in clock ticks.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$cairn_pid/stat"; }
+
 # load LABEL ENDPOINT URL [wrk -H args...]: one row of the table (after a 1 s warm-up).
 rows=()
 load() {
-  local label=$1 endpoint=$2 url=$3 out before p50 p99 rps bad
+  local label=$1 endpoint=$2 url=$3 out writes_before cpu_before p50 p99 rps requests bad cpu_us
   shift 3
   wrk -t2 -c50 -d1s "$@" "$url" >/dev/null
-  before=$(writes)
+  writes_before=$(writes)
+  cpu_before=$(cpu_ticks)
   out=$(wrk -t2 -c50 -d"${duration}s" --latency "$@" "$url")
+  cpu_us=$(( ($(cpu_ticks) - cpu_before) * 1000000 / $(getconf CLK_TCK) ))
   p50=$(echo "$out" | awk '$1=="50%" {print $2}')
   p99=$(echo "$out" | awk '$1=="99%" {print $2}')
   rps=$(echo "$out" | awk '/Requests\/sec/ {printf "%.0f", $2}')
+  requests=$(echo "$out" | awk '/requests in/ {print $1}')
   bad=$(echo "$out" | awk '/Non-2xx/ {print $4}')
   [ -z "$bad" ] || { say "$label $endpoint: $bad responses were not 2xx"; exit 1; }
-  rows+=("$backend|$endpoint|$label|$p50|$p99|$rps|$(($(writes) - before))")
+  rows+=("$backend|$endpoint|$label|$p50|$p99|$rps|$((cpu_us / requests))|$(($(writes) - writes_before))")
 }
 
 me=/api/auth/me
