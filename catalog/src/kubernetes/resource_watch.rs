@@ -111,10 +111,14 @@ where
         &self.store
     }
 
-    /// Waits until the first list has filled the store.
+    /// Waits until the first list has filled the store, or the cluster refused to list the type.
     pub async fn ready(&self) {
-        // The writer lives as long as this watch's task, which lives as long as `self`.
-        let _ = self.store.wait_until_ready().await;
+        let mut access = self.access.clone();
+        tokio::select! {
+            // The writer lives as long as this watch's task, which lives as long as `self`.
+            _ = self.store.wait_until_ready() => {}
+            _ = access.wait_for(|a| matches!(a, Access::Forbidden { .. })) => {}
+        }
     }
 
     pub fn changes(&self) -> broadcast::Receiver<Change> {
