@@ -1,0 +1,268 @@
+//! The API server's side of a request: routing by path, lists, watch streams, Status bodies.
+
+use std::collections::HashMap;
+use std::convert::Infallible;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::{Body, Bytes};
+use axum::extract::{Query, State as Extract};
+use axum::http::{HeaderMap, StatusCode, Uri, header};
+use axum::response::{IntoResponse, Response};
+use hyper_util::rt::TokioIo;
+use hyper_util::service::TowerToHyperService;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use super::{OpenWatch, ResourceType, State, selected, str_at};
+
+pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, state: Arc<Mutex<State>>) {
+    loop {
+        let Ok((stream, _)) = listener.accept().await else {
+            continue;
+        };
+        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.down {
+            continue; // dropping the stream closes the connection at once
+        }
+        let service = TowerToHyperService::new(app.clone());
+        let connection = tokio::spawn(async move {
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(TokioIo::new(stream), service)
+                .await;
+        });
+        state.connections.retain(|c| !c.is_finished());
+        state.connections.push(connection.abort_handle());
+    }
+}
+
+pub(super) async fn handle(
+    Extract(state): Extract<Arc<Mutex<State>>>,
+    uri: Uri,
+    headers: HeaderMap,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(token) = &state.token {
+        let bearer = headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok());
+        if bearer != Some(&format!("Bearer {token}")) {
+            return status(StatusCode::UNAUTHORIZED, "Unauthorized", "Unauthorized", None);
+        }
+    }
+    let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    let (group, version, rest) = match segments.as_slice() {
+        ["version"] => return axum::Json(version_info()).into_response(),
+        ["api", version, rest @ ..] => ("", *version, rest),
+        ["apis", group, version, rest @ ..] => (*group, *version, rest),
+        _ => return not_found(uri.path()),
+    };
+    let (namespace, plural) = match rest {
+        [plural] => (None, *plural),
+        ["namespaces", namespace, plural] => (Some(namespace.to_string()), *plural),
+        _ => return not_found(uri.path()),
+    };
+    let Some(kind) = ResourceType::by_path(group, version, plural) else {
+        return not_found(uri.path());
+    };
+    let watch = query.get("watch").is_some_and(|w| w == "1" || w == "true");
+    let verb = if watch { "watch" } else { "list" };
+    *(if watch {
+        &mut state.watch_requests
+    } else {
+        &mut state.lists
+    })
+    .entry(kind.name())
+    .or_default() += 1;
+    if state.forbidden.contains(&kind.name()) {
+        return forbidden(kind, verb, namespace.as_deref());
+    }
+    let selector = query.get("labelSelector").filter(|s| !s.is_empty()).cloned();
+    let since = query
+        .get("resourceVersion")
+        .filter(|v| !v.is_empty() && *v != "0")
+        .map(|v| v.parse::<u64>().unwrap_or(0));
+    if watch {
+        let timeout = query.get("timeoutSeconds").and_then(|t| t.parse().ok()).unwrap_or(1800);
+        let bookmarks = query.get("allowWatchBookmarks").is_some_and(|b| b == "true");
+        return start_watch(
+            &mut state,
+            OpenWatchRequest {
+                kind,
+                namespace,
+                selector,
+                bookmarks,
+                since,
+                timeout,
+            },
+        );
+    }
+    let exact = query.get("resourceVersionMatch").is_some_and(|m| m == "Exact");
+    if let Some(since) = since.filter(|since| exact && *since < state.compacted) {
+        state.gone += 1;
+        let message = format!("too old resource version: {since} ({})", state.compacted);
+        return status(StatusCode::GONE, "Expired", &message, None);
+    }
+    list(&state, kind, namespace.as_deref(), selector.as_deref())
+}
+
+fn list(state: &State, kind: ResourceType, namespace: Option<&str>, selector: Option<&str>) -> Response {
+    let items: Vec<Value> = state
+        .objects
+        .iter()
+        .filter(|((type_name, ns, _), object)| {
+            *type_name == kind.name() && namespace.is_none_or(|n| n == ns) && selected(object, selector)
+        })
+        .map(|(_, object)| {
+            // The API server leaves the type out of a typed list's items.
+            let mut item = object.clone();
+            let fields = item.as_object_mut().expect("object");
+            fields.remove("apiVersion");
+            fields.remove("kind");
+            item
+        })
+        .collect();
+    axum::Json(json!({
+        "kind": format!("{}List", kind.kind),
+        "apiVersion": kind.api_version(),
+        "metadata": { "resourceVersion": state.revision.to_string() },
+        "items": items,
+    }))
+    .into_response()
+}
+
+struct OpenWatchRequest {
+    kind: ResourceType,
+    namespace: Option<String>,
+    selector: Option<String>,
+    bookmarks: bool,
+    since: Option<u64>,
+    timeout: u64,
+}
+
+/// Replays what happened after `since` (or, without it, every object as `ADDED`), then stays open.
+fn start_watch(state: &mut State, request: OpenWatchRequest) -> Response {
+    let (lines, received) = mpsc::unbounded_channel();
+    let OpenWatchRequest {
+        kind,
+        namespace,
+        selector,
+        bookmarks,
+        since,
+        timeout,
+    } = request;
+    let watch = OpenWatch {
+        kind,
+        namespace,
+        selector,
+        bookmarks,
+        lines,
+    };
+    let in_scope = |object: &Value| {
+        watch
+            .namespace
+            .as_deref()
+            .is_none_or(|ns| ns == str_at(object, "/metadata/namespace"))
+            && selected(object, watch.selector.as_deref())
+    };
+    match since {
+        Some(since) if since < state.compacted => {
+            // Real API servers answer 200 and then an ERROR event, not a 410 status.
+            state.gone += 1;
+            let gone = status_object(
+                410,
+                "Expired",
+                &format!("too old resource version: {since} ({})", state.compacted),
+                None,
+            );
+            let _ = watch.lines.send(event_line("ERROR", &gone));
+            return watch_response(received, timeout);
+        }
+        Some(since) => {
+            for change in state
+                .history
+                .iter()
+                .filter(|c| c.revision > since && c.kind == kind && in_scope(&c.object))
+            {
+                let _ = watch.lines.send(event_line(change.event, &change.object));
+            }
+        }
+        None => {
+            for ((_, _, _), object) in state
+                .objects
+                .iter()
+                .filter(|((t, _, _), o)| *t == kind.name() && in_scope(o))
+            {
+                let _ = watch.lines.send(event_line("ADDED", object));
+            }
+        }
+    }
+    state.watches.push(watch);
+    watch_response(received, timeout)
+}
+
+/// A chunked stream of event lines, ending when the server drops its sender or the timeout passes.
+fn watch_response(received: mpsc::UnboundedReceiver<Bytes>, timeout_seconds: u64) -> Response {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout_seconds);
+    let lines = futures::stream::unfold(received, move |mut received| async move {
+        match tokio::time::timeout_at(deadline, received.recv()).await {
+            Ok(Some(line)) => Some((Ok::<_, Infallible>(line), received)),
+            _ => None,
+        }
+    });
+    ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(lines)).into_response()
+}
+
+pub(super) fn event_line(event: &str, object: &Value) -> Bytes {
+    let mut line = serde_json::to_vec(&json!({ "type": event, "object": object })).expect("JSON");
+    line.push(b'\n');
+    line.into()
+}
+
+fn forbidden(kind: ResourceType, verb: &str, namespace: Option<&str>) -> Response {
+    let scope = match namespace {
+        Some(ns) => format!("in the namespace \"{ns}\""),
+        None => "at the cluster scope".into(),
+    };
+    let message = format!(
+        "{} is forbidden: User \"system:serviceaccount:cairn:cairn\" cannot {verb} resource \"{}\" in API group \"{}\" {scope}",
+        kind.name(),
+        kind.plural,
+        kind.group
+    );
+    status(StatusCode::FORBIDDEN, "Forbidden", &message, Some(kind))
+}
+
+fn not_found(path: &str) -> Response {
+    status(
+        StatusCode::NOT_FOUND,
+        "NotFound",
+        &format!("the server could not find the requested resource ({path})"),
+        None,
+    )
+}
+
+fn status(code: StatusCode, reason: &str, message: &str, kind: Option<ResourceType>) -> Response {
+    (code, axum::Json(status_object(code.as_u16(), reason, message, kind))).into_response()
+}
+
+/// A `meta/v1` Status, as every API error body is.
+fn status_object(code: u16, reason: &str, message: &str, kind: Option<ResourceType>) -> Value {
+    let mut status = json!({
+        "kind": "Status", "apiVersion": "v1", "metadata": {},
+        "status": "Failure", "message": message, "reason": reason, "code": code,
+    });
+    if let Some(kind) = kind {
+        status["details"] = json!({ "group": kind.group, "kind": kind.plural });
+    }
+    status
+}
+
+fn version_info() -> Value {
+    json!({
+        "major": "1", "minor": "33", "emulationMajor": "1", "emulationMinor": "33",
+        "minCompatibilityMajor": "1", "minCompatibilityMinor": "32",
+        "gitVersion": "v1.33.4", "gitCommit": "74cdb426ec7c4ee0b0c1f1d1d4a6c2e0a4e4a7a1", "gitTreeState": "clean",
+        "buildDate": "2026-08-13T15:22:56Z", "goVersion": "go1.24.5", "compiler": "gc", "platform": "linux/amd64",
+    })
+}
