@@ -295,6 +295,47 @@ async fn an_outage_keeps_the_last_state_marked_stale_until_the_cluster_returns()
 }
 
 #[tokio::test]
+async fn a_cluster_down_from_the_start_stays_unreachable_since_the_first_failure() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    api.outage();
+    let deployments = cluster.watch::<Deployment>();
+    let mut reachability = cluster.reachability();
+    let first = tokio::time::timeout(
+        PATIENCE,
+        reachability.wait_for(|r| matches!(r, Reachability::Unreachable { .. })),
+    )
+    .await
+    .expect("the outage noticed")
+    .expect("the cluster lives")
+    .clone();
+
+    // Every retry starts a fresh list; none of them may pass for an answer.
+    until("the watch retried", || api.refused("/apis/apps/v1/deployments") >= 2).await;
+    assert!(
+        !reachability.has_changed().expect("the cluster lives"),
+        "still {first:?}"
+    );
+    assert!(deployments.snapshot().objects.is_empty());
+
+    api.restore();
+    ready(&deployments).await;
+    assert_eq!(*cluster.reachability().borrow(), Reachability::Reachable);
+}
+
+#[tokio::test]
+async fn a_forbidden_type_stays_reported_while_the_watch_retries() {
+    let (api, cluster) = cluster_with_fixtures().await;
+    api.forbid("pods");
+    let pods = cluster.watch::<Pod>();
+    ready(&pods).await;
+    let mut access = pods.access();
+    assert!(matches!(*access.borrow_and_update(), Access::Forbidden { .. }));
+
+    until("the watch asked again", || api.lists("pods") >= 2).await;
+    assert!(!access.has_changed().expect("the watch runs"), "{:?}", *access.borrow());
+}
+
+#[tokio::test]
 async fn a_forbidden_type_is_reported_for_that_type_only() {
     let (api, cluster) = cluster_with_fixtures().await;
     api.forbid("pods");

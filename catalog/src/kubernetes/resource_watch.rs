@@ -143,6 +143,8 @@ async fn run<K>(
     let mut events = std::pin::pin!(events);
     while let Some(event) = events.next().await {
         match event {
+            // `Init` comes before the list is even asked for: no sign the cluster answered.
+            Ok(watcher::Event::Init) => {}
             Ok(event) => {
                 health.reached();
                 access.send_if_modified(|now| std::mem::replace(now, Access::Allowed) != Access::Allowed);

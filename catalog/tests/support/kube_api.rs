@@ -151,8 +151,10 @@ pub struct State {
     connections: Vec<tokio::task::AbortHandle>,
     /// Type names (`deployments.apps`) the service account may neither list nor watch.
     pub forbidden: BTreeSet<String>,
-    /// While set, connections are closed as soon as they are accepted.
+    /// While set, connections are closed as soon as the request line is read.
     pub down: bool,
+    /// Requests per path (without the query) that met a closed connection instead of an answer.
+    pub refused: HashMap<String, usize>,
     /// Requests per type name.
     pub lists: HashMap<String, usize>,
     pub watch_requests: HashMap<String, usize>,
@@ -341,6 +343,11 @@ impl KubeApi {
 
     pub fn watch_requests(&self, type_name: &str) -> usize {
         self.state().watch_requests.get(type_name).copied().unwrap_or(0)
+    }
+
+    /// Requests to `path` (`/apis/apps/v1/deployments`) refused while the server was down.
+    pub fn refused(&self, path: &str) -> usize {
+        self.state().refused.get(path).copied().unwrap_or(0)
     }
 
     pub fn open_watches(&self) -> usize {

@@ -17,14 +17,16 @@ use tokio::sync::mpsc;
 
 use super::{OpenWatch, ResourceType, State, selected, str_at};
 
-pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, state: Arc<Mutex<State>>) {
+pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, shared: Arc<Mutex<State>>) {
     loop {
         let Ok((stream, _)) = listener.accept().await else {
             continue;
         };
-        let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         if state.down {
-            continue; // dropping the stream closes the connection at once
+            drop(state);
+            tokio::spawn(refuse(stream, shared.clone()));
+            continue;
         }
         let service = TowerToHyperService::new(app.clone());
         let connection = tokio::spawn(async move {
@@ -35,6 +37,28 @@ pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, 
         state.connections.retain(|c| !c.is_finished());
         state.connections.push(connection.abort_handle());
     }
+}
+
+/// Reads the request line, counts it, and closes the connection without an answer.
+async fn refuse(mut stream: tokio::net::TcpStream, shared: Arc<Mutex<State>>) {
+    use tokio::io::AsyncReadExt;
+    let mut head = Vec::new();
+    let mut buffer = [0; 1024];
+    while !head.contains(&b'\n') {
+        match tokio::time::timeout(Duration::from_secs(1), stream.read(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => head.extend_from_slice(&buffer[..read]),
+            _ => break,
+        }
+    }
+    let line = String::from_utf8_lossy(&head);
+    let target = line.split(' ').nth(1).unwrap_or_default();
+    let path = target.split('?').next().unwrap_or_default().to_owned();
+    *shared
+        .lock()
+        .unwrap_or_else(PoisonError::into_inner)
+        .refused
+        .entry(path)
+        .or_default() += 1;
 }
 
 pub(super) async fn handle(
