@@ -4,7 +4,9 @@
 # (wrk, 2 threads, 50 connections) with a session cookie, with a bearer token, and in guest mode
 # (no authentication at all) as the baseline. Also the server process's CPU time per request
 # (PostgreSQL's own work not included), and the rows it wrote to sessions, api_tokens and
-# audit_events during each load (reads should write nothing, or once a minute per person or token).
+# audit_events during each load (reads should write nothing, or once a minute per person or token),
+# and then past that minute, during one second of the same load: how many times the session's and
+# the token's "last seen" were written (once is the aim; each connection in flight may write).
 # The session comes from a real sign-in at end2end/oidc/provider.mjs (its login and consent forms
 # posted with curl); the token is created with that session through POST /api/auth/tokens.
 #   bench/auth.sh [sqlite] [postgres]   default both; PostgreSQL at 127.0.0.1:5432 (user postgres)
@@ -140,6 +142,16 @@ load() {
   rows+=("$backend|$endpoint|$label|$p50|$p99|$rps|$((cpu_us / requests))|$(($(writes) - writes_before))")
 }
 
+# minute_mark LABEL [wrk -H args...]: rows written during 1 s of load on /api/auth/me.
+marks=()
+minute_mark() {
+  local label=$1 before
+  shift
+  before=$(writes)
+  wrk -t2 -c50 -d1s "$@" "$base$me" >/dev/null
+  marks+=("$backend $label: $(($(writes) - before))")
+}
+
 me=/api/auth/me
 catalog='/api/catalog/entities?limit=1'
 for backend in "${backends[@]}"; do
@@ -179,10 +191,15 @@ for backend in "${backends[@]}"; do
     python3 -c 'import json,sys; print(json.load(sys.stdin)["token"])')
   # Its first use records last_used_at (then at most once a minute): before the loads.
   curl -sf -H "Authorization: Bearer $token" "$base$catalog" >/dev/null
+  last_written=$(date +%s)
   load session "$me" "$base$me" -H "Cookie: cairn_session=$cookie"
   load session "$catalog" "$base$catalog" -H "Cookie: cairn_session=$cookie"
   load token "$me" "$base$me" -H "Authorization: Bearer $token"
   load token "$catalog" "$base$catalog" -H "Authorization: Bearer $token"
+  wait_s=$((last_written + 61 - $(date +%s)))
+  [ "$wait_s" -le 0 ] || sleep "$wait_s"
+  minute_mark session -H "Cookie: cairn_session=$cookie"
+  minute_mark token -H "Authorization: Bearer $token"
   stop_cairn
   if [ "$backend" = postgres ]; then
     psql -q -h 127.0.0.1 -U postgres -d postgres -c "DROP DATABASE $pg_db" >/dev/null
@@ -191,3 +208,6 @@ for backend in "${backends[@]}"; do
 done
 
 printf '%s\n' "${rows[@]}" | python3 bench/auth/table.py
+echo
+echo "rows written in 1 s of load (wrk -c50) on $me once a minute has passed, 1 is the aim:"
+printf '  %s\n' "${marks[@]}"
