@@ -108,6 +108,8 @@ pub struct Auth {
     pub login_limiter: RateLimiter,
     /// Failed bearer tokens per client address: guessing is slowed down.
     pub token_failures: RateLimiter,
+    /// Sessions' idle clocks and tokens' last use are written once a minute, by one request.
+    pub recent_writes: rate_limit::WriteOnce,
 }
 
 impl Auth {
@@ -116,6 +118,7 @@ impl Auth {
         Ok(Auth {
             login_limiter: RateLimiter::new(config.login_attempts_per_minute, Duration::from_secs(60)),
             token_failures: RateLimiter::new(20, Duration::from_secs(60)),
+            recent_writes: rate_limit::WriteOnce::default(),
             store: AuthStore::new(catalog.clone()),
             catalog,
             oidc,

@@ -58,9 +58,46 @@ impl RateLimiter {
     }
 }
 
+/// "Written recently" marks per key (a session, a token), so that of many requests arriving
+/// together when a once-a-minute write falls due, only one writes. Per replica; bounded.
+#[derive(Default)]
+pub struct WriteOnce {
+    written: Mutex<HashMap<String, Instant>>,
+}
+
+impl WriteOnce {
+    /// True for the first caller per `key` within `every`; the others skip their write.
+    pub fn claim(&self, key: &str, every: Duration) -> bool {
+        let now = Instant::now();
+        let mut written = self.written.lock().unwrap_or_else(|e| e.into_inner());
+        if written.len() >= MAX_KEYS {
+            written.retain(|_, at| now.duration_since(*at) < every);
+            if written.len() >= MAX_KEYS {
+                written.clear();
+            }
+        }
+        match written.get(key) {
+            Some(at) if now.duration_since(*at) < every => false,
+            _ => {
+                written.insert(key.to_string(), now);
+                true
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn one_write_per_key_and_period() {
+        let once = WriteOnce::default();
+        assert!(once.claim("a", Duration::from_secs(60)));
+        assert!(!once.claim("a", Duration::from_secs(60)));
+        assert!(once.claim("b", Duration::from_secs(60)));
+        assert!(once.claim("a", Duration::ZERO));
+    }
 
     #[test]
     fn limits_per_key_within_the_window() {

@@ -66,14 +66,21 @@ pub async fn create(
 }
 
 /// The principal a bearer token acts as, or None when it is unknown, revoked or expired.
-pub async fn authenticate(store: &AuthStore, secret: &str) -> Result<Option<Principal>, AuthError> {
+pub async fn authenticate(
+    store: &AuthStore,
+    recent: &super::rate_limit::WriteOnce,
+    secret: &str,
+) -> Result<Option<Principal>, AuthError> {
     if !secret.starts_with(PREFIX) || secret.len() > 200 {
         return Ok(None);
     }
     let Some(row) = store.token_by_hash(&hash(secret)).await? else {
         return Ok(None);
     };
-    store.touch_token(&row.id, row.last_used_at).await?;
+    let stale = row.last_used_at.is_none_or(|t| catalog::store::now_ms() - t >= 60_000);
+    if stale && recent.claim(&row.id, std::time::Duration::from_secs(60)) {
+        store.touch_token(&row.id, row.last_used_at).await?;
+    }
     Ok(Some(Principal::Token {
         id: row.id,
         name: row.name,
