@@ -73,6 +73,8 @@ pub struct AuthConfig {
     pub trust_forwarded_for: bool,
     /// The portal's public URL: its origin is the one state-changing requests must come from.
     pub base_url: String,
+    /// How long a replica trusts a session or token it read (see `store::AuthStore`).
+    pub read_cache_ttl: Duration,
 }
 
 impl Default for AuthConfig {
@@ -88,6 +90,7 @@ impl Default for AuthConfig {
             login_attempts_per_minute: 30,
             trust_forwarded_for: false,
             base_url: "http://127.0.0.1:3000".into(),
+            read_cache_ttl: Duration::from_secs(2),
         }
     }
 }
@@ -119,7 +122,7 @@ impl Auth {
             login_limiter: RateLimiter::new(config.login_attempts_per_minute, Duration::from_secs(60)),
             token_failures: RateLimiter::new(20, Duration::from_secs(60)),
             recent_writes: rate_limit::WriteOnce::default(),
-            store: AuthStore::new(catalog.clone()),
+            store: AuthStore::new(catalog.clone(), config.read_cache_ttl),
             catalog,
             oidc,
             config,

@@ -11,10 +11,58 @@ fn query_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> AuthError {
     move |source| AuthError::Store { context, source }
 }
 
+/// Entries a cache holds before it starts afresh.
+const READ_CACHE_MAX: usize = 10_000;
+
+/// Recently read rows by key, each trusted for `ttl`. Every signed-in request would otherwise cost
+/// a database read; the price is that a revocation made on another replica takes up to `ttl` to
+/// reach this one (on this replica it is immediate).
+struct ReadCache<T> {
+    ttl: std::time::Duration,
+    entries: std::sync::Mutex<std::collections::HashMap<String, (T, std::time::Instant)>>,
+}
+
+impl<T: Clone> ReadCache<T> {
+    fn new(ttl: std::time::Duration) -> Self {
+        ReadCache {
+            ttl,
+            entries: std::sync::Mutex::new(std::collections::HashMap::new()),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, (T, std::time::Instant)>> {
+        self.entries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn get(&self, key: &str) -> Option<T> {
+        self.lock()
+            .get(key)
+            .filter(|(_, at)| at.elapsed() < self.ttl)
+            .map(|(v, _)| v.clone())
+    }
+
+    fn put(&self, key: &str, value: T) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        let mut entries = self.lock();
+        if entries.len() >= READ_CACHE_MAX {
+            entries.clear();
+        }
+        entries.insert(key.to_string(), (value, std::time::Instant::now()));
+    }
+
+    fn remove_where(&self, forget: impl Fn(&str, &T) -> bool) {
+        self.lock().retain(|k, (v, _)| !forget(k, v));
+    }
+}
+
 /// A stored session record.
+#[derive(Clone)]
 pub struct SessionRow {
     pub data: String,
     pub expires_at_ms: i64,
+    pub user_ref: Option<String>,
 }
 
 /// An API token as listed to admins (never its secret).
@@ -56,33 +104,54 @@ pub struct AuditEvent<'a> {
 }
 
 /// Sign-in and access tables, over the catalog's pool and write gate.
-#[derive(Clone, Debug)]
+#[derive(Clone)]
 pub struct AuthStore {
     store: Store,
+    sessions: std::sync::Arc<ReadCache<SessionRow>>,
+    tokens: std::sync::Arc<ReadCache<TokenRow>>,
+}
+
+impl std::fmt::Debug for AuthStore {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AuthStore").finish_non_exhaustive()
+    }
 }
 
 impl AuthStore {
-    pub fn new(store: Store) -> AuthStore {
-        AuthStore { store }
+    pub fn new(store: Store, read_cache_ttl: std::time::Duration) -> AuthStore {
+        AuthStore {
+            store,
+            sessions: std::sync::Arc::new(ReadCache::new(read_cache_ttl)),
+            tokens: std::sync::Arc::new(ReadCache::new(read_cache_ttl)),
+        }
     }
 
     // Sessions.
 
     pub async fn load_session(&self, id: &str) -> Result<Option<SessionRow>, AuthError> {
-        let row = sqlx::query("SELECT data, expires_at FROM sessions WHERE id = $1 AND expires_at > $2")
+        if let Some(row) = self.sessions.get(id).filter(|r| r.expires_at_ms > now_ms()) {
+            return Ok(Some(row));
+        }
+        let row = sqlx::query("SELECT data, expires_at, user_ref FROM sessions WHERE id = $1 AND expires_at > $2")
             .bind(id)
             .bind(now_ms())
             .fetch_optional(self.store.pool())
             .await
             .map_err(query_error("loading a session"))?;
-        row.map(|r| {
-            Ok(SessionRow {
-                data: r.try_get(0)?,
-                expires_at_ms: r.try_get(1)?,
+        let row = row
+            .map(|r| {
+                Ok(SessionRow {
+                    data: r.try_get(0)?,
+                    expires_at_ms: r.try_get(1)?,
+                    user_ref: r.try_get(2)?,
+                })
             })
-        })
-        .transpose()
-        .map_err(query_error("loading a session"))
+            .transpose()
+            .map_err(query_error("loading a session"))?;
+        if let Some(row) = &row {
+            self.sessions.put(id, row.clone());
+        }
+        Ok(row)
     }
 
     /// Inserts or replaces a session; `only_new` refuses to overwrite (an id collision).
@@ -94,6 +163,7 @@ impl AuthStore {
         expires_at_ms: i64,
         only_new: bool,
     ) -> Result<bool, AuthError> {
+        self.sessions.remove_where(|k, _| k == id);
         let _write = self.store.writing().await;
         let sql = if only_new {
             "INSERT INTO sessions (id, data, user_ref, expires_at) VALUES ($1, $2, $3, $4) ON CONFLICT (id) DO NOTHING"
@@ -109,27 +179,36 @@ impl AuthStore {
             .execute(self.store.pool())
             .await
             .map_err(query_error("saving a session"))?;
+        self.sessions.remove_where(|k, _| k == id);
         Ok(done.rows_affected() > 0)
     }
 
     pub async fn delete_session(&self, id: &str) -> Result<(), AuthError> {
+        self.sessions.remove_where(|k, _| k == id);
         let _write = self.store.writing().await;
         sqlx::query("DELETE FROM sessions WHERE id = $1")
             .bind(id)
             .execute(self.store.pool())
             .await
             .map_err(query_error("deleting a session"))?;
+        self.sessions.remove_where(|k, _| k == id);
         Ok(())
     }
 
     /// Ends every session of a person (an admin revoking access). Returns how many there were.
     pub async fn revoke_sessions_of(&self, user_ref: &str) -> Result<u64, AuthError> {
+        let user = user_ref.to_lowercase();
+        self.sessions
+            .remove_where(|_, r| r.user_ref.as_deref() == Some(user.as_str()));
         let _write = self.store.writing().await;
         let done = sqlx::query("DELETE FROM sessions WHERE user_ref = $1")
             .bind(user_ref.to_lowercase())
             .execute(self.store.pool())
             .await
             .map_err(query_error("revoking sessions"))?;
+        // Again: a request may have read a row back between the first forgetting and the delete.
+        self.sessions
+            .remove_where(|_, r| r.user_ref.as_deref() == Some(user.as_str()));
         Ok(done.rows_affected())
     }
 
@@ -191,6 +270,10 @@ impl AuthStore {
 
     /// The live token with this hash: not revoked, not expired.
     pub async fn token_by_hash(&self, hash: &str) -> Result<Option<TokenRow>, AuthError> {
+        let now = now_ms();
+        if let Some(row) = self.tokens.get(hash).filter(|t| t.expires_at.is_none_or(|e| e > now)) {
+            return Ok(Some(row));
+        }
         let row = sqlx::query(&format!(
             "{TOKEN_COLUMNS} WHERE token_hash = $1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)"
         ))
@@ -218,6 +301,7 @@ impl AuthStore {
 
     /// Revokes a live token; false when there is none by that id (or it was already revoked).
     pub async fn revoke_token(&self, id: &str, by: &str) -> Result<Option<String>, AuthError> {
+        self.tokens.remove_where(|_, t| t.id == id);
         let _write = self.store.writing().await;
         let row = sqlx::query(
             "UPDATE api_tokens SET revoked_at = $1, revoked_by = $2 WHERE id = $3 AND revoked_at IS NULL RETURNING name",
@@ -228,6 +312,7 @@ impl AuthStore {
         .fetch_optional(self.store.pool())
         .await
         .map_err(query_error("revoking a token"))?;
+        self.tokens.remove_where(|_, t| t.id == id);
         row.map(|r| r.try_get(0))
             .transpose()
             .map_err(query_error("revoking a token"))

@@ -45,6 +45,7 @@ pub fn write(repo: &Path, file: &str, text: &str) {
 #[path = "../../../catalog/tests/support/git_http.rs"]
 mod git_http;
 
+#[allow(unused_imports, reason = "used by some test binaries only")]
 pub use git_http::GitHttpServer;
 
 /// GitHub's `X-Hub-Signature-256` of a webhook body.
