@@ -557,7 +557,7 @@ on_both_databases! {
                 .bearer_auth(nightly_secret)
                 .send()
         };
-        assert_eq!(read().await.expect("request").status(), StatusCode::OK);
+        // Expired before its first use: nothing of it is in the portal's 2 s read cache yet.
         sqlx::query("UPDATE api_tokens SET expires_at = $1 WHERE id = $2")
             .bind(catalog::store::now_ms() - 1000)
             .bind(nightly["id"].as_str().expect("id"))

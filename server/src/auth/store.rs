@@ -282,10 +282,15 @@ impl AuthStore {
         .fetch_optional(self.store.pool())
         .await
         .map_err(query_error("checking a token"))?;
-        row.as_ref()
+        let row = row
+            .as_ref()
             .map(token_row)
             .transpose()
-            .map_err(query_error("checking a token"))
+            .map_err(query_error("checking a token"))?;
+        if let Some(row) = &row {
+            self.tokens.put(hash, row.clone());
+        }
+        Ok(row)
     }
 
     pub async fn list_tokens(&self) -> Result<Vec<TokenRow>, AuthError> {
