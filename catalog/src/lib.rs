@@ -3,6 +3,7 @@
 
 pub mod access;
 pub mod model;
+pub mod time;
 
 #[cfg(feature = "backend")]
 pub mod kubernetes;

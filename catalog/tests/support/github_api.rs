@@ -782,25 +782,9 @@ async fn access_token(Extract(state): Extract<Shared>, Path(id): Path<u64>) -> R
     (StatusCode::CREATED, axum::Json(body)).into_response()
 }
 
-/// `YYYY-MM-DDTHH:MM:SSZ` for epoch seconds (days to civil date, proleptic Gregorian).
+/// `YYYY-MM-DDTHH:MM:SSZ` for epoch seconds.
 fn rfc3339(secs: u64) -> String {
-    let days = (secs / 86_400) as i64;
-    let rem = secs % 86_400;
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = doy - (153 * mp + 2) / 5 + 1;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 };
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
+    catalog::time::UtcTime::from_unix_ms(secs as i64 * 1000).rfc3339()
 }
 
 /// A throwaway RSA key made for this test only; it signs the App's JWT.
