@@ -62,6 +62,23 @@ async fn parameter_schema(
     Ok(Json(Scaffolder::parameter_schema(&template)))
 }
 
+/// The task `id`, once `caller` may act on it with `permission` (its owner is its creator).
+pub(crate) async fn authorized_task(
+    state: &AppState,
+    caller: &catalog::access::Principal,
+    permission: catalog::access::Permission,
+    id: &str,
+) -> Result<templates::store::TaskRow, ApiError> {
+    let task = state
+        .scaffolder
+        .task(id)
+        .await
+        .map_err(api_error)?
+        .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
+    crate::http::access::authorize_task(state, caller, permission, &task)?;
+    Ok(task)
+}
+
 /// The API's answer to a scaffolder failure.
 pub(crate) fn api_error(err: ScaffolderError) -> ApiError {
     match err {

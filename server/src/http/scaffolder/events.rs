@@ -16,8 +16,8 @@ use serde_json::{Value, json};
 
 use templates::store::EventRow;
 
-use super::api_error;
 use super::tasks::iso;
+use super::{api_error, authorized_task};
 use crate::http::catalog::ApiError;
 use crate::state::AppState;
 
@@ -51,7 +51,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    known_task(&state, &caller, &id).await?;
+    authorized_task(&state, &caller, catalog::access::Permission::TaskRead, &id).await?;
     let events = state
         .scaffolder
         .events(&id, after.after.unwrap_or(0))
@@ -69,7 +69,7 @@ pub async fn stream(
     Query(after): Query<After>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    known_task(&state, &caller, &id).await?;
+    authorized_task(&state, &caller, catalog::access::Permission::TaskRead, &id).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())
@@ -78,13 +78,6 @@ pub async fn stream(
     let scaffolder = state.scaffolder.clone();
     let stream = async_stream(scaffolder, id, start);
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-async fn known_task(state: &AppState, caller: &catalog::access::Principal, id: &str) -> Result<(), ApiError> {
-    match state.scaffolder.task(id).await.map_err(api_error)? {
-        Some(task) => crate::http::access::authorize_task(state, caller, catalog::access::Permission::TaskRead, &task),
-        None => Err(ApiError::NotFound(format!("there is no task {id}"))),
-    }
 }
 
 /// Events from the store as they arrive, until the task's closing event.

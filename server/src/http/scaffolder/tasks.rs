@@ -10,7 +10,7 @@ use serde_json::{Map, Value, json};
 
 use templates::store::TaskRow;
 
-use super::api_error;
+use super::{api_error, authorized_task};
 use crate::auth::request::Caller;
 use crate::http::access;
 use crate::http::catalog::ApiError;
@@ -92,13 +92,7 @@ pub async fn get_one(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let task = state
-        .scaffolder
-        .task(&id)
-        .await
-        .map_err(api_error)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
-    access::authorize_task(&state, &caller, Permission::TaskRead, &task)?;
+    let task = authorized_task(&state, &caller, Permission::TaskRead, &id).await?;
     Ok(Json(task_json(&task)))
 }
 
@@ -108,13 +102,7 @@ pub async fn cancel(
     Caller(caller): Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let task = state
-        .scaffolder
-        .task(&id)
-        .await
-        .map_err(api_error)?
-        .ok_or_else(|| ApiError::NotFound(format!("there is no task {id}")))?;
-    access::authorize_task(&state, &caller, Permission::TaskCancel, &task)?;
+    authorized_task(&state, &caller, Permission::TaskCancel, &id).await?;
     let status = state.scaffolder.cancel(&id).await.map_err(api_error)?;
     Ok(Json(json!({ "status": status })))
 }
