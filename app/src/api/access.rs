@@ -88,8 +88,18 @@ pub fn principal() -> Principal {
 #[cfg(feature = "ssr")]
 pub fn require(permission: Permission, owners: &[String]) -> Result<Principal, ServerFnError> {
     let principal = principal();
-    let settings = use_context::<AccessSettings>().unwrap_or_default();
-    match settings.policy.decide(&principal, permission, owners) {
+    let decision = settings().policy.decide(&principal, permission, owners);
+    allowed(principal, decision)
+}
+
+#[cfg(feature = "ssr")]
+fn settings() -> AccessSettings {
+    use_context::<AccessSettings>().unwrap_or_default()
+}
+
+#[cfg(feature = "ssr")]
+fn allowed(principal: Principal, decision: Decision) -> Result<Principal, ServerFnError> {
+    match decision {
         Decision::Allow => Ok(principal),
         Decision::SignInRequired(reason) => Err(denied(http::StatusCode::UNAUTHORIZED, reason)),
         Decision::Deny(reason) => Err(denied(http::StatusCode::FORBIDDEN, reason)),
@@ -122,18 +132,18 @@ pub async fn require_location(
     permission: Permission,
     location_id: &str,
 ) -> Result<Principal, ServerFnError> {
-    let entities = store.location_entity_owners(location_id).await.map_err(|e| {
-        tracing::error!(error = %e, "reading a location's owners");
-        ServerFnError::new("the location's owners could not be read; the error has been logged")
-    })?;
-    if entities.is_empty() || matches!(principal(), Principal::Guest | Principal::Token { .. }) {
-        return require(permission, &[]);
-    }
-    let mut principal = None;
-    for (_, owners) in &entities {
-        principal = Some(require(permission, owners)?);
-    }
-    principal.map_or_else(|| require(permission, &[]), Ok)
+    let principal = principal();
+    // Guests and tokens are judged without owners: no need to read them.
+    let entities = if matches!(principal, Principal::Guest | Principal::Token { .. }) {
+        Vec::new()
+    } else {
+        store.location_entity_owners(location_id).await.map_err(|e| {
+            tracing::error!(error = %e, "reading a location's owners");
+            ServerFnError::new("the location's owners could not be read; the error has been logged")
+        })?
+    };
+    let decision = settings().policy.decide_all(&principal, permission, &entities);
+    allowed(principal, decision)
 }
 
 #[cfg(feature = "ssr")]

@@ -265,6 +265,30 @@ impl Policy {
     }
 }
 
+impl Policy {
+    /// Decides `permission` on several entities at once (a location acts on every entity it
+    /// provides, `(entity ref, its owners)`): allowed on each, or the first refusal, naming its
+    /// entity. None at all is judged as a resource without owners (admins, under `owner`).
+    pub fn decide_all(
+        &self,
+        principal: &Principal,
+        permission: Permission,
+        entities: &[(String, Vec<String>)],
+    ) -> Decision {
+        if entities.is_empty() {
+            return self.decide(principal, permission, &[]);
+        }
+        for (entity, owners) in entities {
+            match self.decide(principal, permission, owners) {
+                Decision::Allow => {}
+                Decision::Deny(reason) => return Decision::Deny(format!("{entity}: {reason}")),
+                other => return other,
+            }
+        }
+        Decision::Allow
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -304,6 +328,30 @@ mod tests {
             Decision::SignInRequired(_)
         ));
         assert!(policy.decide(&Principal::Guest, Permission::Admin, &[]).allowed());
+    }
+
+    #[test]
+    fn a_location_needs_every_entity() {
+        let policy = Policy::default();
+        let jane = user(&["user:default/jane", "group:default/payments"], false);
+        let mine = (
+            "component:default/a".to_string(),
+            vec!["group:default/payments".to_string()],
+        );
+        let theirs = (
+            "component:default/b".to_string(),
+            vec!["group:default/search".to_string()],
+        );
+        assert!(
+            policy
+                .decide_all(&jane, Permission::LocationDelete, &[mine.clone()])
+                .allowed()
+        );
+        match policy.decide_all(&jane, Permission::LocationDelete, &[mine, theirs]) {
+            Decision::Deny(reason) => assert!(reason.starts_with("component:default/b: only its owners"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(!policy.decide_all(&jane, Permission::LocationDelete, &[]).allowed());
     }
 
     #[test]

@@ -14,7 +14,11 @@ pub fn authorize(
     permission: Permission,
     owners: &[String],
 ) -> Result<(), ApiError> {
-    match state.auth.decide(principal, permission, owners) {
+    decision(state.auth.decide(principal, permission, owners))
+}
+
+fn decision(decision: Decision) -> Result<(), ApiError> {
+    match decision {
         Decision::Allow => Ok(()),
         Decision::SignInRequired(reason) => Err(ApiError::Unauthorized(reason)),
         Decision::Deny(reason) => Err(ApiError::Forbidden(reason)),
@@ -43,20 +47,13 @@ pub async fn authorize_location(
     permission: Permission,
     location_id: &str,
 ) -> Result<(), ApiError> {
-    if matches!(principal, Principal::Guest | Principal::Token { .. }) {
-        return authorize(state, principal, permission, &[]);
-    }
-    let entities = state.catalog.store.location_entity_owners(location_id).await?;
-    if entities.is_empty() {
-        return authorize(state, principal, permission, &[]);
-    }
-    for (entity, owners) in &entities {
-        authorize(state, principal, permission, owners).map_err(|e| match e {
-            ApiError::Forbidden(reason) => ApiError::Forbidden(format!("{entity}: {reason}")),
-            other => other,
-        })?;
-    }
-    Ok(())
+    // Guests and tokens are judged without owners: no need to read them.
+    let entities = if matches!(principal, Principal::Guest | Principal::Token { .. }) {
+        Vec::new()
+    } else {
+        state.catalog.store.location_entity_owners(location_id).await?
+    };
+    decision(state.auth.config.policy.decide_all(principal, permission, &entities))
 }
 
 /// Records a security-relevant action done through the API.
