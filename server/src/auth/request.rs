@@ -5,7 +5,6 @@
 use std::net::SocketAddr;
 
 use axum::{
-    Json,
     extract::{ConnectInfo, FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::Next,
@@ -13,7 +12,6 @@ use axum::{
 };
 use catalog::access::{Decision, Permission, Principal};
 use catalog::store::now_ms;
-use serde_json::json;
 use tower_sessions::Session;
 
 use super::sessions::SIGNED_IN_KEY;
@@ -233,14 +231,7 @@ fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
 
 /// A JSON error in the API's shape.
 pub fn error(status: StatusCode, message: &str) -> Response {
-    let name = match status {
-        StatusCode::UNAUTHORIZED => "AuthenticationError",
-        StatusCode::FORBIDDEN => "NotAllowedError",
-        StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsError",
-        _ => "Error",
-    };
-    let body = json!({"error": {"name": name, "message": message}, "response": {"statusCode": status.as_u16()}});
-    (status, Json(body)).into_response()
+    crate::http::catalog::error_response(status, message)
 }
 
 fn unauthorized(message: &str) -> Response {

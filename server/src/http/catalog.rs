@@ -15,7 +15,7 @@ use axum::{
 
 use crate::state::AppState;
 
-pub use error::ApiError;
+pub use error::{ApiError, error_response};
 
 /// The catalog API routes, to be nested under `/api/catalog`.
 pub fn router() -> Router<AppState> {

@@ -29,24 +29,37 @@ pub enum ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let (status, name, message) = match self {
-            ApiError::Input(m) => (StatusCode::BAD_REQUEST, "InputError", m),
-            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "NotFoundError", m),
-            ApiError::Conflict(m) => (StatusCode::CONFLICT, "ConflictError", m),
-            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "AuthenticationError", m),
-            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, "NotAllowedError", m),
+        let (status, message) = match self {
+            ApiError::Input(m) => (StatusCode::BAD_REQUEST, m),
+            ApiError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
+            ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "catalog API failure");
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
-                    "Error",
                     "internal error; see the server log".to_string(),
                 )
             }
         };
-        let body = json!({"error": {"name": name, "message": message}, "response": {"statusCode": status.as_u16()}});
-        (status, Json(body)).into_response()
+        error_response(status, &message)
     }
+}
+
+/// Every API error's body, in Backstage's shape, with Backstage's error name for the status.
+pub fn error_response(status: StatusCode, message: &str) -> Response {
+    let name = match status {
+        StatusCode::BAD_REQUEST => "InputError",
+        StatusCode::UNAUTHORIZED => "AuthenticationError",
+        StatusCode::FORBIDDEN => "NotAllowedError",
+        StatusCode::NOT_FOUND => "NotFoundError",
+        StatusCode::CONFLICT => "ConflictError",
+        StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsError",
+        _ => "Error",
+    };
+    let body = json!({"error": {"name": name, "message": message}, "response": {"statusCode": status.as_u16()}});
+    (status, Json(body)).into_response()
 }
 
 impl From<CatalogError> for ApiError {
