@@ -2,6 +2,7 @@
 //! catalog users, API tokens, the permission policy's enforcement, CSRF and rate limits, and the
 //! audit log. The policy itself (pure rules) is `catalog::access`.
 
+pub mod administer;
 pub mod oidc;
 pub mod rate_limit;
 pub mod request;

@@ -13,6 +13,15 @@ pub const PREFIX: &str = "cairn_";
 /// Longest token name.
 pub const MAX_NAME_CHARS: usize = 100;
 
+/// Why a token could not be created: the request (400) or the storage (logged, 500).
+#[derive(Debug, thiserror::Error)]
+pub enum TokenError {
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] AuthError),
+}
+
 /// A new token's secret (to show once) and what is stored.
 pub struct NewToken {
     pub id: String,
@@ -30,19 +39,20 @@ pub async fn create(
     scopes: &[Scope],
     created_by: &str,
     expires_in_days: Option<u32>,
-) -> Result<NewToken, String> {
+) -> Result<NewToken, TokenError> {
+    let invalid = |m: &str| Err(TokenError::Invalid(m.to_string()));
     let name = name.trim();
     if name.is_empty() || name.chars().count() > MAX_NAME_CHARS {
-        return Err(format!("name: must be 1 to {MAX_NAME_CHARS} characters"));
+        return invalid(&format!("name: must be 1 to {MAX_NAME_CHARS} characters"));
     }
     if name.chars().any(char::is_control) {
-        return Err("name: must not contain control characters".into());
+        return invalid("name: must not contain control characters");
     }
     if scopes.is_empty() {
-        return Err("scopes: choose at least one of catalog:read, catalog:write, events:write".into());
+        return invalid("scopes: choose at least one of catalog:read, catalog:write, events:write");
     }
     if expires_in_days.is_some_and(|d| d == 0 || d > 3650) {
-        return Err("expiresInDays: must be between 1 and 3650".into());
+        return invalid("expiresInDays: must be between 1 and 3650");
     }
     let mut bytes = [0u8; 32];
     rand::rng().fill_bytes(&mut bytes);
@@ -57,11 +67,7 @@ pub async fn create(
     let expires_at = expires_in_days.map(|d| catalog::store::now_ms() + i64::from(d) * 86_400_000);
     store
         .insert_token(&id, name, &hash(&secret), &scopes, created_by, expires_at)
-        .await
-        .map_err(|e| {
-            tracing::error!(error = %e, "creating a token");
-            "the token could not be stored; see the server log".to_string()
-        })?;
+        .await?;
     Ok(NewToken { id, secret })
 }
 

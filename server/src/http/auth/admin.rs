@@ -9,13 +9,12 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use catalog::access::{Permission, Scope};
+use catalog::access::Permission;
 use serde::Deserialize;
 use serde_json::json;
 
 use crate::auth::request::{Caller, client_ip, error, require};
-use crate::auth::store::AuditEvent;
-use crate::auth::tokens;
+use crate::auth::tokens::TokenError;
 use crate::state::AppState;
 
 fn internal(err: impl std::fmt::Display) -> Response {
@@ -56,41 +55,25 @@ pub async fn create_token(
         Ok(b) => b,
         Err(e) => return error(StatusCode::BAD_REQUEST, &e.body_text()),
     };
-    let mut scopes = Vec::new();
-    for s in &body.scopes {
-        match Scope::parse(s) {
-            Some(scope) => scopes.push(scope),
-            None => {
-                return error(
-                    StatusCode::BAD_REQUEST,
-                    &format!("scopes: unknown scope `{s}` (use catalog:read, catalog:write or events:write)"),
-                );
-            }
-        }
-    }
-    let actor = caller.actor();
-    match tokens::create(&state.auth.store, &body.name, &scopes, &actor, body.expires_in_days).await {
-        Ok(token) => {
-            let ip = client_ip(&state.auth, &headers, Some(peer));
-            state
-                .auth
-                .audit(AuditEvent {
-                    actor: &actor,
-                    action: "token-created",
-                    target: Some(&format!("token:{}", body.name.trim())),
-                    outcome: "allowed",
-                    detail: Some(&format!("scopes {}", body.scopes.join(", "))),
-                    ip: Some(&ip),
-                })
-                .await;
-            (
-                StatusCode::CREATED,
-                Json(json!({"id": token.id, "name": body.name.trim(), "token": token.secret})),
-            )
-                .into_response()
-        }
-        Err(message) if message.contains("server log") => error(StatusCode::INTERNAL_SERVER_ERROR, &message),
-        Err(message) => error(StatusCode::BAD_REQUEST, &message),
+    let ip = client_ip(&state.auth, &headers, Some(peer));
+    let created = state
+        .auth
+        .create_token(
+            &caller.actor(),
+            Some(&ip),
+            &body.name,
+            &body.scopes,
+            body.expires_in_days,
+        )
+        .await;
+    match created {
+        Ok(token) => (
+            StatusCode::CREATED,
+            Json(json!({"id": token.id, "name": body.name.trim(), "token": token.secret})),
+        )
+            .into_response(),
+        Err(TokenError::Invalid(message)) => error(StatusCode::BAD_REQUEST, &message),
+        Err(TokenError::Store(err)) => internal(err),
     }
 }
 
@@ -104,23 +87,9 @@ pub async fn revoke_token(
     if let Err(denied) = require(&state.auth, &caller, Permission::Admin, &[]) {
         return denied;
     }
-    let actor = caller.actor();
-    match state.auth.store.revoke_token(&id, &actor).await {
-        Ok(Some(name)) => {
-            let ip = client_ip(&state.auth, &headers, Some(peer));
-            state
-                .auth
-                .audit(AuditEvent {
-                    actor: &actor,
-                    action: "token-revoked",
-                    target: Some(&format!("token:{name}")),
-                    outcome: "allowed",
-                    detail: None,
-                    ip: Some(&ip),
-                })
-                .await;
-            StatusCode::NO_CONTENT.into_response()
-        }
+    let ip = client_ip(&state.auth, &headers, Some(peer));
+    match state.auth.revoke_token(&caller.actor(), Some(&ip), &id).await {
+        Ok(Some(_)) => StatusCode::NO_CONTENT.into_response(),
         Ok(None) => error(StatusCode::NOT_FOUND, &format!("no live token has the id {id}")),
         Err(err) => internal(err),
     }
@@ -159,22 +128,13 @@ pub async fn revoke_sessions(
     if let Err(denied) = require(&state.auth, &caller, Permission::Admin, &[]) {
         return denied;
     }
-    match state.auth.store.revoke_sessions_of(&body.user_entity_ref).await {
-        Ok(count) => {
-            let ip = client_ip(&state.auth, &headers, Some(peer));
-            state
-                .auth
-                .audit(AuditEvent {
-                    actor: &caller.actor(),
-                    action: "sessions-revoked",
-                    target: Some(&body.user_entity_ref),
-                    outcome: "allowed",
-                    detail: Some(&format!("{count} sessions")),
-                    ip: Some(&ip),
-                })
-                .await;
-            Json(json!({"revoked": count})).into_response()
-        }
+    let ip = client_ip(&state.auth, &headers, Some(peer));
+    match state
+        .auth
+        .revoke_sessions(&caller.actor(), Some(&ip), &body.user_entity_ref)
+        .await
+    {
+        Ok(count) => Json(json!({"revoked": count})).into_response(),
         Err(err) => internal(err),
     }
 }

@@ -4,10 +4,9 @@
 use std::sync::Arc;
 
 use app::api::admin::{AdminBackend, AuditEntry, BoxFuture, CreatedToken, SessionInfo, TokenInfo};
-use catalog::access::Scope;
 
 use crate::auth::Auth;
-use crate::auth::store::AuditEvent;
+use crate::auth::tokens::TokenError;
 
 pub struct Admin(pub Arc<Auth>);
 
@@ -44,48 +43,25 @@ impl AdminBackend for Admin {
         expires_in_days: Option<u32>,
     ) -> BoxFuture<'a, Result<CreatedToken, String>> {
         Box::pin(async move {
-            let parsed = scopes
-                .iter()
-                .map(|s| Scope::parse(s).ok_or_else(|| format!("unknown scope `{s}`")))
-                .collect::<Result<Vec<_>, _>>()?;
-            let token = crate::auth::tokens::create(&self.0.store, name, &parsed, actor, expires_in_days).await?;
-            self.0
-                .audit(AuditEvent {
-                    actor,
-                    action: "token-created",
-                    target: Some(&format!("token:{}", name.trim())),
-                    outcome: "allowed",
-                    detail: Some(&format!("scopes {}", scopes.join(", "))),
-                    ip: None,
-                })
-                .await;
-            Ok(CreatedToken {
-                name: name.trim().to_string(),
-                secret: token.secret,
-            })
+            let created = self.0.create_token(actor, None, name, scopes, expires_in_days).await;
+            match created {
+                Ok(token) => Ok(CreatedToken {
+                    name: name.trim().to_string(),
+                    secret: token.secret,
+                }),
+                Err(TokenError::Invalid(message)) => Err(message),
+                Err(TokenError::Store(err)) => Err(logged(err)),
+            }
         })
     }
 
     fn revoke_token<'a>(&'a self, actor: &'a str, id: &'a str) -> BoxFuture<'a, Result<String, String>> {
         Box::pin(async move {
-            let name = self
-                .0
-                .store
-                .revoke_token(id, actor)
+            self.0
+                .revoke_token(actor, None, id)
                 .await
                 .map_err(logged)?
-                .ok_or_else(|| "there is no live token with that id (it may be revoked already)".to_string())?;
-            self.0
-                .audit(AuditEvent {
-                    actor,
-                    action: "token-revoked",
-                    target: Some(&format!("token:{name}")),
-                    outcome: "allowed",
-                    detail: None,
-                    ip: None,
-                })
-                .await;
-            Ok(name)
+                .ok_or_else(|| "there is no live token with that id (it may be revoked already)".to_string())
         })
     }
 
@@ -104,20 +80,7 @@ impl AdminBackend for Admin {
     }
 
     fn revoke_sessions<'a>(&'a self, actor: &'a str, user_ref: &'a str) -> BoxFuture<'a, Result<u64, String>> {
-        Box::pin(async move {
-            let count = self.0.store.revoke_sessions_of(user_ref).await.map_err(logged)?;
-            self.0
-                .audit(AuditEvent {
-                    actor,
-                    action: "sessions-revoked",
-                    target: Some(user_ref),
-                    outcome: "allowed",
-                    detail: Some(&format!("{count} sessions")),
-                    ip: None,
-                })
-                .await;
-            Ok(count)
-        })
+        Box::pin(async move { self.0.revoke_sessions(actor, None, user_ref).await.map_err(logged) })
     }
 
     fn audit(&self, before: Option<i64>) -> BoxFuture<'_, Result<Vec<AuditEntry>, String>> {
