@@ -4,11 +4,13 @@
 mod cluster;
 mod connect;
 mod health;
+mod objects;
 mod resource_watch;
 
 pub use cluster::Cluster;
 pub use connect::{ClusterSettings, ServerTrust};
 pub use health::Reachability;
+pub use objects::ClusterObjects;
 pub use resource_watch::{Access, Change, ObjectKey, ResourceWatch, Snapshot};
 
 /// Why a cluster could not be set up.

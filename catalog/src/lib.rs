@@ -2,6 +2,7 @@
 //! `backend` feature come reading files, processing documents, storing and ingesting.
 
 pub mod access;
+pub mod deployments;
 pub mod model;
 pub mod time;
 
