@@ -4,7 +4,9 @@
 mod cluster;
 mod connect;
 mod health;
+pub mod history;
 mod objects;
+pub mod project;
 mod resource_watch;
 
 pub use cluster::Cluster;

@@ -5,6 +5,7 @@ mod entities;
 mod locations;
 mod ownership;
 mod query;
+mod rollouts;
 mod schedule;
 pub mod search;
 mod write;

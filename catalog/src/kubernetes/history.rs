@@ -1,0 +1,1 @@
+//! Rollouts observed in the workloads, recorded faithfully and once (see `crate::store`'s rollouts).

@@ -1,0 +1,1 @@
+//! Every SQL statement of the deployment history (`deployment_rollouts`).
