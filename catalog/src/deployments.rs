@@ -97,8 +97,13 @@ pub struct Workload {
     pub owner: Option<String>,
     pub created_ms: Option<i64>,
     pub replicas: Replicas,
-    /// `deployment.kubernetes.io/revision`, a StatefulSet's update revision, a Rollout's revision.
+    /// Names the workload's current pod template, so a new one means a rollout: a Deployment's
+    /// `deployment.kubernetes.io/revision`, a Rollout's `rollout.argoproj.io/revision`, a
+    /// StatefulSet's `status.updateRevision`, a DaemonSet's newest ControllerRevision-like hash
+    /// (`pod-template-generation` label of its pods). Revisions of rollbacks may repeat (StatefulSet).
     pub revision: Option<String>,
+    /// When the current revision began (its ReplicaSet's creation), as the cluster tells.
+    pub revision_since_ms: Option<i64>,
     /// The running version: every container's image.
     pub images: Vec<ContainerImage>,
     pub rollout: RolloutStatus,
@@ -148,6 +153,8 @@ pub struct RolloutStatus {
     pub phase: RolloutPhase,
     /// The controller's own words (a condition's message), when it gave any.
     pub message: Option<String>,
+    /// When the controller last changed this state (the `Progressing` condition's update time).
+    pub since_ms: Option<i64>,
     /// `RollingUpdate`, `Recreate`, `OnDelete`, `canary`, `blueGreen`.
     pub strategy: Option<String>,
 }
