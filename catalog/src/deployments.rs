@@ -319,6 +319,9 @@ pub struct EntityDeployments {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "camelCase")]
 pub enum Update {
+    /// Everything, first on every (re)connection: the page replaces what it shows with it, so
+    /// nothing missed while disconnected lingers. Workloads carry their pods here.
+    Snapshot { clusters: Vec<ClusterState>, workloads: Vec<Workload> },
     Cluster(ClusterState),
     /// A workload new or changed, without its pods (`pods` is empty; they follow as `Pod`).
     Workload(Box<Workload>),
