@@ -11,6 +11,8 @@ use serde::{Deserialize, Serialize};
 pub struct Features {
     /// Locations may be registered from the portal: an allowed location type can be read.
     pub register_locations: bool,
+    /// Kubernetes clusters are configured: the Deployments page and entity tab work.
+    pub deployments: bool,
 }
 
 impl Features {
@@ -24,11 +26,11 @@ impl Features {
         }
         #[cfg(not(feature = "ssr"))]
         {
-            let register = document()
-                .body()
-                .and_then(|b| b.get_attribute("data-register-locations"));
+            let body = document().body();
+            let flag = |name: &str| body.as_ref().and_then(|b| b.get_attribute(name)).as_deref() == Some("true");
             Features {
-                register_locations: register.as_deref() == Some("true"),
+                register_locations: flag("data-register-locations"),
+                deployments: flag("data-deployments"),
             }
         }
     }

@@ -54,6 +54,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.scaffolder.clone());
         provide_context(app::api::features::Features {
             register_locations: state.catalog.can_register(),
+            ..Default::default() // deployments: set once clusters are wired in
         });
     }
 }
