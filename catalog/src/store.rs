@@ -8,6 +8,7 @@ mod query;
 mod rollouts;
 mod schedule;
 pub mod search;
+mod workload_mapping;
 mod write;
 
 use sqlx::AnyPool;
@@ -15,6 +16,7 @@ use sqlx::AnyPool;
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
 pub use ownership::UserMatch;
+pub use workload_mapping::{ANNOTATION_ID, ANNOTATION_LABEL_SELECTOR, ANNOTATION_NAMESPACE, MappableEntity};
 pub use query::{EntityPage, Facet, MAX_LIMIT, Order, PageRequest};
 pub use schedule::Outcome as RefreshOutcome;
 pub use write::{Candidate, CandidateResult, Known, ORPHAN_ANNOTATION, Orphans, Prepared, Refresh, RefreshSummary};
