@@ -2,9 +2,6 @@
 //! resuming after a dropped connection, relisting after `410 Gone`, outages, forbidden types.
 #![cfg(feature = "backend")]
 
-#[path = "support/kube_api.rs"]
-mod kube_api;
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -15,7 +12,7 @@ use catalog::service::Secret;
 use k8s_openapi::api::apps::v1::Deployment;
 use k8s_openapi::api::core::v1::Pod;
 use kube::ResourceExt;
-use kube_api::KubeApi;
+use testkit::kube_api::KubeApi;
 use tokio::sync::broadcast;
 
 const TOKEN: &str = "cluster-token";

@@ -2,6 +2,8 @@
 
 use std::collections::HashMap;
 use std::convert::Infallible;
+use std::ops::Bound;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -15,7 +17,8 @@ use hyper_util::service::TowerToHyperService;
 use serde_json::{Value, json};
 use tokio::sync::mpsc;
 
-use super::{OpenWatch, ResourceType, State, selected, str_at};
+use super::selector::valid_fields;
+use super::{OpenWatch, ResourceType, State, discovery, fields_selected, selected, str_at};
 
 pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, shared: Arc<Mutex<State>>) {
     loop {
@@ -77,16 +80,24 @@ pub(super) async fn handle(
     let segments: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
     let (group, version, rest) = match segments.as_slice() {
         ["version"] => return axum::Json(version_info()).into_response(),
+        ["api"] => return axum::Json(discovery::core_versions()).into_response(),
+        ["apis"] => return axum::Json(discovery::groups(&state)).into_response(),
         ["api", version, rest @ ..] => ("", *version, rest),
         ["apis", group, version, rest @ ..] => (*group, *version, rest),
         _ => return not_found(uri.path()),
     };
     let (namespace, plural) = match rest {
+        [] => {
+            return match discovery::resources(&state, group, version) {
+                Some(list) => axum::Json(list).into_response(),
+                None => not_found(uri.path()),
+            };
+        }
         [plural] => (None, *plural),
         ["namespaces", namespace, plural] => (Some(namespace.to_string()), *plural),
         _ => return not_found(uri.path()),
     };
-    let Some(kind) = ResourceType::by_path(group, version, plural) else {
+    let Some(kind) = ResourceType::by_path(group, version, plural).filter(|k| state.installed(*k)) else {
         return not_found(uri.path());
     };
     let watch = query.get("watch").is_some_and(|w| w == "1" || w == "true");
@@ -102,24 +113,24 @@ pub(super) async fn handle(
         return forbidden(kind, verb, namespace.as_deref());
     }
     let selector = query.get("labelSelector").filter(|s| !s.is_empty()).cloned();
+    let fields = query.get("fieldSelector").filter(|s| !s.is_empty()).cloned();
+    if let Some(Err(message)) = fields.as_deref().map(valid_fields) {
+        return status(StatusCode::BAD_REQUEST, "BadRequest", &message, None);
+    }
     let since = query
         .get("resourceVersion")
         .filter(|v| !v.is_empty() && *v != "0")
         .map(|v| v.parse::<u64>().unwrap_or(0));
+    let scope = Scope {
+        kind,
+        namespace,
+        selector,
+        fields,
+    };
     if watch {
         let timeout = query.get("timeoutSeconds").and_then(|t| t.parse().ok()).unwrap_or(1800);
         let bookmarks = query.get("allowWatchBookmarks").is_some_and(|b| b == "true");
-        return start_watch(
-            &mut state,
-            OpenWatchRequest {
-                kind,
-                namespace,
-                selector,
-                bookmarks,
-                since,
-                timeout,
-            },
-        );
+        return start_watch(&mut state, scope, bookmarks, since, timeout);
     }
     let exact = query.get("resourceVersionMatch").is_some_and(|m| m == "Exact");
     if let Some(since) = since.filter(|since| exact && *since < state.compacted) {
@@ -127,68 +138,91 @@ pub(super) async fn handle(
         let message = format!("too old resource version: {since} ({})", state.compacted);
         return status(StatusCode::GONE, "Expired", &message, None);
     }
-    list(&state, kind, namespace.as_deref(), selector.as_deref())
+    let page = Page {
+        limit: query.get("limit").and_then(|l| l.parse().ok()).filter(|l| *l > 0),
+        after: query.get("continue").filter(|c| !c.is_empty()).cloned(),
+    };
+    list(&state, &scope, page)
 }
 
-fn list(state: &State, kind: ResourceType, namespace: Option<&str>, selector: Option<&str>) -> Response {
-    let items: Vec<Value> = state
+/// Which objects of one type a request reads.
+struct Scope {
+    kind: ResourceType,
+    namespace: Option<String>,
+    selector: Option<String>,
+    fields: Option<String>,
+}
+
+impl Scope {
+    fn holds(&self, object: &Value) -> bool {
+        self.namespace
+            .as_deref()
+            .is_none_or(|ns| ns == str_at(object, "/metadata/namespace"))
+            && selected(object, self.selector.as_deref())
+            && fields_selected(object, self.fields.as_deref())
+    }
+}
+
+/// `limit` and `continue`: the token is `<revision of the first page>/<namespace>/<name>` of the
+/// last object sent, and the next page starts after it (objects are kept in that order).
+struct Page {
+    limit: Option<usize>,
+    after: Option<String>,
+}
+
+fn list(state: &State, scope: &Scope, page: Page) -> Response {
+    let type_name = scope.kind.name();
+    let (revision, after) = match page
+        .after
+        .as_deref()
+        .map(|token| token.splitn(3, '/').collect::<Vec<_>>())
+    {
+        None => (state.revision, None),
+        Some(parts) => match parts.as_slice() {
+            [revision, namespace, name] if revision.parse::<u64>().is_ok() => (
+                revision.parse().unwrap_or_default(),
+                Some((type_name.clone(), namespace.to_string(), name.to_string())),
+            ),
+            _ => return status(StatusCode::BAD_REQUEST, "BadRequest", "invalid continue token", None),
+        },
+    };
+    let lower = match &after {
+        Some(id) => Bound::Excluded(id.clone()),
+        None => Bound::Included((type_name.clone(), String::new(), String::new())),
+    };
+    let mut matching = state
         .objects
-        .iter()
-        .filter(|((type_name, ns, _), object)| {
-            *type_name == kind.name() && namespace.is_none_or(|n| n == ns) && selected(object, selector)
-        })
-        .map(|(_, object)| {
-            // The API server leaves the type out of a typed list's items.
-            let mut item = object.clone();
-            let fields = item.as_object_mut().expect("object");
-            fields.remove("apiVersion");
-            fields.remove("kind");
-            item
-        })
-        .collect();
+        .range((lower, Bound::Unbounded))
+        .take_while(|((t, _, _), _)| *t == type_name)
+        .filter(|(_, object)| scope.holds(object));
+    let mut items = Vec::new();
+    let mut last = None;
+    for (id, object) in matching.by_ref().take(page.limit.unwrap_or(usize::MAX)) {
+        // The API server leaves the type out of a typed list's items.
+        let mut item = object.clone();
+        let fields = item.as_object_mut().expect("object");
+        fields.remove("apiVersion");
+        fields.remove("kind");
+        items.push(item);
+        last = Some(id);
+    }
+    let mut metadata = json!({ "resourceVersion": revision.to_string() });
+    if let (Some((_, namespace, name)), Some(_)) = (last, matching.next()) {
+        metadata["continue"] = format!("{revision}/{namespace}/{name}").into();
+    }
     axum::Json(json!({
-        "kind": format!("{}List", kind.kind),
-        "apiVersion": kind.api_version(),
-        "metadata": { "resourceVersion": state.revision.to_string() },
+        "kind": format!("{}List", scope.kind.kind),
+        "apiVersion": scope.kind.api_version(),
+        "metadata": metadata,
         "items": items,
     }))
     .into_response()
 }
 
-struct OpenWatchRequest {
-    kind: ResourceType,
-    namespace: Option<String>,
-    selector: Option<String>,
-    bookmarks: bool,
-    since: Option<u64>,
-    timeout: u64,
-}
-
 /// Replays what happened after `since` (or, without it, every object as `ADDED`), then stays open.
-fn start_watch(state: &mut State, request: OpenWatchRequest) -> Response {
+fn start_watch(state: &mut State, scope: Scope, bookmarks: bool, since: Option<u64>, timeout: u64) -> Response {
     let (lines, received) = mpsc::unbounded_channel();
-    let OpenWatchRequest {
-        kind,
-        namespace,
-        selector,
-        bookmarks,
-        since,
-        timeout,
-    } = request;
-    let watch = OpenWatch {
-        kind,
-        namespace,
-        selector,
-        bookmarks,
-        lines,
-    };
-    let in_scope = |object: &Value| {
-        watch
-            .namespace
-            .as_deref()
-            .is_none_or(|ns| ns == str_at(object, "/metadata/namespace"))
-            && selected(object, watch.selector.as_deref())
-    };
+    let silent = Arc::new(AtomicBool::new(false));
     match since {
         Some(since) if since < state.compacted => {
             // Real API servers answer 200 and then an ERROR event, not a 410 status.
@@ -199,39 +233,62 @@ fn start_watch(state: &mut State, request: OpenWatchRequest) -> Response {
                 &format!("too old resource version: {since} ({})", state.compacted),
                 None,
             );
-            let _ = watch.lines.send(event_line("ERROR", &gone));
-            return watch_response(received, timeout);
+            let _ = lines.send(event_line("ERROR", &gone));
+            return watch_response(received, timeout, silent);
         }
         Some(since) => {
             for change in state
                 .history
                 .iter()
-                .filter(|c| c.revision > since && c.kind == kind && in_scope(&c.object))
+                .filter(|c| c.revision > since && c.kind == scope.kind && scope.holds(&c.object))
             {
-                let _ = watch.lines.send(event_line(change.event, &change.object));
+                let _ = lines.send(event_line(change.event, &change.object));
             }
         }
         None => {
-            for ((_, _, _), object) in state
+            for object in state
                 .objects
                 .iter()
-                .filter(|((t, _, _), o)| *t == kind.name() && in_scope(o))
+                .filter(|((t, _, _), o)| *t == scope.kind.name() && scope.holds(o))
+                .map(|(_, o)| o)
             {
-                let _ = watch.lines.send(event_line("ADDED", object));
+                let _ = lines.send(event_line("ADDED", object));
             }
         }
     }
-    state.watches.push(watch);
-    watch_response(received, timeout)
+    let Scope {
+        kind,
+        namespace,
+        selector,
+        fields,
+    } = scope;
+    state.watches.push(OpenWatch {
+        kind,
+        namespace,
+        selector,
+        fields,
+        bookmarks,
+        lines,
+        silent: silent.clone(),
+    });
+    watch_response(received, timeout, silent)
 }
 
-/// A chunked stream of event lines, ending when the server drops its sender or the timeout passes.
-fn watch_response(received: mpsc::UnboundedReceiver<Bytes>, timeout_seconds: u64) -> Response {
+/// A chunked stream of event lines, ending when the server drops its sender or the timeout passes;
+/// once silenced, it sends nothing more and never ends.
+fn watch_response(received: mpsc::UnboundedReceiver<Bytes>, timeout_seconds: u64, silent: Arc<AtomicBool>) -> Response {
     let deadline = tokio::time::Instant::now() + Duration::from_secs(timeout_seconds);
-    let lines = futures::stream::unfold(received, move |mut received| async move {
-        match tokio::time::timeout_at(deadline, received.recv()).await {
-            Ok(Some(line)) => Some((Ok::<_, Infallible>(line), received)),
-            _ => None,
+    let lines = futures::stream::unfold(received, move |mut received| {
+        let silent = silent.clone();
+        async move {
+            let next = tokio::time::timeout_at(deadline, received.recv()).await;
+            if silent.load(Ordering::Relaxed) {
+                std::future::pending::<()>().await;
+            }
+            match next {
+                Ok(Some(line)) => Some((Ok::<_, Infallible>(line), received)),
+                _ => None,
+            }
         }
     });
     ([(header::CONTENT_TYPE, "application/json")], Body::from_stream(lines)).into_response()
@@ -266,7 +323,7 @@ fn not_found(path: &str) -> Response {
     )
 }
 
-fn status(code: StatusCode, reason: &str, message: &str, kind: Option<ResourceType>) -> Response {
+pub(super) fn status(code: StatusCode, reason: &str, message: &str, kind: Option<ResourceType>) -> Response {
     (code, axum::Json(status_object(code.as_u16(), reason, message, kind))).into_response()
 }
 

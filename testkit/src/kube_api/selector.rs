@@ -1,4 +1,4 @@
-//! Label selectors, as the API server reads them.
+//! Label and field selectors, as the API server reads them.
 
 use std::collections::BTreeSet;
 
@@ -57,4 +57,40 @@ fn set(values: &str) -> BTreeSet<&str> {
         .split(',')
         .map(str::trim)
         .collect()
+}
+
+/// Whether an object's fields satisfy a field selector: `path=v`, `path==v`, `path!=v`, joined by
+/// commas, where `path` is dotted (`metadata.name`, `type`, `involvedObject.kind`). A missing field
+/// reads as the empty string, as the API server's field sets do.
+pub(super) fn fields_selected(object: &Value, selector: Option<&str>) -> bool {
+    let Some(selector) = selector else { return true };
+    let field = |path: &str| {
+        let pointer = format!("/{}", path.trim().replace('.', "/"));
+        object
+            .pointer(&pointer)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
+    selector.split(',').filter(|r| !r.trim().is_empty()).all(|requirement| {
+        if let Some((path, value)) = requirement.split_once("!=") {
+            return field(path) != value.trim();
+        }
+        match requirement.split_once('=') {
+            Some((path, value)) => field(path) == value.trim_start_matches('=').trim(),
+            None => false,
+        }
+    })
+}
+
+/// Whether the server can select on this field selector at all (it names a field it indexes).
+pub(super) fn valid_fields(selector: &str) -> Result<(), String> {
+    for requirement in selector.split(',').filter(|r| !r.trim().is_empty()) {
+        if !requirement.contains('=') {
+            return Err(format!(
+                "invalid selector: '{requirement}'; can't understand '{requirement}'"
+            ));
+        }
+    }
+    Ok(())
 }

@@ -1,0 +1,73 @@
+//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--namespace NS] [--token T]`: a local
+//! Kubernetes API server on 127.0.0.1 (a free port) for browser tests and benchmarks. Prints
+//! `listening on http://127.0.0.1:PORT` as its first line, then serves until killed; the cluster is
+//! changed through the `/_testkit/` control endpoints (see `testkit::kube_api`'s `control`).
+
+use std::io::Write;
+use std::path::PathBuf;
+
+use testkit::kube_api::KubeApi;
+
+const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--namespace NS] [--token T]";
+
+struct Options {
+    fixtures: Option<PathBuf>,
+    synthetic: Option<(usize, usize)>,
+    namespace: String,
+    token: Option<String>,
+}
+
+fn options() -> Result<Options, String> {
+    let mut options = Options {
+        fixtures: None,
+        synthetic: None,
+        namespace: "synthetic".into(),
+        token: None,
+    };
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let mut value = || args.next().ok_or_else(|| format!("{flag} needs a value"));
+        match flag.as_str() {
+            "--fixtures" => options.fixtures = Some(value()?.into()),
+            "--synthetic" => {
+                let text = value()?;
+                let parsed = text
+                    .split_once('x')
+                    .and_then(|(d, p)| Some((d.parse().ok()?, p.parse().ok()?)));
+                options.synthetic =
+                    Some(parsed.ok_or_else(|| format!("--synthetic {text}: expected DEPLOYMENTSxPODS, as 10x100"))?);
+            }
+            "--namespace" => options.namespace = value()?,
+            "--token" => options.token = Some(value()?),
+            "--help" | "-h" => return Err(USAGE.into()),
+            other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
+        }
+    }
+    Ok(options)
+}
+
+#[tokio::main]
+async fn main() {
+    let options = match options() {
+        Ok(options) => options,
+        Err(message) => {
+            eprintln!("{message}");
+            std::process::exit(2);
+        }
+    };
+    let api = KubeApi::start_controlled().await;
+    api.state().token = options.token;
+    if let Some(dir) = &options.fixtures
+        && let Err(error) = api.load_fixtures(dir)
+    {
+        eprintln!("kube-api: cannot load fixtures: {error}");
+        std::process::exit(1);
+    }
+    if let Some((deployments, pods)) = options.synthetic {
+        api.load_synthetic(deployments, pods, &options.namespace);
+    }
+    let mut stdout = std::io::stdout();
+    let _ = writeln!(stdout, "listening on {}", api.url);
+    let _ = stdout.flush();
+    std::future::pending::<()>().await;
+}

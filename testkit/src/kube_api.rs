@@ -1,0 +1,415 @@
+//! A local stand-in for a Kubernetes API server, as the `kube` client and its watchers use it:
+//! discovery (`/api`, `/apis`, each group version's resources), paged lists with `resourceVersion`
+//! (cluster-wide or per namespace, label and field selectors), watch streams of newline-delimited
+//! `ADDED`/`MODIFIED`/`DELETED`/`BOOKMARK` events resumed from a `resourceVersion`, `410 Gone` for a
+//! compacted one, `403 Forbidden` for types a test forbids, `404` for a custom resource whose
+//! definition a test removed, `GET /version`. Objects come from real manifests (`fixtures/kubernetes/`)
+//! or are generated (`synthetic`); tests change them (events reach open watches), end watches, drop
+//! every connection, silence open watches, or take the server down. Like etcd, one revision counter
+//! covers every type. The `kube-api` binary serves the same, driven over HTTP (`control`).
+
+mod control;
+mod discovery;
+mod requests;
+mod selector;
+pub mod synthetic;
+mod types;
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use axum::Router;
+use axum::body::Bytes;
+use serde_json::{Value, json};
+use tokio::sync::mpsc;
+
+use requests::{accept_loop, event_line, handle};
+use selector::{fields_selected, selected};
+pub use types::{ResourceType, TYPES};
+
+/// `(type name, namespace, name)`.
+type ObjectId = (String, String, String);
+
+struct Change {
+    revision: u64,
+    kind: ResourceType,
+    event: &'static str,
+    object: Value,
+}
+
+struct OpenWatch {
+    kind: ResourceType,
+    namespace: Option<String>,
+    selector: Option<String>,
+    fields: Option<String>,
+    bookmarks: bool,
+    lines: mpsc::UnboundedSender<Bytes>,
+    /// Set by [`KubeApi::silence_watches`]: the stream stays open and never sends again.
+    silent: Arc<AtomicBool>,
+}
+
+/// Everything the server knows; tests read the counters through [`KubeApi::state`].
+#[derive(Default)]
+pub struct State {
+    /// The token every request must bear; `None` lets anyone in.
+    pub token: Option<String>,
+    revision: u64,
+    /// Watches from an older `resourceVersion` get `410 Gone`: their history is gone.
+    compacted: u64,
+    objects: BTreeMap<ObjectId, Value>,
+    history: Vec<Change>,
+    watches: Vec<OpenWatch>,
+    connections: Vec<tokio::task::AbortHandle>,
+    /// Type names (`deployments.apps`) the service account may neither list nor watch.
+    pub forbidden: BTreeSet<String>,
+    /// Custom types (`rollouts.argoproj.io`) whose definition is removed: absent from discovery, 404.
+    pub removed: BTreeSet<String>,
+    /// While set, connections are closed as soon as the request line is read.
+    pub down: bool,
+    /// Requests per path (without the query) that met a closed connection instead of an answer.
+    pub refused: HashMap<String, usize>,
+    /// Requests per type name.
+    pub lists: HashMap<String, usize>,
+    pub watch_requests: HashMap<String, usize>,
+    /// `410 Gone` answers given.
+    pub gone: usize,
+    uids: u64,
+}
+
+/// A running server; stops accepting when dropped.
+pub struct KubeApi {
+    /// `http://127.0.0.1:PORT`.
+    pub url: String,
+    state: Arc<Mutex<State>>,
+    accept: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for KubeApi {
+    fn drop(&mut self) {
+        self.accept.abort();
+        for connection in self.state().connections.drain(..) {
+            connection.abort();
+        }
+    }
+}
+
+impl KubeApi {
+    /// An empty cluster, every type installed.
+    pub async fn start() -> Self {
+        Self::serve(false).await
+    }
+
+    /// An empty cluster that also answers the `/_testkit/` control endpoints (see `control`).
+    pub async fn start_controlled() -> Self {
+        Self::serve(true).await
+    }
+
+    async fn serve(controlled: bool) -> Self {
+        let state = Arc::new(Mutex::new(State::default()));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let url = format!("http://{}", listener.local_addr().expect("addr"));
+        let mut app = Router::new();
+        if controlled {
+            app = app.merge(control::routes());
+        }
+        let app = app.fallback(handle).with_state(state.clone());
+        let accept = tokio::spawn(accept_loop(listener, app, state.clone()));
+        Self { url, state, accept }
+    }
+
+    /// A cluster holding every object of `fixtures/kubernetes/` (see its README).
+    pub async fn with_fixtures() -> Self {
+        let api = Self::start().await;
+        api.load_fixtures(&fixtures_dir()).expect("fixtures");
+        api
+    }
+
+    /// Adds `deployments` × `pods` generated objects in `namespace` (see [`synthetic`]).
+    pub fn load_synthetic(&self, deployments: usize, pods: usize, namespace: &str) {
+        let mut state = self.state();
+        for object in synthetic::objects(deployments, pods, namespace) {
+            state.apply(object).expect("generated objects are valid");
+        }
+    }
+
+    /// Applies every `*.json` file of `dir` (a `kind: List` or one object), in name order.
+    pub fn load_fixtures(&self, dir: &Path) -> Result<usize, String> {
+        let mut files: Vec<_> = std::fs::read_dir(dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .filter_map(|entry| entry.ok().map(|e| e.path()))
+            .filter(|path| path.extension().is_some_and(|e| e == "json"))
+            .collect();
+        files.sort();
+        let mut applied = 0;
+        for file in files {
+            applied += self.load_fixture(&file)?;
+        }
+        Ok(applied)
+    }
+
+    /// Applies a `kind: List` file's items, or the one object the file holds.
+    pub fn load_fixture(&self, file: &Path) -> Result<usize, String> {
+        let text = std::fs::read_to_string(file).map_err(|e| format!("{}: {e}", file.display()))?;
+        let value: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", file.display()))?;
+        let items = match value["items"].as_array() {
+            Some(items) => items.clone(),
+            None => vec![value],
+        };
+        for item in &items {
+            self.try_apply(item.clone())
+                .map_err(|e| format!("{}: {e}", file.display()))?;
+        }
+        Ok(items.len())
+    }
+
+    pub fn state(&self) -> MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Creates or replaces an object (`apiVersion`, `kind`, `metadata.name`, `metadata.namespace`
+    /// say which), as the API server would: new revision, `ADDED` or `MODIFIED` to open watches.
+    pub fn apply(&self, object: Value) -> u64 {
+        self.try_apply(object).expect("an object of a known type")
+    }
+
+    pub fn try_apply(&self, object: Value) -> Result<u64, String> {
+        self.state().apply(object)
+    }
+
+    /// Changes a stored object in place (`type_name` as `deployments.apps`) and applies it.
+    pub fn modify(&self, type_name: &str, namespace: &str, name: &str, change: impl FnOnce(&mut Value)) -> u64 {
+        let mut object = self.get(type_name, namespace, name).expect("object to modify");
+        change(&mut object);
+        self.apply(object)
+    }
+
+    pub fn get(&self, type_name: &str, namespace: &str, name: &str) -> Option<Value> {
+        self.state()
+            .objects
+            .get(&(type_name.to_owned(), namespace.to_owned(), name.to_owned()))
+            .cloned()
+    }
+
+    /// Deletes an object: `DELETED` with its last state at a new revision.
+    pub fn delete(&self, type_name: &str, namespace: &str, name: &str) -> u64 {
+        self.state()
+            .delete(type_name, namespace, name)
+            .expect("object to delete")
+    }
+
+    /// Discards all history, as etcd compaction does; a write elsewhere in the cluster comes first,
+    /// so every watcher's last `resourceVersion` is now too old to resume from.
+    pub fn compact(&self) {
+        self.state().compact();
+    }
+
+    /// Sends a `BOOKMARK` at the current revision to every watch that allowed them.
+    /// Sends a `BOOKMARK` at the current revision to every watch that allowed them.
+    pub fn bookmark(&self) {
+        self.state().bookmark();
+    }
+
+    /// Ends every open watch cleanly, as the API server does when a watch times out.
+    pub fn end_watches(&self) {
+        self.state().watches.clear();
+    }
+
+    /// Closes every connection abruptly, mid-stream: a network failure or an API server restart.
+    pub fn drop_connections(&self) {
+        self.state().drop_connections();
+    }
+
+    /// Every open watch stays open but never sends again, timeout or not: a connection that died
+    /// silently (a NAT or load balancer forgot it). New watches behave normally.
+    pub fn silence_watches(&self) {
+        self.state().silence_watches();
+    }
+
+    /// Takes the server off the network until [`Self::restore`]: connections drop and new ones are refused.
+    pub fn outage(&self) {
+        let mut state = self.state();
+        state.down = true;
+        state.drop_connections();
+    }
+
+    pub fn restore(&self) {
+        self.state().down = false;
+    }
+
+    /// Lets the service account neither list nor watch a type (`deployments.apps`).
+    pub fn forbid(&self, type_name: &str) {
+        self.state().forbidden.insert(type_name.into());
+    }
+
+    /// Removes a custom type's definition (`applications.argoproj.io`): gone from discovery, 404.
+    pub fn remove_definition(&self, type_name: &str) {
+        self.state().removed.insert(type_name.into());
+    }
+
+    pub fn install_definition(&self, type_name: &str) {
+        self.state().removed.remove(type_name);
+    }
+
+    pub fn lists(&self, type_name: &str) -> usize {
+        self.state().lists.get(type_name).copied().unwrap_or(0)
+    }
+
+    pub fn watch_requests(&self, type_name: &str) -> usize {
+        self.state().watch_requests.get(type_name).copied().unwrap_or(0)
+    }
+
+    /// Requests to `path` (`/apis/apps/v1/deployments`) refused while the server was down.
+    pub fn refused(&self, path: &str) -> usize {
+        self.state().refused.get(path).copied().unwrap_or(0)
+    }
+
+    /// Open watches that still send.
+    pub fn open_watches(&self) -> usize {
+        let mut state = self.state();
+        state.watches.retain(|watch| !watch.lines.is_closed());
+        state
+            .watches
+            .iter()
+            .filter(|w| !w.silent.load(Ordering::Relaxed))
+            .count()
+    }
+
+    /// Open watches of one type (`pods`) that still send.
+    pub fn open_watches_of(&self, type_name: &str) -> usize {
+        let mut state = self.state();
+        state.watches.retain(|watch| !watch.lines.is_closed());
+        state
+            .watches
+            .iter()
+            .filter(|w| w.kind.name() == type_name && !w.silent.load(Ordering::Relaxed))
+            .count()
+    }
+}
+
+/// This crate's `fixtures/kubernetes/`.
+pub fn fixtures_dir() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/kubernetes")
+}
+
+impl State {
+    fn installed(&self, kind: ResourceType) -> bool {
+        !(kind.custom && self.removed.contains(&kind.name()))
+    }
+
+    fn apply(&mut self, mut object: Value) -> Result<u64, String> {
+        let (api_version, kind_name) = (str_at(&object, "/apiVersion"), str_at(&object, "/kind"));
+        let kind = ResourceType::by_kind(api_version, kind_name)
+            .ok_or_else(|| format!("no resource type of apiVersion {api_version:?} and kind {kind_name:?}"))?;
+        let (namespace, name) = (
+            str_at(&object, "/metadata/namespace"),
+            str_at(&object, "/metadata/name"),
+        );
+        if namespace.is_empty() || name.is_empty() {
+            return Err("the object needs metadata.namespace and metadata.name".into());
+        }
+        let id = (kind.name(), namespace.to_owned(), name.to_owned());
+        let previous = self.objects.get(&id).cloned();
+        self.revision += 1;
+        self.uids += 1;
+        let revision = self.revision;
+        let generated = format!("00000000-0000-4000-8000-{:012x}", self.uids);
+        let metadata = object["metadata"].as_object_mut().ok_or("metadata is not an object")?;
+        metadata.insert("resourceVersion".into(), revision.to_string().into());
+        // A replaced object keeps its identity; a new one keeps the uid its manifest gives (so
+        // fixtures' ownerReferences hold), or gets one.
+        let uid = match (&previous, metadata.get("uid")) {
+            (Some(previous), _) => previous["metadata"]["uid"].clone(),
+            (None, Some(Value::String(uid))) if !uid.is_empty() => uid.clone().into(),
+            (None, _) => generated.into(),
+        };
+        metadata.insert("uid".into(), uid);
+        metadata
+            .entry("creationTimestamp")
+            .or_insert("2026-12-05T09:00:00Z".into());
+        self.objects.insert(id, object.clone());
+        let event = if previous.is_some() { "MODIFIED" } else { "ADDED" };
+        self.publish(Change {
+            revision,
+            kind,
+            event,
+            object,
+        });
+        Ok(revision)
+    }
+
+    fn delete(&mut self, type_name: &str, namespace: &str, name: &str) -> Result<u64, String> {
+        let kind = ResourceType::by_name(type_name).ok_or_else(|| format!("no resource type {type_name:?}"))?;
+        let mut object = self
+            .objects
+            .remove(&(type_name.to_owned(), namespace.to_owned(), name.to_owned()))
+            .ok_or_else(|| format!("no {type_name} {namespace}/{name}"))?;
+        self.revision += 1;
+        let revision = self.revision;
+        object["metadata"]["resourceVersion"] = revision.to_string().into();
+        self.publish(Change {
+            revision,
+            kind,
+            event: "DELETED",
+            object,
+        });
+        Ok(revision)
+    }
+
+    fn compact(&mut self) {
+        self.revision += 1;
+        self.compacted = self.revision;
+        self.history.clear();
+    }
+
+    fn drop_connections(&mut self) {
+        self.watches.clear();
+        for connection in self.connections.drain(..) {
+            connection.abort();
+        }
+    }
+
+    fn bookmark(&mut self) {
+        let revision = self.revision;
+        self.watches.retain(|watch| {
+            if !watch.bookmarks || watch.silent.load(Ordering::Relaxed) {
+                return true;
+            }
+            let object = json!({
+                "kind": watch.kind.kind, "apiVersion": watch.kind.api_version(),
+                "metadata": { "resourceVersion": revision.to_string() },
+            });
+            watch.lines.send(event_line("BOOKMARK", &object)).is_ok()
+        });
+    }
+
+    fn silence_watches(&mut self) {
+        for watch in &self.watches {
+            watch.silent.store(true, Ordering::Relaxed);
+        }
+    }
+
+    fn publish(&mut self, change: Change) {
+        let Change {
+            kind, event, object, ..
+        } = &change;
+        let namespace = str_at(object, "/metadata/namespace");
+        self.watches.retain(|watch| {
+            if watch.kind != *kind
+                || watch.silent.load(Ordering::Relaxed)
+                || watch.namespace.as_deref().is_some_and(|ns| ns != namespace)
+                || !selected(object, watch.selector.as_deref())
+                || !fields_selected(object, watch.fields.as_deref())
+            {
+                return true;
+            }
+            watch.lines.send(event_line(event, object)).is_ok()
+        });
+        self.history.push(change);
+    }
+}
+
+fn str_at<'a>(object: &'a Value, pointer: &str) -> &'a str {
+    object.pointer(pointer).and_then(Value::as_str).unwrap_or_default()
+}

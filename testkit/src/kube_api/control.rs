@@ -1,0 +1,115 @@
+//! The `/_testkit/` control endpoints (only on a server started with `KubeApi::start_controlled`,
+//! as the `kube-api` binary is): browser tests and benchmarks change the cluster over HTTP.
+//! Every endpoint is `POST` with a JSON body (or none) and answers JSON; bad input is a 400
+//! `{"error": …}` naming what is wrong.
+//!
+//! | path | body | does |
+//! |---|---|---|
+//! | `apply` | an object | creates or replaces it; `{"resourceVersion": "N"}` |
+//! | `delete` | `{"type": "pods", "namespace", "name"}` | deletes it; `{"resourceVersion": "N"}` |
+//! | `outage` / `restore` | – | takes the server off the network / back |
+//! | `drop-connections` | – | cuts every connection mid-stream |
+//! | `silence` | – | open watches stay open and send nothing more |
+//! | `end-watches` | – | ends open watches cleanly (a server-side timeout) |
+//! | `compact` | – | forgets history: older resourceVersions get 410 Gone |
+//! | `bookmark` | – | sends a BOOKMARK to every watch that allows them |
+//! | `forbid` / `allow` | `{"type": "deployments.apps"}` | 403 for that type / no more |
+//! | `remove-definition` / `install-definition` | `{"type": "rollouts.argoproj.io"}` | a custom type's CRD gone / back |
+
+use std::sync::{Arc, Mutex, PoisonError};
+
+use axum::extract::{Path, State as Extract};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::post;
+use axum::{Json, Router};
+use serde_json::{Value, json};
+
+use super::{ResourceType, State};
+
+pub(super) fn routes() -> Router<Arc<Mutex<State>>> {
+    Router::new().route("/_testkit/{action}", post(control))
+}
+
+async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<String>, body: String) -> Response {
+    let body: Value = if body.trim().is_empty() {
+        Value::Null
+    } else {
+        match serde_json::from_str(&body) {
+            Ok(body) => body,
+            Err(error) => return bad_request(format!("the body is not JSON: {error}")),
+        }
+    };
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    let answer = match action.as_str() {
+        "apply" => state.apply(body).map(revision),
+        "delete" => field(&body, "type").and_then(|type_name| {
+            let (namespace, name) = (field(&body, "namespace")?, field(&body, "name")?);
+            state.delete(type_name, namespace, name).map(revision)
+        }),
+        "outage" => {
+            state.down = true;
+            state.drop_connections();
+            Ok(json!({}))
+        }
+        "restore" => {
+            state.down = false;
+            Ok(json!({}))
+        }
+        "drop-connections" => done(state.drop_connections()),
+        "silence" => done(state.silence_watches()),
+        "end-watches" => done(state.watches.clear()),
+        "compact" => done(state.compact()),
+        "bookmark" => done(state.bookmark()),
+        "forbid" | "allow" | "remove-definition" | "install-definition" => type_of(&body).map(|type_name| {
+            let set = if action.ends_with("definition") {
+                &mut state.removed
+            } else {
+                &mut state.forbidden
+            };
+            if action == "forbid" || action == "remove-definition" {
+                set.insert(type_name);
+            } else {
+                set.remove(&type_name);
+            }
+            json!({})
+        }),
+        _ => {
+            return (
+                StatusCode::NOT_FOUND,
+                Json(json!({ "error": format!("no control {action:?}") })),
+            )
+                .into_response();
+        }
+    };
+    match answer {
+        Ok(answer) => Json(answer).into_response(),
+        Err(error) => bad_request(error),
+    }
+}
+
+fn revision(revision: u64) -> Value {
+    json!({ "resourceVersion": revision.to_string() })
+}
+
+fn done((): ()) -> Result<Value, String> {
+    Ok(json!({}))
+}
+
+fn field<'a>(body: &'a Value, name: &str) -> Result<&'a str, String> {
+    body[name]
+        .as_str()
+        .filter(|v| !v.is_empty())
+        .ok_or_else(|| format!("the body needs a string {name:?}"))
+}
+
+fn type_of(body: &Value) -> Result<String, String> {
+    let type_name = field(body, "type")?;
+    ResourceType::by_name(type_name)
+        .map(|kind| kind.name())
+        .ok_or_else(|| format!("no resource type {type_name:?} (write it as RBAC does: pods, deployments.apps)"))
+}
+
+fn bad_request(error: String) -> Response {
+    (StatusCode::BAD_REQUEST, Json(json!({ "error": error }))).into_response()
+}

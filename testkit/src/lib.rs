@@ -1,0 +1,4 @@
+//! Local stand-ins for the outside world, speaking the real protocols, for tests and benchmarks:
+//! `kube_api`, a Kubernetes API server (also the `kube-api` binary, for browser tests and benches).
+
+pub mod kube_api;
