@@ -7,7 +7,7 @@ mod problems;
 
 use serde::{Deserialize, Serialize};
 
-pub use problems::{Problem, ProblemKind, summarize};
+pub use problems::{Problem, ProblemKind, health_of, problems_of, summarize};
 
 /// A cluster as the views know it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]

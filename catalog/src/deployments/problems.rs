@@ -1,10 +1,11 @@
 //! Problems found in a workload, said in plain words: "2 of 5 pods crash-looping since 10:42 UTC:
 //! OOMKilled". Structured so the Deployments page can filter and count them; `text` is the one
-//! wording, the same on the server and in the browser.
+//! wording, the same on the server and in the browser. `problems_of` and `health_of` read them
+//! off a projected workload, so the browser can judge a workload again when a pod changes.
 
 use serde::{Deserialize, Serialize};
 
-use super::Workload;
+use super::{ContainerInfo, ContainerState, Health, PodInfo, RolloutPhase, Workload};
 use crate::time::UtcTime;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
@@ -29,7 +30,7 @@ pub enum ProblemKind {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
-    /// Pods affected, of `total` (zero when the problem is not about pods).
+    /// Pods (replicas, for `Unavailable`) affected, of `total` (zero when not about pods).
     pub affected: u32,
     pub total: u32,
     /// When it began, as far as the cluster tells.
@@ -38,12 +39,21 @@ pub struct Problem {
     pub detail: Option<String>,
 }
 
+/// Waiting reasons that mean the image cannot be had.
+const IMAGE_PULL_REASONS: [&str; 5] = [
+    "ErrImagePull",
+    "ImagePullBackOff",
+    "InvalidImageName",
+    "ErrImageNeverPull",
+    "RegistryUnavailable",
+];
+
 impl Problem {
     /// The sentence pages show.
     pub fn text(&self) -> String {
         let what = match self.kind {
             ProblemKind::CrashLooping => "crash-looping",
-            ProblemKind::ImagePull => "cannot pull their image",
+            ProblemKind::ImagePull => "failing to pull their image",
             ProblemKind::OutOfMemory => "killed for running out of memory",
             ProblemKind::Unschedulable => "waiting to be scheduled",
             ProblemKind::RolloutFailed => "rollout failed",
@@ -52,11 +62,19 @@ impl Problem {
             ProblemKind::ArgoCd => "Argo CD reports a problem",
         };
         let mut text = if self.total > 0 {
-            let noun = if self.total == 1 { "pod" } else { "pods" };
+            let noun = match (self.kind, self.total) {
+                (ProblemKind::Unavailable, 1) => "replica",
+                (ProblemKind::Unavailable, _) => "replicas",
+                (_, 1) => "pod",
+                _ => "pods",
+            };
             format!("{} of {} {noun} {what}", self.affected, self.total)
         } else {
             let mut chars = what.chars();
-            chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
+            chars
+                .next()
+                .map(|c| c.to_uppercase().chain(chars).collect())
+                .unwrap_or_default()
         };
         if let Some(since) = self.since_ms {
             let t = UtcTime::from_unix_ms(since);
@@ -72,10 +90,247 @@ impl Problem {
 
 /// The problems of many workloads, worst first, for the top of a page.
 pub fn summarize(workloads: &[Workload]) -> Vec<(&Workload, &Problem)> {
-    let mut all: Vec<(&Workload, &Problem)> =
-        workloads.iter().flat_map(|w| w.problems.iter().map(move |p| (w, p))).collect();
+    let mut all: Vec<(&Workload, &Problem)> = workloads
+        .iter()
+        .flat_map(|w| w.problems.iter().map(move |p| (w, p)))
+        .collect();
     all.sort_by(|a, b| a.1.kind.cmp(&b.1.kind).then_with(|| a.0.key.cmp(&b.0.key)));
     all
+}
+
+/// Pods affected by one kind of problem.
+#[derive(Default)]
+struct Affected {
+    pods: u32,
+    since_ms: Option<i64>,
+    detail: Option<String>,
+}
+
+impl Affected {
+    fn add(&mut self, since_ms: Option<i64>, detail: impl FnOnce() -> Option<String>) {
+        self.pods += 1;
+        self.since_ms = match (self.since_ms, since_ms) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
+        if self.detail.is_none() {
+            self.detail = detail();
+        }
+    }
+
+    fn problem(self, kind: ProblemKind, total: u32) -> Option<Problem> {
+        (self.pods > 0).then_some(Problem {
+            kind,
+            affected: self.pods,
+            total,
+            since_ms: self.since_ms,
+            detail: self.detail,
+        })
+    }
+}
+
+/// What is wrong with a workload, in `ProblemKind` order.
+pub fn problems_of(w: &Workload) -> Vec<Problem> {
+    let total = u32::try_from(w.pods.len()).unwrap_or(u32::MAX);
+    let (mut crash, mut pull, mut oom, mut unscheduled) = (
+        Affected::default(),
+        Affected::default(),
+        Affected::default(),
+        Affected::default(),
+    );
+    let mut crash_oom = false;
+    for pod in &w.pods {
+        let crashing: Vec<_> = waiting(pod, |r| r == "CrashLoopBackOff").collect();
+        if !crashing.is_empty() {
+            let ended = crashing
+                .iter()
+                .filter_map(|c| c.last_termination.as_ref()?.finished_ms)
+                .min();
+            let killed = crashing
+                .iter()
+                .filter_map(|c| c.last_termination.as_ref())
+                .find(|t| t.reason == "OOMKilled");
+            crash_oom |= killed.is_some();
+            crash.add(ended.or(pod.created_ms), || {
+                let t = crashing.iter().find_map(|c| c.last_termination.as_ref())?;
+                Some(format!("{}, exit code {}", t.reason, t.exit_code))
+            });
+        } else if let Some(c) = pod
+            .containers
+            .iter()
+            .find(|c| c.last_termination.as_ref().is_some_and(|t| t.reason == "OOMKilled"))
+        {
+            let finished = c.last_termination.as_ref().and_then(|t| t.finished_ms);
+            oom.add(finished, || Some(format!("container {}", c.name)));
+        }
+        if let Some(c) = waiting(pod, |r| IMAGE_PULL_REASONS.contains(&r)).next() {
+            pull.add(pod.created_ms, || match &c.state {
+                ContainerState::Waiting { reason, message } => Some(message.clone().unwrap_or_else(|| reason.clone())),
+                _ => None,
+            });
+        }
+        if pod.phase == "Pending"
+            && let Some(reason) = &pod.unschedulable
+        {
+            unscheduled.add(pod.created_ms, || Some(reason.clone()));
+        }
+    }
+    if crash_oom {
+        crash.detail = Some("OOMKilled".into());
+    }
+    let pod_problems: Vec<Problem> = [
+        crash.problem(ProblemKind::CrashLooping, total),
+        pull.problem(ProblemKind::ImagePull, total),
+        oom.problem(ProblemKind::OutOfMemory, total),
+        unscheduled.problem(ProblemKind::Unschedulable, total),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let mut problems = pod_problems.clone();
+    problems.extend(rollout_failed(w));
+    if pod_problems.is_empty() {
+        problems.extend(unavailable(w));
+    }
+    problems.extend(autoscaler_at_max(w));
+    problems.extend(argo_cd(w));
+    problems
+}
+
+/// A pod's containers waiting for one of `reasons`.
+fn waiting(pod: &PodInfo, reasons: impl Fn(&str) -> bool) -> impl Iterator<Item = &ContainerInfo> {
+    pod.containers
+        .iter()
+        .filter(move |c| matches!(&c.state, ContainerState::Waiting { reason, .. } if reasons(reason)))
+}
+
+fn rollout_failed(w: &Workload) -> Option<Problem> {
+    (w.rollout.phase == RolloutPhase::Failed).then(|| Problem {
+        kind: ProblemKind::RolloutFailed,
+        affected: 0,
+        total: 0,
+        since_ms: w.rollout.since_ms,
+        detail: w.rollout.message.clone(),
+    })
+}
+
+/// Replicas missing once no rollout explains it.
+fn unavailable(w: &Workload) -> Option<Problem> {
+    let r = w.replicas;
+    (w.rollout.phase == RolloutPhase::Complete && r.available < r.desired).then(|| Problem {
+        kind: ProblemKind::Unavailable,
+        affected: r.desired - r.available,
+        total: r.desired,
+        since_ms: None,
+        detail: None,
+    })
+}
+
+/// At its maximum and still over target on some metric: it would scale further if it could.
+fn autoscaler_at_max(w: &Workload) -> Option<Problem> {
+    let a = w.autoscaler.as_ref()?;
+    if a.max == 0 || a.desired.max(a.current) < a.max {
+        return None;
+    }
+    let over: Vec<String> = a
+        .metrics
+        .iter()
+        .filter(|m| matches!((m.current.as_deref().and_then(number), number(&m.target)), (Some(c), Some(t)) if c > t))
+        .map(|m| {
+            format!(
+                "{} {} of {}",
+                m.name,
+                m.current.as_deref().unwrap_or_default(),
+                m.target
+            )
+        })
+        .collect();
+    (!over.is_empty()).then(|| Problem {
+        kind: ProblemKind::AutoscalerAtMax,
+        affected: 0,
+        total: 0,
+        since_ms: None,
+        detail: Some(format!(
+            "{} of {} replicas, {}",
+            a.desired.max(a.current),
+            a.max,
+            over.join(", ")
+        )),
+    })
+}
+
+fn argo_cd(w: &Workload) -> Option<Problem> {
+    let app = w.argo_cd.as_ref()?;
+    let states: Vec<&str> = [
+        (app.health == "Degraded", "Degraded"),
+        (app.sync == "OutOfSync", "OutOfSync"),
+    ]
+    .into_iter()
+    .filter_map(|(bad, word)| bad.then_some(word))
+    .collect();
+    if states.is_empty() {
+        return None;
+    }
+    let mut detail = format!("application {} is {}", app.application, states.join(" and "));
+    if let Some(message) = &app.message {
+        detail.push_str(&format!(" ({message})"));
+    }
+    Some(Problem {
+        kind: ProblemKind::ArgoCd,
+        affected: 0,
+        total: 0,
+        since_ms: None,
+        detail: Some(detail),
+    })
+}
+
+/// Degraded when anything but a maxed-out autoscaler is wrong; Progressing during a rollout;
+/// Unknown while the cluster is unreachable; Healthy otherwise.
+pub fn health_of(w: &Workload) -> Health {
+    if w.problems.iter().any(|p| p.kind != ProblemKind::AutoscalerAtMax) {
+        Health::Degraded
+    } else if matches!(w.rollout.phase, RolloutPhase::Progressing | RolloutPhase::Paused) {
+        Health::Progressing
+    } else if w.stale_since_ms.is_some() {
+        Health::Unknown
+    } else {
+        Health::Healthy
+    }
+}
+
+/// `72%` → 72, `512Mi` → 536870912, `250m` → 0.25, `1.5k` → 1500: a Kubernetes quantity (or a
+/// percentage) as a number, to compare an autoscaler's current value with its target.
+pub fn number(text: &str) -> Option<f64> {
+    let text = text.trim();
+    if let Some(percent) = text.strip_suffix('%') {
+        return percent.trim().parse().ok();
+    }
+    let split = text
+        .find(|c: char| !(c.is_ascii_digit() || matches!(c, '.' | '+' | '-')))
+        .unwrap_or(text.len());
+    let (digits, suffix) = text.split_at(split);
+    let base: f64 = digits.parse().ok()?;
+    let binary = |power: i32| 1024f64.powi(power);
+    let factor = match suffix {
+        "" => 1.0,
+        "n" => 1e-9,
+        "u" => 1e-6,
+        "m" => 1e-3,
+        "k" => 1e3,
+        "M" => 1e6,
+        "G" => 1e9,
+        "T" => 1e12,
+        "P" => 1e15,
+        "E" => 1e18,
+        "Ki" => binary(1),
+        "Mi" => binary(2),
+        "Gi" => binary(3),
+        "Ti" => binary(4),
+        "Pi" => binary(5),
+        "Ei" => binary(6),
+        exponent => 10f64.powi(exponent.strip_prefix(['e', 'E'])?.parse().ok()?),
+    };
+    Some(base * factor)
 }
 
 #[cfg(test)]
@@ -99,6 +354,37 @@ mod tests {
             since_ms: None,
             detail: Some("ReplicaSet \"web-5d\" has timed out progressing.".into()),
         };
-        assert_eq!(rollout.text(), "Rollout failed: ReplicaSet \"web-5d\" has timed out progressing.");
+        assert_eq!(
+            rollout.text(),
+            "Rollout failed: ReplicaSet \"web-5d\" has timed out progressing."
+        );
+        let unavailable = Problem {
+            kind: ProblemKind::Unavailable,
+            affected: 1,
+            total: 1,
+            since_ms: None,
+            detail: None,
+        };
+        assert_eq!(unavailable.text(), "1 of 1 replica not available");
+        let pull = Problem {
+            kind: ProblemKind::ImagePull,
+            affected: 1,
+            total: 3,
+            since_ms: None,
+            detail: None,
+        };
+        assert_eq!(pull.text(), "1 of 3 pods failing to pull their image");
+    }
+
+    #[test]
+    fn quantities_and_percentages_are_numbers() {
+        assert_eq!(number("72%"), Some(72.0));
+        assert_eq!(number("512Mi"), Some(536_870_912.0));
+        assert_eq!(number("250m"), Some(0.25));
+        assert_eq!(number("1.5k"), Some(1500.0));
+        assert_eq!(number("130"), Some(130.0));
+        assert_eq!(number("1e3"), Some(1000.0));
+        assert_eq!(number("lots"), None);
+        assert_eq!(number("12Q"), None);
     }
 }
