@@ -1,12 +1,18 @@
-//! Watching Kubernetes clusters against a local API server: the initial list, live changes,
-//! resuming after a dropped connection, relisting after `410 Gone`, outages, forbidden types.
+//! Watching Kubernetes clusters against a local API server (`testkit::kube_api`): the initial
+//! list, live changes, resuming after a dropped connection, relisting after `410 Gone`, outages,
+//! forbidden types; and (`kubernetes/cluster.rs`) the cluster as a whole: every type, Argo where
+//! its CRDs exist, warnings only, kubeconfig contexts, silent connections.
 #![cfg(feature = "backend")]
+
+#[path = "kubernetes/cluster.rs"]
+mod cluster;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use catalog::kubernetes::{
-    Access, Change, Cluster, ClusterSettings, ObjectKey, Reachability, ResourceWatch, ServerTrust,
+    Access, Change, Cluster, ClusterSettings, ClusterSource, ObjectKey, Reachability, ResourceWatch, ServerTrust,
+    Watchable,
 };
 use catalog::service::Secret;
 use k8s_openapi::api::apps::v1::Deployment;
@@ -16,26 +22,40 @@ use testkit::kube_api::KubeApi;
 use tokio::sync::broadcast;
 
 const TOKEN: &str = "cluster-token";
+const DEPLOYMENTS: [&str; 5] = [
+    "checkout/cart-service",
+    "checkout/checkout-service",
+    "checkout/payments-service",
+    "fulfilment/label-printer",
+    "search/search-service",
+];
 /// Generous for a loaded machine; the tests pass in about a second each when nothing else runs.
 const PATIENCE: Duration = Duration::from_secs(10);
 
-async fn cluster_with_fixtures() -> (KubeApi, Cluster) {
+fn settings(api: &KubeApi) -> ClusterSettings {
+    ClusterSettings {
+        name: "test".into(),
+        source: ClusterSource::Url {
+            api_url: api.url.clone(),
+            token: Some(Secret(TOKEN.into())),
+            trust: ServerTrust::InsecureSkipVerifyOnLoopback,
+        },
+    }
+}
+
+async fn fixtures() -> KubeApi {
     let api = KubeApi::with_fixtures().await;
     api.state().token = Some(TOKEN.into());
-    let settings = ClusterSettings {
-        name: "test".into(),
-        api_url: api.url.clone(),
-        token: Some(Secret(TOKEN.into())),
-        trust: ServerTrust::InsecureSkipVerifyOnLoopback,
-    };
-    let cluster = Cluster::connect(&settings).expect("cluster");
+    api
+}
+
+async fn cluster_with_fixtures() -> (KubeApi, Cluster) {
+    let api = fixtures().await;
+    let cluster = Cluster::connect(&settings(&api)).expect("cluster");
     (api, cluster)
 }
 
-async fn ready<K>(watch: &ResourceWatch<K>)
-where
-    K: kube::Resource<DynamicType = ()> + Clone + serde::de::DeserializeOwned + std::fmt::Debug + Send + Sync + 'static,
-{
+async fn ready<K: Watchable>(watch: &ResourceWatch<K>) {
     tokio::time::timeout(PATIENCE, watch.ready())
         .await
         .expect("the first list");
@@ -94,24 +114,21 @@ async fn the_first_list_fills_a_store_shared_by_every_reader() {
     ready(&deployments).await;
     ready(&pods).await;
 
-    assert_eq!(
-        names(&deployments.snapshot().objects),
-        ["finance/ledger", "shop/checkout", "shop/payments"]
-    );
-    assert_eq!(pods.snapshot().objects.len(), 6);
+    assert_eq!(names(&deployments.snapshot().objects), DEPLOYMENTS);
+    assert_eq!(pods.snapshot().objects.len(), 23);
     let payments = deployments
         .snapshot()
         .objects
         .into_iter()
-        .find(|d| d.name_any() == "payments")
-        .expect("payments");
+        .find(|d| d.name_any() == "payments-service")
+        .expect("payments-service");
     let status = payments.status.as_ref().expect("status");
-    assert_eq!((status.replicas, status.ready_replicas), (Some(2), Some(1)));
+    assert_eq!((status.replicas, status.ready_replicas), (Some(3), Some(2)));
     let crashing = pods
         .snapshot()
         .objects
         .into_iter()
-        .find(|p| p.name_any() == "payments-5b8c9d7f6-v8b2c")
+        .find(|p| p.name_any() == "payments-service-5b8c9d7f6-v8b2c")
         .expect("pod");
     let container = &crashing
         .status
@@ -120,7 +137,7 @@ async fn the_first_list_fills_a_store_shared_by_every_reader() {
         .container_statuses
         .as_ref()
         .expect("containers")[0];
-    assert_eq!(container.restart_count, 14);
+    assert_eq!(container.restart_count, 7);
     let waiting = container
         .state
         .as_ref()
@@ -134,7 +151,10 @@ async fn the_first_list_fills_a_store_shared_by_every_reader() {
     // However many readers ask, the cluster is watched once per type.
     assert!(Arc::ptr_eq(&deployments, &cluster.watch::<Deployment>()));
     assert_eq!(api.lists("deployments.apps"), 1);
-    until("each type has one watch open", || api.open_watches() == 2).await;
+    until("each type has one watch open", || {
+        api.open_watches_of("deployments.apps") == 1 && api.open_watches_of("pods") == 1
+    })
+    .await;
 }
 
 #[tokio::test]
@@ -143,13 +163,13 @@ async fn a_scaled_deployment_arrives_within_a_second() {
     let deployments = cluster.watch::<Deployment>();
     ready(&deployments).await;
     let mut changes = deployments.changes();
-    until("the watch is open", || api.open_watches() == 1).await;
+    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
 
-    scale(&api, "shop", "checkout", 5);
+    scale(&api, "checkout", "checkout-service", 5);
 
     let change = next_change(&mut changes, Duration::from_secs(1)).await;
-    assert_eq!(change, Change::Applied(key("shop", "checkout")));
-    assert_eq!(replicas(&deployments, "checkout"), Some(5));
+    assert_eq!(change, Change::Applied(key("checkout", "checkout-service")));
+    assert_eq!(replicas(&deployments, "checkout-service"), Some(5));
 }
 
 #[tokio::test]
@@ -159,13 +179,16 @@ async fn a_deleted_pod_disappears() {
     ready(&pods).await;
     let mut changes = pods.changes();
 
-    api.delete("pods", "shop", "checkout-7d9f8b6c5d-q7w4z");
+    api.delete("pods", "checkout", "checkout-service-7d9f8b6c5d-q7w4z");
 
     let change = next_change(&mut changes, PATIENCE).await;
-    assert_eq!(change, Change::Deleted(key("shop", "checkout-7d9f8b6c5d-q7w4z")));
+    assert_eq!(
+        change,
+        Change::Deleted(key("checkout", "checkout-service-7d9f8b6c5d-q7w4z"))
+    );
     let left = names(&pods.snapshot().objects);
-    assert_eq!(left.len(), 5);
-    assert!(!left.contains(&"shop/checkout-7d9f8b6c5d-q7w4z".to_string()));
+    assert_eq!(left.len(), 22);
+    assert!(!left.contains(&"checkout/checkout-service-7d9f8b6c5d-q7w4z".to_string()));
 }
 
 #[tokio::test]
@@ -174,32 +197,29 @@ async fn gone_relists_and_keeps_the_objects_meanwhile() {
     let deployments = cluster.watch::<Deployment>();
     ready(&deployments).await;
     let mut changes = deployments.changes();
-    until("the watch is open", || api.open_watches() == 1).await;
+    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
 
     // The watch ends; its resourceVersion has been compacted away by the time it resumes.
     api.compact();
     api.end_watches();
-    until("the server answered 410 Gone", || api.state().gone == 1).await;
+    until("the server answered 410 Gone", || api.state().gone >= 1).await;
     assert_eq!(
         deployments.snapshot().objects.len(),
-        3,
+        5,
         "the store keeps its objects while relisting"
     );
 
     assert_eq!(next_change(&mut changes, PATIENCE).await, Change::Relisted);
     assert_eq!(api.lists("deployments.apps"), 2);
-    assert_eq!(
-        names(&deployments.snapshot().objects),
-        ["finance/ledger", "shop/checkout", "shop/payments"]
-    );
+    assert_eq!(names(&deployments.snapshot().objects), DEPLOYMENTS);
 
     // And it watches again from the new list.
-    scale(&api, "finance", "ledger", 2);
+    scale(&api, "fulfilment", "label-printer", 2);
     assert_eq!(
         next_change(&mut changes, PATIENCE).await,
-        Change::Applied(key("finance", "ledger"))
+        Change::Applied(key("fulfilment", "label-printer"))
     );
-    assert_eq!(replicas(&deployments, "ledger"), Some(2));
+    assert_eq!(replicas(&deployments, "label-printer"), Some(2));
 }
 
 #[tokio::test]
@@ -208,17 +228,17 @@ async fn a_dropped_connection_resumes_where_it_left_off() {
     let deployments = cluster.watch::<Deployment>();
     ready(&deployments).await;
     let mut changes = deployments.changes();
-    until("the watch is open", || api.open_watches() == 1).await;
+    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
 
     api.drop_connections();
     // Happens while no watch is open: the resumed watch replays it.
-    scale(&api, "shop", "payments", 4);
+    scale(&api, "checkout", "payments-service", 4);
 
     assert_eq!(
         next_change(&mut changes, PATIENCE).await,
-        Change::Applied(key("shop", "payments"))
+        Change::Applied(key("checkout", "payments-service"))
     );
-    assert_eq!(replicas(&deployments, "payments"), Some(4));
+    assert_eq!(replicas(&deployments, "payments-service"), Some(4));
     assert_eq!(
         api.lists("deployments.apps"),
         1,
@@ -233,21 +253,21 @@ async fn a_bookmark_lets_a_watch_resume_after_compaction_without_relisting() {
     let deployments = cluster.watch::<Deployment>();
     ready(&deployments).await;
     let mut changes = deployments.changes();
-    until("the watch is open", || api.open_watches() == 1).await;
+    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
 
     api.compact();
     // Carries the revision past the compaction, as the API server's periodic bookmarks do.
     api.bookmark();
     api.end_watches();
     until("the watch is open again", || {
-        api.watch_requests("deployments.apps") >= 2 && api.open_watches() == 1
+        api.watch_requests("deployments.apps") >= 2 && api.open_watches_of("deployments.apps") == 1
     })
     .await;
-    scale(&api, "shop", "checkout", 1);
+    scale(&api, "checkout", "checkout-service", 1);
 
     assert_eq!(
         next_change(&mut changes, PATIENCE).await,
-        Change::Applied(key("shop", "checkout"))
+        Change::Applied(key("checkout", "checkout-service"))
     );
     assert_eq!(api.state().gone, 0);
     assert_eq!(api.lists("deployments.apps"), 1);
@@ -259,7 +279,7 @@ async fn an_outage_keeps_the_last_state_marked_stale_until_the_cluster_returns()
     let pods = cluster.watch::<Pod>();
     ready(&pods).await;
     let mut reachability = cluster.reachability();
-    until("the watch is open", || api.open_watches() == 1).await;
+    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
 
     api.outage();
     let down = tokio::time::timeout(
@@ -274,18 +294,18 @@ async fn an_outage_keeps_the_last_state_marked_stale_until_the_cluster_returns()
         unreachable!()
     };
     let snapshot = pods.snapshot();
-    assert_eq!(snapshot.objects.len(), 6, "the last known pods stay");
+    assert_eq!(snapshot.objects.len(), 23, "the last known pods stay");
     assert_eq!(snapshot.stale_since, Some(since));
 
     // Deleted while nobody could see: shown once the cluster is back.
-    api.delete("pods", "finance", "ledger-6c4d5e8f9-d4f7g");
+    api.delete("pods", "fulfilment", "label-printer-7f8c9d6b5-w2x4y");
     api.restore();
     tokio::time::timeout(PATIENCE, reachability.wait_for(|r| *r == Reachability::Reachable))
         .await
         .expect("the return noticed")
         .expect("the cluster lives");
     until("the resumed watch replays the deletion", || {
-        pods.snapshot().objects.len() == 5
+        pods.snapshot().objects.len() == 22
     })
     .await;
     assert_eq!(pods.snapshot().stale_since, None);
@@ -361,30 +381,50 @@ async fn a_forbidden_type_is_reported_for_that_type_only() {
 
 #[tokio::test]
 async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
-    let (api, cluster) = cluster_with_fixtures().await;
-    drop(cluster);
-    let settings = ClusterSettings {
-        name: "test".into(),
-        api_url: api.url.clone(),
-        token: Some(Secret(TOKEN.into())),
-        trust: ServerTrust::InsecureSkipVerifyOnLoopback,
-    };
+    let api = fixtures().await;
+    let settings = settings(&api);
     let client = settings.client().expect("client");
-    let shop: kube::Api<Pod> = kube::Api::namespaced(client.clone(), "shop");
-    let selected = shop
-        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name in (payments,ledger)"))
+    let checkout: kube::Api<Pod> = kube::Api::namespaced(client.clone(), "checkout");
+    let selected = checkout
+        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name in (payments-service,label-printer)"))
         .await
         .expect("list");
     assert_eq!(
         names(&selected.items.into_iter().map(Arc::new).collect::<Vec<_>>()),
-        ["shop/payments-5b8c9d7f6-h3j6t", "shop/payments-5b8c9d7f6-v8b2c"]
+        [
+            "checkout/payments-service-5b8c9d7f6-h3j6t",
+            "checkout/payments-service-5b8c9d7f6-k9l2s",
+            "checkout/payments-service-5b8c9d7f6-v8b2c"
+        ]
     );
     let all: kube::Api<Pod> = kube::Api::all(client.clone());
     let not_checkout = all
-        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name!=checkout"))
+        .list(&kube::api::ListParams::default().labels("app.kubernetes.io/name!=checkout-service"))
         .await
         .expect("list");
-    assert_eq!(not_checkout.items.len(), 3);
+    assert_eq!(not_checkout.items.len(), 20);
+    let by_name = all
+        .list(&kube::api::ListParams::default().fields("metadata.name=search-indexer-1"))
+        .await
+        .expect("list");
+    assert_eq!(
+        names(&by_name.items.into_iter().map(Arc::new).collect::<Vec<_>>()),
+        ["search/search-indexer-1"]
+    );
+
+    // Pages of 10 with a continue token, as the watcher's relists read them.
+    let mut params = kube::api::ListParams::default().limit(10);
+    let mut paged = Vec::new();
+    loop {
+        let page = all.list(&params).await.expect("page");
+        assert!(page.items.len() <= 10);
+        paged.extend(page.items.into_iter().map(Arc::new));
+        match page.metadata.continue_ {
+            Some(token) if !token.is_empty() => params = params.continue_token(&token),
+            _ => break,
+        }
+    }
+    assert_eq!(paged.len(), 23);
     assert!(not_checkout.metadata.resource_version.is_some_and(|v| !v.is_empty()));
 
     // A list at a compacted resourceVersion, exactly, is gone.
@@ -396,7 +436,11 @@ async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
     assert!(matches!(gone, kube::Error::Api(status) if status.code == 410 && status.reason == "Expired"));
 
     let stranger = ClusterSettings {
-        token: Some(Secret("wrong".into())),
+        source: ClusterSource::Url {
+            api_url: api.url.clone(),
+            token: Some(Secret("wrong".into())),
+            trust: ServerTrust::InsecureSkipVerifyOnLoopback,
+        },
         ..settings
     }
     .client()

@@ -1,9 +1,13 @@
-//! A cluster's settings (API URL, bearer token, how to trust the server) turned into a `kube::Client`.
+//! A cluster's settings (API URL with token and CA, a kubeconfig context, or the pod's own service
+//! account) turned into a `kube::Client`.
+
+use std::path::PathBuf;
+use std::time::Duration;
 
 use base64::Engine;
 use kube::config::AuthInfo;
 
-use super::KubernetesError;
+use super::{KubernetesError, kubeconfig};
 use crate::service::Secret;
 
 /// How to reach one cluster's API server.
@@ -11,11 +15,28 @@ use crate::service::Secret;
 pub struct ClusterSettings {
     /// The name the catalog knows the cluster by.
     pub name: String,
-    /// `https://…`; plain `http://` only to a loopback address (tests, `kubectl proxy`).
-    pub api_url: String,
-    /// The service account's bearer token.
-    pub token: Option<Secret>,
-    pub trust: ServerTrust,
+    pub source: ClusterSource,
+}
+
+/// Where a cluster's address and credentials come from.
+#[derive(Clone, Debug)]
+pub enum ClusterSource {
+    Url {
+        /// `https://…`; plain `http://` only to a loopback address (tests, `kubectl proxy`).
+        api_url: String,
+        /// The service account's bearer token.
+        token: Option<Secret>,
+        trust: ServerTrust,
+    },
+    /// A context of a kubeconfig file: its server, CA and user (token, client certificate, exec).
+    Kubeconfig {
+        /// Default: `$KUBECONFIG` (its first file), then `~/.kube/config`.
+        path: Option<PathBuf>,
+        /// Default: the file's `current-context`.
+        context: Option<String>,
+    },
+    /// The service account of the pod Cairn runs in (`KUBERNETES_SERVICE_HOST`, the mounted token).
+    InCluster,
 }
 
 /// Which server certificates the client accepts.
@@ -30,23 +51,43 @@ pub enum ServerTrust {
 }
 
 impl ClusterSettings {
-    /// A client for this cluster; connects lazily, on its first request.
+    /// A client for this cluster with no read timeout; connects lazily, on its first request.
     pub fn client(&self) -> Result<kube::Client, KubernetesError> {
-        let invalid_url = |reason: &str| KubernetesError::InvalidUrl {
-            cluster: self.name.clone(),
-            url: self.api_url.clone(),
-            reason: reason.into(),
+        self.client_with(None)
+    }
+
+    /// A client whose responses (watch streams included) fail after `read_timeout` of silence.
+    pub(crate) fn client_with(&self, read_timeout: Option<Duration>) -> Result<kube::Client, KubernetesError> {
+        let mut config = match &self.source {
+            ClusterSource::Url { api_url, token, trust } => self.url_config(api_url, token.as_ref(), trust)?,
+            ClusterSource::Kubeconfig { path, context } => {
+                kubeconfig::config(&self.name, path.as_deref(), context.as_deref())?
+            }
+            ClusterSource::InCluster => kube::Config::incluster().map_err(|e| KubernetesError::InCluster {
+                cluster: self.name.clone(),
+                reason: e.to_string(),
+            })?,
         };
-        let url: http::Uri = self.api_url.parse().map_err(|_| invalid_url("not a URL"))?;
+        self.check_scheme(&config.cluster_url)?;
+        config.read_timeout = read_timeout;
+        // Counts from each request, not from when a pooled connection went idle.
+        config.reset_reader_on_write = true;
+        kube::Client::try_from(config).map_err(|source| KubernetesError::Client {
+            cluster: self.name.clone(),
+            source,
+        })
+    }
+
+    fn url_config(
+        &self,
+        api_url: &str,
+        token: Option<&Secret>,
+        trust: &ServerTrust,
+    ) -> Result<kube::Config, KubernetesError> {
+        let url: http::Uri = api_url.parse().map_err(|_| self.invalid_url(api_url, "not a URL"))?;
         let loopback = is_loopback(&url);
-        match url.scheme_str() {
-            Some("https") => {}
-            Some("http") if loopback => {}
-            Some("http") => return Err(invalid_url("plain http would send the token in clear; use https")),
-            _ => return Err(invalid_url("the scheme must be https")),
-        }
         let mut config = kube::Config::new(url);
-        match &self.trust {
+        match trust {
             ServerTrust::SystemRoots => {}
             ServerTrust::CaPem(pem) => {
                 config.root_cert = Some(pem_certificates(pem).map_err(|reason| self.invalid_trust(reason))?)
@@ -57,13 +98,30 @@ impl ClusterSettings {
             }
         }
         config.auth_info = AuthInfo {
-            token: self.token.as_ref().map(|t| t.0.clone().into()),
+            token: token.map(|t| t.0.clone().into()),
             ..AuthInfo::default()
         };
-        kube::Client::try_from(config).map_err(|source| KubernetesError::Client {
+        Ok(config)
+    }
+
+    /// Plain http would send the token in clear: loopback only, whatever the source.
+    fn check_scheme(&self, url: &http::Uri) -> Result<(), KubernetesError> {
+        match url.scheme_str() {
+            Some("https") => Ok(()),
+            Some("http") if is_loopback(url) => Ok(()),
+            Some("http") => {
+                Err(self.invalid_url(&url.to_string(), "plain http would send the token in clear; use https"))
+            }
+            _ => Err(self.invalid_url(&url.to_string(), "the scheme must be https")),
+        }
+    }
+
+    fn invalid_url(&self, url: &str, reason: &str) -> KubernetesError {
+        KubernetesError::InvalidUrl {
             cluster: self.name.clone(),
-            source,
-        })
+            url: url.into(),
+            reason: reason.into(),
+        }
     }
 
     fn invalid_trust(&self, reason: &str) -> KubernetesError {
@@ -114,9 +172,11 @@ mod tests {
     fn settings(api_url: &str, trust: ServerTrust) -> ClusterSettings {
         ClusterSettings {
             name: "test".into(),
-            api_url: api_url.into(),
-            token: None,
-            trust,
+            source: ClusterSource::Url {
+                api_url: api_url.into(),
+                token: None,
+                trust,
+            },
         }
     }
 

@@ -2,6 +2,7 @@
 //! what changed, and whether the service account may list the type at all.
 
 use std::fmt::Debug;
+use std::hash::Hash;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
@@ -13,9 +14,34 @@ use serde::de::DeserializeOwned;
 use tokio::sync::{broadcast, watch};
 
 use super::health::{Health, Reachability};
+use super::{ClusterChange, WatchedType};
 
 /// How many changes a slow reader may fall behind before it is told to re-read everything.
 const CHANGE_BUFFER: usize = 1024;
+
+/// What the store need not keep: the server-side-apply bookkeeping and kubectl's copy of the last
+/// applied manifest are often larger than the rest of the object and nothing here reads them.
+const LAST_APPLIED: &str = "kubectl.kubernetes.io/last-applied-configuration";
+
+/// A type a [`ResourceWatch`] can watch: a `k8s-openapi` type (`DynamicType = ()`) or
+/// `DynamicObject` (`DynamicType = ApiResource`).
+pub trait Watchable:
+    Resource<DynamicType: Clone + Eq + Hash + Debug + Send + Sync + 'static>
+    + Clone
+    + DeserializeOwned
+    + Debug
+    + Send
+    + Sync
+    + 'static
+{
+}
+
+impl<K> Watchable for K
+where
+    K: Resource + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
+    K::DynamicType: Clone + Eq + Hash + Debug + Send + Sync + 'static,
+{
+}
 
 /// An object's place in its cluster.
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -55,41 +81,53 @@ pub struct Snapshot<K> {
 }
 
 /// A running watch; stops when dropped (the cluster holds the one shared copy).
-pub struct ResourceWatch<K: Resource<DynamicType = ()> + 'static> {
+pub struct ResourceWatch<K: Watchable> {
     store: Store<K>,
     changes: broadcast::Sender<Change>,
     access: watch::Receiver<Access>,
     health: Health,
+    type_name: String,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl<K: Resource<DynamicType = ()> + 'static> Drop for ResourceWatch<K> {
+impl<K: Watchable> Drop for ResourceWatch<K> {
     fn drop(&mut self) {
         self.task.abort();
     }
 }
 
-impl<K> ResourceWatch<K>
-where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-{
-    /// Starts watching every namespace; needs a Tokio runtime.
-    pub(crate) fn start(client: kube::Client, health: Health) -> Self {
-        let (store, writer) = reflector::store();
+/// Where a watch reports, besides its own readers: the cluster's merged stream.
+pub(crate) struct Reporting {
+    pub(crate) health: Health,
+    pub(crate) cluster: Option<(WatchedType, broadcast::Sender<ClusterChange>)>,
+}
+
+impl<K: Watchable> ResourceWatch<K> {
+    /// Starts watching what `api` reaches; needs a Tokio runtime.
+    pub(crate) fn start(api: Api<K>, dyntype: K::DynamicType, config: watcher::Config, reporting: Reporting) -> Self {
+        let writer = reflector::store::Writer::new(dyntype.clone());
+        let store = writer.as_reader();
         let changes = broadcast::Sender::new(CHANGE_BUFFER);
         let (access_tx, access) = watch::channel(Access::Pending);
+        let type_name = type_name::<K>(&dyntype);
+        let health = reporting.health.clone();
         let task = tokio::spawn(run(
-            Api::all(client),
-            writer,
-            changes.clone(),
-            access_tx,
-            health.clone(),
+            Running {
+                api,
+                config,
+                writer,
+                changes: changes.clone(),
+                access: access_tx,
+                type_name: type_name.clone(),
+            },
+            reporting,
         ));
         Self {
             store,
             changes,
             access,
             health,
+            type_name,
             task,
         }
     }
@@ -128,31 +166,64 @@ where
     pub fn access(&self) -> watch::Receiver<Access> {
         self.access.clone()
     }
+
+    /// `deployments.apps`, `pods`, `rollouts.argoproj.io`: the name RBAC rules and kubectl use.
+    pub fn type_name(&self) -> &str {
+        &self.type_name
+    }
 }
 
-async fn run<K>(
+struct Running<K: Watchable> {
     api: Api<K>,
+    config: watcher::Config,
     writer: reflector::store::Writer<K>,
     changes: broadcast::Sender<Change>,
     access: watch::Sender<Access>,
-    health: Health,
-) where
-    K: Resource<DynamicType = ()> + Clone + DeserializeOwned + Debug + Send + Sync + 'static,
-{
-    let events = reflector::reflector(writer, watcher(api, watcher::Config::default()).default_backoff());
+    type_name: String,
+}
+
+async fn run<K: Watchable>(running: Running<K>, reporting: Reporting) {
+    let Running {
+        api,
+        config,
+        writer,
+        changes,
+        access,
+        type_name,
+    } = running;
+    let stream = watcher(api, config).default_backoff().modify(|object| {
+        object.managed_fields_mut().clear();
+        object.annotations_mut().remove(LAST_APPLIED);
+    });
+    let events = reflector::reflector(writer, stream);
     let mut events = std::pin::pin!(events);
+    let tell_cluster = |change: ClusterChange| {
+        if let Some((_, cluster)) = &reporting.cluster {
+            let _ = cluster.send(change);
+        }
+    };
     while let Some(event) = events.next().await {
+        let access_before = access.borrow().clone();
         match event {
             // `Init` comes before the list is even asked for: no sign the cluster answered.
             Ok(watcher::Event::Init) => {}
             Ok(event) => {
-                health.reached();
+                reporting.health.reached();
                 access.send_if_modified(|now| std::mem::replace(now, Access::Allowed) != Access::Allowed);
                 if let Some(change) = change_of(&event) {
+                    if let Some((resource, _)) = &reporting.cluster {
+                        tell_cluster(ClusterChange::Objects {
+                            resource: *resource,
+                            change: change.clone(),
+                        });
+                    }
                     let _ = changes.send(change);
                 }
             }
-            Err(error) => report::<K>(&error, &access, &health),
+            Err(error) => report(&error, &type_name, &access, &reporting.health),
+        }
+        if *access.borrow() != access_before {
+            tell_cluster(ClusterChange::State);
         }
     }
 }
@@ -174,7 +245,7 @@ fn key_of<K: Resource>(object: &K) -> ObjectKey {
 }
 
 /// Sorts a watcher error into what readers are told. The watcher retries on its own (with backoff).
-fn report<K: Resource<DynamicType = ()>>(error: &watcher::Error, access: &watch::Sender<Access>, health: &Health) {
+fn report(error: &watcher::Error, type_name: &str, access: &watch::Sender<Access>, health: &Health) {
     use kube::Error as Client;
     match error {
         watcher::Error::InitialListFailed(Client::Api(status))
@@ -183,8 +254,7 @@ fn report<K: Resource<DynamicType = ()>>(error: &watcher::Error, access: &watch:
         {
             health.reached();
             let message = format!(
-                "The service account may not list {} in this cluster ({})",
-                type_name::<K>(),
+                "The service account may not list {type_name} in this cluster ({})",
                 status.message
             );
             access.send_if_modified(|now| {
@@ -195,27 +265,27 @@ fn report<K: Resource<DynamicType = ()>>(error: &watcher::Error, access: &watch:
         // The server answered, with something other than the objects.
         watcher::Error::InitialListFailed(Client::Api(_)) | watcher::Error::WatchStartFailed(Client::Api(_)) => {
             health.reached();
-            tracing::warn!(resource = type_name::<K>(), %error, "kubernetes watch refused");
+            tracing::warn!(resource = type_name, %error, "kubernetes watch refused");
         }
         // No answer when asking afresh: the cluster is down (or the network to it).
         watcher::Error::InitialListFailed(_) | watcher::Error::WatchStartFailed(_) => {
-            tracing::debug!(resource = type_name::<K>(), %error, "kubernetes cluster unreachable");
+            tracing::debug!(resource = type_name, %error, "kubernetes cluster unreachable");
             health.lost();
         }
         // A broken stream or a `410 Gone` is resumed or relisted by the watcher, and says nothing
         // about the cluster until the next request.
         watcher::Error::WatchFailed(_) | watcher::Error::WatchError(_) | watcher::Error::NoResourceVersion => {
-            tracing::debug!(resource = type_name::<K>(), %error, "kubernetes watch interrupted");
+            tracing::debug!(resource = type_name, %error, "kubernetes watch interrupted");
         }
     }
 }
 
 /// `deployments.apps`, `pods`: the name RBAC rules and kubectl use.
-fn type_name<K: Resource<DynamicType = ()>>() -> String {
-    let group = K::group(&());
+fn type_name<K: Resource>(dyntype: &K::DynamicType) -> String {
+    let group = K::group(dyntype);
     if group.is_empty() {
-        K::plural(&()).into_owned()
+        K::plural(dyntype).into_owned()
     } else {
-        format!("{}.{}", K::plural(&()), group)
+        format!("{}.{}", K::plural(dyntype), group)
     }
 }

@@ -1,0 +1,70 @@
+//! The resource types a cluster is watched for, and what its merged change stream says.
+
+use super::Change;
+
+/// Every type a [`super::Cluster`] watches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum WatchedType {
+    Deployment,
+    StatefulSet,
+    DaemonSet,
+    ReplicaSet,
+    Pod,
+    Service,
+    Ingress,
+    HorizontalPodAutoscaler,
+    /// Warning events only.
+    Event,
+    /// Argo CD `Application`, where its CRD exists.
+    ArgoApplication,
+    /// Argo Rollouts `Rollout`, where its CRD exists.
+    ArgoRollout,
+}
+
+impl WatchedType {
+    /// `deployments.apps`, `pods`: as RBAC and kubectl name the type.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Deployment => "deployments.apps",
+            Self::StatefulSet => "statefulsets.apps",
+            Self::DaemonSet => "daemonsets.apps",
+            Self::ReplicaSet => "replicasets.apps",
+            Self::Pod => "pods",
+            Self::Service => "services",
+            Self::Ingress => "ingresses.networking.k8s.io",
+            Self::HorizontalPodAutoscaler => "horizontalpodautoscalers.autoscaling",
+            Self::Event => "events",
+            Self::ArgoApplication => "applications.argoproj.io",
+            Self::ArgoRollout => "rollouts.argoproj.io",
+        }
+    }
+
+    /// The watched type of that RBAC name, if it is one.
+    pub fn named(name: &str) -> Option<Self> {
+        ALL.iter().copied().find(|t| t.name() == name)
+    }
+}
+
+const ALL: [WatchedType; 11] = [
+    WatchedType::Deployment,
+    WatchedType::StatefulSet,
+    WatchedType::DaemonSet,
+    WatchedType::ReplicaSet,
+    WatchedType::Pod,
+    WatchedType::Service,
+    WatchedType::Ingress,
+    WatchedType::HorizontalPodAutoscaler,
+    WatchedType::Event,
+    WatchedType::ArgoApplication,
+    WatchedType::ArgoRollout,
+];
+
+/// What changed in a cluster, on [`super::Cluster::changes`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ClusterChange {
+    /// Objects of one type: one applied or deleted, or all relisted. Already in `objects()`.
+    Objects { resource: WatchedType, change: Change },
+    /// Reachability, a type's access, or which Argo types exist changed: `state()` and
+    /// `objects()` may differ.
+    State,
+}
