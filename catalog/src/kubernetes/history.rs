@@ -11,7 +11,7 @@
 use std::collections::HashMap;
 
 use crate::deployments::{RolloutOutcome, RolloutPhase, RolloutRecord, Workload};
-use crate::store::rollouts::{Change, Head, Replaced, StoredRollout};
+use crate::store::rollouts::{Change, Head, Replaced, Start, StoredRollout};
 use crate::store::{Store, StoreError};
 
 /// Times a workload is read and decided again after another writer recorded it first.
@@ -108,14 +108,14 @@ fn first_sight(w: &Workload, seen: &Seen, now_ms: i64) -> Change {
     let mut rollout = seen.rollout(w, 1, started_ms);
     rollout.finished_ms = finished_ms;
     rollout.failed_ms = finished_ms.filter(|_| seen.outcome == RolloutOutcome::Failed);
-    Change::Start {
+    Change::Start(Start {
         after: None,
         object_created_ms: w.created_ms,
         rollout,
         first_sight: true,
         restores_seq: None,
         replaced: None,
-    }
+    })
 }
 
 /// A new revision after the head: a rollout, possibly a rollback to an earlier one's version.
@@ -147,14 +147,14 @@ fn next(head: &Head, w: &Workload, seen: &Seen, restores: Option<(i64, String, S
             message: format!("replaced by revision {} before it was seen to finish", seen.revision),
         }),
     };
-    Change::Start {
+    Change::Start(Start {
         after: Some(latest.seq),
         object_created_ms: w.created_ms,
         rollout,
         first_sight: false,
         restores_seq: restores.map(|(seq, _, _)| seq),
         replaced,
-    }
+    })
 }
 
 /// The head once this observation of its revision is taken in; None when nothing changes.
@@ -285,4 +285,110 @@ fn bounded(text: &str, max: usize) -> String {
         end -= 1;
     }
     text[..end].to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::deployments::{ContainerImage, Health, Replicas, RolloutStatus, WorkloadKey, WorkloadKind};
+
+    fn workload(revision: &str, created_ms: Option<i64>) -> Workload {
+        let image = |container: &str, digest: Option<&str>| ContainerImage {
+            container: container.into(),
+            image: format!("{container}:1"),
+            tag: Some("1".into()),
+            digest: digest.map(str::to_string),
+        };
+        Workload {
+            key: WorkloadKey {
+                cluster: "c".into(),
+                namespace: "n".into(),
+                kind: WorkloadKind::Deployment,
+                name: "w".into(),
+            },
+            entity: None,
+            owner: None,
+            created_ms,
+            replicas: Replicas {
+                desired: 2,
+                updated: 2,
+                ready: 2,
+                available: 1,
+            },
+            revision: Some(revision.into()),
+            revision_since_ms: None,
+            images: vec![image("web", Some("sha256:b")), image("proxy", None)],
+            rollout: RolloutStatus {
+                phase: RolloutPhase::Complete,
+                message: None,
+                since_ms: None,
+                strategy: None,
+            },
+            pods: vec![],
+            autoscaler: None,
+            events: vec![],
+            argo_cd: None,
+            argo_rollout: None,
+            health: Health::Progressing,
+            problems: vec![],
+            stale_since_ms: None,
+        }
+    }
+
+    fn head(revision: &str, created_ms: Option<i64>) -> Head {
+        let Change::Start(Start { rollout, .. }) =
+            first_sight(&workload(revision, created_ms), &Seen::of(&workload(revision, None)), 0)
+        else {
+            unreachable!()
+        };
+        Head {
+            latest: rollout,
+            object_created_ms: created_ms,
+        }
+    }
+
+    #[test]
+    fn numeric_revisions_are_ordered_and_others_only_differ() {
+        assert_eq!(order(&head("5", None), &workload("4", None), "4"), Order::Older);
+        assert_eq!(order(&head("5", None), &workload("5", None), "5"), Order::Same);
+        assert_eq!(order(&head("5", None), &workload("12", None), "12"), Order::Newer);
+        assert_eq!(
+            order(&head("web-7d8f", None), &workload("web-1a2b", None), "web-1a2b"),
+            Order::Newer
+        );
+        // The object's creation comes first: a recreated one restarts its revisions.
+        assert_eq!(order(&head("5", Some(10)), &workload("1", Some(20)), "1"), Order::Newer);
+        assert_eq!(order(&head("1", Some(20)), &workload("5", Some(10)), "5"), Order::Older);
+    }
+
+    #[test]
+    fn the_version_names_containers_in_order_and_digests_only_when_all_are_known() {
+        let seen = Seen::of(&workload("1", None));
+        assert_eq!(seen.version, "proxy=proxy:1, web=web:1");
+        assert_eq!(seen.digests, None, "proxy's digest is unknown");
+        assert_eq!(
+            seen.outcome,
+            RolloutOutcome::InProgress,
+            "complete, but one replica is not available yet"
+        );
+        let mut all = workload("1", None);
+        all.images[1].digest = Some("sha256:a".into());
+        all.replicas.available = 2;
+        let seen = Seen::of(&all);
+        assert_eq!(seen.digests.as_deref(), Some("proxy=sha256:a, web=sha256:b"));
+        assert_eq!(seen.outcome, RolloutOutcome::Completed);
+    }
+
+    #[test]
+    fn what_the_cluster_says_is_bounded() {
+        let mut w = workload(&"9".repeat(1000), None);
+        w.rollout.phase = RolloutPhase::Failed;
+        w.rollout.message = Some("é".repeat(MAX_MESSAGE));
+        let seen = Seen::of(&w);
+        assert_eq!(seen.revision.len(), MAX_REVISION);
+        assert!(
+            seen.message
+                .is_some_and(|m| m.len() <= MAX_MESSAGE && m.starts_with('é'))
+        );
+    }
 }

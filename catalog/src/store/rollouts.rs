@@ -3,10 +3,14 @@
 //! rollout) only moves by compare-and-set, so a change seen twice, or by two replicas at once, is
 //! written once.
 
-use sqlx::{AnyConnection, Row, any::AnyRow};
+mod record;
+
+use sqlx::{Row, any::AnyRow};
 
 use super::{Store, StoreError, query_error};
 use crate::deployments::{RolloutOutcome, RolloutRecord, WorkloadKey, WorkloadKind};
+
+pub(crate) use record::{Change, Replaced, Start};
 
 /// Most records one query returns.
 pub const MAX_ROLLOUTS: u32 = 500;
@@ -54,51 +58,6 @@ impl StoredRollout {
 pub(crate) struct Head {
     pub latest: StoredRollout,
     pub object_created_ms: Option<i64>,
-}
-
-/// What becomes of the rollout a new one replaces.
-#[derive(Clone, Debug)]
-pub(crate) enum Replaced {
-    /// Still in progress (never seen to finish): it ends at `at`, with this message if it had none.
-    Superseded { at: i64, message: String },
-    /// A rollback replaced it at `at`, whether it had completed or not.
-    RolledBack { at: i64, message: String },
-}
-
-/// One change to the history, applied only if the workload's head is still what was read.
-#[derive(Clone, Debug)]
-pub(crate) enum Change {
-    /// A new rollout after the head with seq `after` (None: the workload's first).
-    Start {
-        after: Option<i64>,
-        object_created_ms: Option<i64>,
-        rollout: StoredRollout,
-        first_sight: bool,
-        restores_seq: Option<i64>,
-        replaced: Option<Replaced>,
-    },
-    /// The head, as read (`before`), becomes `after`.
-    Update {
-        before: StoredRollout,
-        after: StoredRollout,
-    },
-}
-
-impl Change {
-    pub fn key(&self) -> &WorkloadKey {
-        match self {
-            Change::Start { rollout, .. } => &rollout.key,
-            Change::Update { before, .. } => &before.key,
-        }
-    }
-}
-
-/// The records a batch of changes created or changed, and the workloads whose head had moved
-/// since it was read (someone else recorded first: read again and decide again).
-#[derive(Debug, Default)]
-pub(crate) struct Applied {
-    pub records: Vec<RolloutRecord>,
-    pub missed: Vec<WorkloadKey>,
 }
 
 impl Store {
@@ -155,28 +114,6 @@ impl Store {
             .map_err(query_error("reading earlier rollouts"))
     }
 
-    /// Applies `changes` in one transaction, each only where the workload's head is as read.
-    pub(crate) async fn record_rollouts(&self, changes: &[Change], now_ms: i64) -> Result<Applied, StoreError> {
-        let mut applied = Applied::default();
-        if changes.is_empty() {
-            return Ok(applied);
-        }
-        let _write = self.writing().await;
-        let mut tx = self.pool().begin().await.map_err(query_error("recording rollouts"))?;
-        for change in changes {
-            let done = match change {
-                Change::Start { .. } => start(&mut tx, change, now_ms).await?,
-                Change::Update { before, after } => update(&mut tx, before, after, now_ms).await?,
-            };
-            match done {
-                Some(records) => applied.records.extend(records),
-                None => applied.missed.push(change.key().clone()),
-            }
-        }
-        tx.commit().await.map_err(query_error("recording rollouts"))?;
-        Ok(applied)
-    }
-
     /// An entity's rollouts across clusters, newest first.
     pub async fn rollouts_of_entity(&self, entity_ref: &str, limit: u32) -> Result<Vec<RolloutRecord>, StoreError> {
         let rows = sqlx::query(&format!(
@@ -218,138 +155,6 @@ impl Store {
         .map_err(query_error("reading recent rollouts"))?;
         records(&rows)
     }
-}
-
-/// Moves the head to the new rollout's seq, settles the one it replaces and inserts it. None when
-/// the head had moved.
-async fn start(tx: &mut AnyConnection, change: &Change, now_ms: i64) -> Result<Option<Vec<RolloutRecord>>, StoreError> {
-    let Change::Start {
-        after,
-        object_created_ms,
-        rollout,
-        first_sight,
-        restores_seq,
-        replaced,
-    } = change
-    else {
-        unreachable!("start() is given starts")
-    };
-    let k = &rollout.key;
-    let context = "recording a rollout";
-    // Seqs start at 1, so a first sight (after = None, compared to 0) never overwrites a head.
-    let moved = sqlx::query(
-        "INSERT INTO deployment_workloads (cluster, namespace, kind, name, latest_seq, object_created_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cluster, namespace, kind, name) DO UPDATE \
-         SET latest_seq = excluded.latest_seq, object_created_ms = excluded.object_created_ms \
-         WHERE deployment_workloads.latest_seq = $7 RETURNING latest_seq",
-    )
-    .bind(&k.cluster)
-    .bind(&k.namespace)
-    .bind(k.kind.as_str())
-    .bind(&k.name)
-    .bind(rollout.seq)
-    .bind(*object_created_ms)
-    .bind(after.unwrap_or(0))
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(query_error(context))?;
-    if moved.is_none() {
-        return Ok(None);
-    }
-    let mut records = Vec::new();
-    if let (Some(previous), Some(replaced)) = (after, replaced) {
-        let (set, at, message) = match replaced {
-            Replaced::Superseded { at, message } => ("", at, message),
-            Replaced::RolledBack { at, message } => ("outcome = 'rolled-back', rolled_back_ms = $5, ", at, message),
-        };
-        let only_unfinished = if set.is_empty() {
-            "AND outcome = 'in-progress'"
-        } else {
-            ""
-        };
-        let row = sqlx::query(&format!(
-            "UPDATE deployment_rollouts SET {set}finished_ms = COALESCE(finished_ms, $5), \
-             message = COALESCE(message, $6), updated_ms = $7 \
-             WHERE {KEY_IS} AND seq = $8 {only_unfinished} RETURNING {COLUMNS}"
-        ))
-        .bind(&k.cluster)
-        .bind(&k.namespace)
-        .bind(k.kind.as_str())
-        .bind(&k.name)
-        .bind(*at)
-        .bind(message)
-        .bind(now_ms)
-        .bind(*previous)
-        .fetch_optional(&mut *tx)
-        .await
-        .map_err(query_error(context))?;
-        if let Some(row) = row {
-            records.push(stored(&row)?.record());
-        }
-    }
-    sqlx::query(
-        "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, \
-         digests, outcome, started_ms, finished_ms, failed_ms, restores_seq, first_sight, message, \
-         recorded_ms, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
-    )
-    .bind(&k.cluster)
-    .bind(&k.namespace)
-    .bind(k.kind.as_str())
-    .bind(&k.name)
-    .bind(rollout.seq)
-    .bind(rollout.entity.as_deref())
-    .bind(&rollout.revision)
-    .bind(&rollout.version)
-    .bind(rollout.digests.as_deref())
-    .bind(rollout.outcome.as_str())
-    .bind(rollout.started_ms)
-    .bind(rollout.finished_ms)
-    .bind(rollout.failed_ms)
-    .bind(*restores_seq)
-    .bind(i64::from(*first_sight))
-    .bind(rollout.message.as_deref())
-    .bind(now_ms)
-    .execute(&mut *tx)
-    .await
-    .map_err(query_error(context))?;
-    records.push(rollout.record());
-    Ok(Some(records))
-}
-
-/// Changes the head from `before` to `after`; None when it is no longer `before`.
-async fn update(
-    tx: &mut AnyConnection,
-    before: &StoredRollout,
-    after: &StoredRollout,
-    now_ms: i64,
-) -> Result<Option<Vec<RolloutRecord>>, StoreError> {
-    let k = &before.key;
-    let row = sqlx::query(&format!(
-        "UPDATE deployment_rollouts SET outcome = $5, finished_ms = $6, failed_ms = $7, message = $8, \
-         entity = $9, digests = $10, updated_ms = $11 \
-         WHERE {KEY_IS} AND seq = $12 AND outcome = $13 AND entity IS NOT DISTINCT FROM $14 \
-           AND digests IS NOT DISTINCT FROM $15 RETURNING {COLUMNS}"
-    ))
-    .bind(&k.cluster)
-    .bind(&k.namespace)
-    .bind(k.kind.as_str())
-    .bind(&k.name)
-    .bind(after.outcome.as_str())
-    .bind(after.finished_ms)
-    .bind(after.failed_ms)
-    .bind(after.message.as_deref())
-    .bind(after.entity.as_deref())
-    .bind(after.digests.as_deref())
-    .bind(now_ms)
-    .bind(before.seq)
-    .bind(before.outcome.as_str())
-    .bind(before.entity.as_deref())
-    .bind(before.digests.as_deref())
-    .fetch_optional(&mut *tx)
-    .await
-    .map_err(query_error("updating a rollout"))?;
-    row.map(|row| Ok(vec![stored(&row)?.record()])).transpose()
 }
 
 fn records(rows: &[AnyRow]) -> Result<Vec<RolloutRecord>, StoreError> {
