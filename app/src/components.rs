@@ -1,5 +1,6 @@
 //! Views shared by several pages.
 
+pub mod deployments;
 pub mod entity;
 pub mod entity_link;
 pub mod entity_table;

@@ -11,8 +11,9 @@ use leptos_router::{
 use crate::components::{error_page::ErrorPage, header::Header};
 use crate::pages::{
     admin_audit::AuditPage, admin_tokens::TokensPage, catalog_list::CatalogListPage, create::CreatePage,
-    entity::EntityPage, home::HomePage, locations::LocationsPage, not_found::NotFound, register::RegisterPage,
-    signin::SignInPage, status::StatusPage, task::TaskPage, template_form::TemplateFormPage,
+    deployments::DeploymentsPage, entity::EntityPage, entity_deployments::EntityDeploymentsPage, home::HomePage,
+    locations::LocationsPage, not_found::NotFound, register::RegisterPage, signin::SignInPage, status::StatusPage,
+    task::TaskPage, template_form::TemplateFormPage,
 };
 use crate::theme::Theme;
 
@@ -34,6 +35,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("") view=HomePage />
                         <Route path=path!("catalog") view=CatalogListPage ssr=SsrMode::Async />
                         <Route path=path!("catalog/:namespace/:kind/:name") view=EntityPage ssr=SsrMode::Async />
+                        <Route path=path!("catalog/:namespace/:kind/:name/deployments") view=EntityDeploymentsPage ssr=SsrMode::Async />
+                        <Route path=path!("deployments") view=DeploymentsPage ssr=SsrMode::Async />
                         <Route path=path!("catalog-import") view=RegisterPage />
                         <Route path=path!("create") view=CreatePage ssr=SsrMode::Async />
                         <Route path=path!("create/templates/:namespace/:name") view=TemplateFormPage ssr=SsrMode::Async />

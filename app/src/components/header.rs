@@ -24,6 +24,7 @@ pub fn Header() -> impl IntoView {
             <nav class="site-nav" aria-label="Main">
                 <A href="/" exact=true>"Home"</A>
                 <A href="/catalog">"Catalog"</A>
+                {Features::current().deployments.then(|| view! { <A href="/deployments">"Deployments"</A> })}
                 <A href="/create">"Create"</A>
                 <RegisterLink viewer=viewer.clone() />
                 <A href="/admin/locations">"Locations"</A>

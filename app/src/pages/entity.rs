@@ -1,11 +1,13 @@
 //! `/catalog/{namespace}/{kind}/{name}`: one entity — about, relations, processing errors, its
-//! API definition, a Group's or User's people and ownership, the relations graph, and actions.
+//! API definition, a Group's or User's people and ownership, the relations graph, and actions —
+//! and the heading and tabs its other tabs share (`entity_deployments`).
 
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
-use crate::api::catalog::{EntityDetails, RefreshEntity, UnregisterLocation, load_entity};
+use crate::api::catalog::{EntityDetails, EntityRow, RefreshEntity, UnregisterLocation, entity_href, load_entity};
+use crate::api::features::Features;
 use crate::components::entity::{
     about::About, definition::Definition, graph::RelationsGraph, people::People, relations::Relations,
 };
@@ -54,14 +56,13 @@ fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> i
         })
     });
     let kind = row.kind.to_lowercase();
+    let actions = details.clone();
     view! {
         <Title text=row.label() />
-        <header class="entity-head">
-            <p class="eyebrow">{crate::components::kind_label(&row.kind)} {row.entity_type.clone().map(|t| format!(" · {t}"))}</p>
-            <h1>{row.label()}</h1>
-            <p class="muted mono">{row.entity_ref.clone()}</p>
-            <Actions details=details.clone() refresh />
-        </header>
+        <EntityHeading row=row.clone()>
+            <Actions details=actions refresh />
+        </EntityHeading>
+        <EntityTabs entity_ref=row.entity_ref.clone() kind=row.kind.clone() current=EntityTab::Overview />
         <OrphanNotice orphan=row.orphan source=details.source.clone() />
         <ProcessingErrors errors=details.errors.clone() />
         <div class="entity-grid">
@@ -72,6 +73,52 @@ fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> i
         {details.definition.clone().map(|d| view! { <Definition definition=d /> })}
         <RelationsGraph entity_ref=row.entity_ref.clone() depth />
     }
+}
+
+/// Kind, type, title and reference: the top of each of the entity's tabs, with the tab's actions.
+#[component]
+pub fn EntityHeading(row: EntityRow, #[prop(optional)] children: Option<Children>) -> impl IntoView {
+    view! {
+        <header class="entity-head">
+            <p class="eyebrow">{crate::components::kind_label(&row.kind)} {row.entity_type.clone().map(|t| format!(" · {t}"))}</p>
+            <h1>{row.label()}</h1>
+            <p class="muted mono">{row.entity_ref.clone()}</p>
+            {children.map(|c| c())}
+        </header>
+    }
+}
+
+/// The tabs of an entity's page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum EntityTab {
+    Overview,
+    Deployments,
+}
+
+/// Kinds whose entities run as workloads (the Deployments tab is offered for them).
+fn deployable(kind: &str) -> bool {
+    matches!(kind.to_ascii_lowercase().as_str(), "component" | "resource" | "system")
+}
+
+/// "Overview | Deployments" under the heading, when the portal watches clusters; otherwise
+/// nothing, since the overview would be the only tab.
+#[component]
+pub fn EntityTabs(entity_ref: String, kind: String, current: EntityTab) -> impl IntoView {
+    (Features::current().deployments && deployable(&kind)).then(|| {
+        let base = entity_href(&entity_ref);
+        let tab = move |tab: EntityTab, href: String, label: &'static str| {
+            let here = tab == current;
+            view! {
+                <a href=href class:selected=here aria-current=here.then_some("page")>{label}</a>
+            }
+        };
+        view! {
+            <nav class="entity-tabs kind-tabs" aria-label="Entity" data-testid="entity-tabs">
+                {tab(EntityTab::Overview, base.clone(), "Overview")}
+                {tab(EntityTab::Deployments, format!("{base}/deployments"), "Deployments")}
+            </nav>
+        }
+    })
 }
 
 /// The entity is no longer in its source: say so, and what happens to it.
