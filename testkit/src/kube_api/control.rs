@@ -41,26 +41,16 @@ async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<
         }
     };
     let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    if let Some(run) = without_body(&action) {
+        run(&mut state);
+        return Json(json!({})).into_response();
+    }
     let answer = match action.as_str() {
         "apply" => state.apply(body).map(revision),
         "delete" => field(&body, "type").and_then(|type_name| {
             let (namespace, name) = (field(&body, "namespace")?, field(&body, "name")?);
             state.delete(type_name, namespace, name).map(revision)
         }),
-        "outage" => {
-            state.down = true;
-            state.drop_connections();
-            Ok(json!({}))
-        }
-        "restore" => {
-            state.down = false;
-            Ok(json!({}))
-        }
-        "drop-connections" => done(state.drop_connections()),
-        "silence" => done(state.silence_watches()),
-        "end-watches" => done(state.watches.clear()),
-        "compact" => done(state.compact()),
-        "bookmark" => done(state.bookmark()),
         "forbid" | "allow" | "remove-definition" | "install-definition" => type_of(&body).map(|type_name| {
             let set = if action.ends_with("definition") {
                 &mut state.removed
@@ -92,8 +82,21 @@ fn revision(revision: u64) -> Value {
     json!({ "resourceVersion": revision.to_string() })
 }
 
-fn done((): ()) -> Result<Value, String> {
-    Ok(json!({}))
+/// The controls that take no body and answer `{}`.
+fn without_body(action: &str) -> Option<fn(&mut State)> {
+    Some(match action {
+        "outage" => |state| {
+            state.down = true;
+            state.drop_connections();
+        },
+        "restore" => |state| state.down = false,
+        "drop-connections" => State::drop_connections,
+        "silence" => State::silence_watches,
+        "end-watches" => |state| state.watches.clear(),
+        "compact" => State::compact,
+        "bookmark" => State::bookmark,
+        _ => return None,
+    })
 }
 
 fn field<'a>(body: &'a Value, name: &str) -> Result<&'a str, String> {
