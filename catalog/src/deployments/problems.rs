@@ -376,6 +376,102 @@ mod tests {
         assert_eq!(pull.text(), "1 of 3 pods failing to pull their image");
     }
 
+    fn workload(phase: RolloutPhase, desired: u32, available: u32) -> Workload {
+        use crate::deployments::{Replicas, RolloutStatus, WorkloadKey, WorkloadKind};
+        Workload {
+            key: WorkloadKey {
+                cluster: "prod".into(),
+                namespace: "shop".into(),
+                kind: WorkloadKind::Deployment,
+                name: "web".into(),
+            },
+            entity: None,
+            owner: None,
+            created_ms: None,
+            replicas: Replicas {
+                desired,
+                updated: desired,
+                ready: available,
+                available,
+            },
+            revision: Some("3".into()),
+            revision_since_ms: None,
+            images: Vec::new(),
+            rollout: RolloutStatus {
+                phase,
+                message: None,
+                since_ms: None,
+                strategy: None,
+            },
+            pods: Vec::new(),
+            autoscaler: None,
+            events: Vec::new(),
+            argo_cd: None,
+            argo_rollout: None,
+            health: Health::Unknown,
+            problems: Vec::new(),
+            stale_since_ms: None,
+        }
+    }
+
+    fn judged(mut w: Workload) -> Workload {
+        w.problems = problems_of(&w);
+        w.health = health_of(&w);
+        w
+    }
+
+    #[test]
+    fn missing_replicas_are_a_problem_only_beyond_a_rollout() {
+        let settled = judged(workload(RolloutPhase::Complete, 5, 3));
+        let texts: Vec<String> = settled.problems.iter().map(Problem::text).collect();
+        assert_eq!(texts, ["2 of 5 replicas not available"]);
+        assert_eq!(settled.health, Health::Degraded);
+        let rolling = judged(workload(RolloutPhase::Progressing, 5, 3));
+        assert!(rolling.problems.is_empty());
+        assert_eq!(rolling.health, Health::Progressing);
+        let healthy = judged(workload(RolloutPhase::Complete, 5, 5));
+        assert_eq!(healthy.health, Health::Healthy);
+    }
+
+    #[test]
+    fn a_maxed_out_autoscaler_is_said_but_not_degraded_and_stale_is_unknown() {
+        use crate::deployments::{Autoscaler, AutoscalerMetric};
+        let mut w = workload(RolloutPhase::Complete, 10, 10);
+        let metric = |current: &str| AutoscalerMetric {
+            name: "cpu".into(),
+            current: Some(current.into()),
+            target: "80%".into(),
+        };
+        w.autoscaler = Some(Autoscaler {
+            name: "web".into(),
+            min: 2,
+            max: 10,
+            current: 10,
+            desired: 10,
+            metrics: vec![metric("95%")],
+        });
+        w.stale_since_ms = Some(0);
+        let w = judged(w);
+        assert_eq!(
+            w.problems[0].text(),
+            "Autoscaler at its maximum: 10 of 10 replicas, cpu 95% of 80%"
+        );
+        assert_eq!(w.health, Health::Unknown);
+        let mut calm = workload(RolloutPhase::Complete, 10, 10);
+        calm.autoscaler = Some(Autoscaler {
+            name: "web".into(),
+            min: 2,
+            max: 10,
+            current: 10,
+            desired: 10,
+            metrics: vec![metric("60%")],
+        });
+        assert!(
+            judged(calm).problems.is_empty(),
+            "at its maximum but under target: nothing to say"
+        );
+    }
+
     #[test]
     fn quantities_and_percentages_are_numbers() {
         assert_eq!(number("72%"), Some(72.0));

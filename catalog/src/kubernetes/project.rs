@@ -53,7 +53,10 @@ pub struct Mapped {
 
 /// The workloads of one cluster that `select` accepts, with everything the views show of them,
 /// in the views' order (`sort_workloads`).
-pub fn workloads(objects: &ClusterObjects, select: impl Fn(&WorkloadMeta<'_>) -> Option<Mapped>) -> Vec<Workload> {
+pub fn workloads(
+    objects: &ClusterObjects,
+    mut select: impl FnMut(&WorkloadMeta<'_>) -> Option<Mapped>,
+) -> Vec<Workload> {
     let selected: Vec<(Source<'_>, Mapped)> = workloads::sources(objects)
         .filter_map(|source| {
             let meta = WorkloadMeta {
@@ -168,7 +171,13 @@ fn relate<'a>(objects: &'a ClusterObjects, selected: &[(Source<'a>, Mapped)]) ->
         };
         let target = &spec.scale_target_ref;
         if let Some(i) = names.find(&target.kind, ns, &target.name, None) {
-            related[i].autoscaler.get_or_insert(hpa);
+            // Two autoscalers for one workload fight; show the first by name, whichever was listed first.
+            let first = related[i]
+                .autoscaler
+                .is_none_or(|other| other.metadata.name > hpa.metadata.name);
+            if first {
+                related[i].autoscaler = Some(hpa);
+            }
         }
     }
     for event in objects.events.iter() {
@@ -180,6 +189,13 @@ fn relate<'a>(objects: &'a ClusterObjects, selected: &[(Source<'a>, Mapped)]) ->
         if let Some(i) = names.find(kind, ns, name, object.uid.as_deref()) {
             related[i].events.push(event);
         }
+    }
+    // The views must not depend on the order the watches list objects in: equal snapshots give
+    // equal workloads, and pages are sent only what changed.
+    for r in &mut related {
+        r.pods.sort_unstable_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
+        r.replica_sets
+            .sort_unstable_by(|a, b| a.metadata.name.cmp(&b.metadata.name));
     }
     related
 }
@@ -202,8 +218,7 @@ fn assemble(
     let revision = Revision::resolve(revision, &current, &related);
     let (current_pods, other_pods): (Vec<&Pod>, Vec<&Pod>) =
         related.pods.iter().partition(|pod| revision.pod_is_current(pod));
-    let mut pods: Vec<_> = related.pods.iter().map(|p| pods::pod_info(p)).collect();
-    pods.sort_by(|a, b| a.name.cmp(&b.name));
+    let pods = related.pods.iter().map(|p| pods::pod_info(p)).collect();
     let meta = source.meta();
     let mut workload = Workload {
         key: WorkloadKey {

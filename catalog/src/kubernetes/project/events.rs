@@ -10,7 +10,8 @@ pub const MAX_EVENTS: usize = 20;
 
 /// The newest `MAX_EVENTS` of `events`, newest first.
 pub fn recent(mut events: Vec<&Event>) -> Vec<WarningEvent> {
-    events.sort_by_cached_key(|e| std::cmp::Reverse(last_seen_ms(e)));
+    // Ties by name, so the order the watch listed them in does not show.
+    events.sort_by_cached_key(|e| (std::cmp::Reverse(last_seen_ms(e)), e.metadata.name.clone()));
     events.into_iter().take(MAX_EVENTS).map(warning).collect()
 }
 
