@@ -412,6 +412,40 @@ async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
         ["search/search-indexer-1"]
     );
 
+    let events: kube::Api<k8s_openapi::api::core::v1::Event> = kube::Api::all(client.clone());
+    let not_normal = events
+        .list(&kube::api::ListParams::default().fields("type!=Normal"))
+        .await
+        .expect("list");
+    assert_eq!(not_normal.items.len(), 5);
+    assert!(not_normal.items.iter().all(|e| e.type_.as_deref() == Some("Warning")));
+
+    // Discovery, as kube reads it.
+    let core = client.list_core_api_versions().await.expect("/api");
+    assert_eq!(core.versions, ["v1"]);
+    let v1 = client.list_core_api_resources("v1").await.expect("/api/v1");
+    assert!(
+        v1.resources
+            .iter()
+            .any(|r| r.name == "pods" && r.kind == "Pod" && r.namespaced)
+    );
+    let groups = client.list_api_groups().await.expect("/apis");
+    let group_names: Vec<&str> = groups.groups.iter().map(|g| g.name.as_str()).collect();
+    assert_eq!(group_names, ["apps", "networking.k8s.io", "autoscaling", "argoproj.io"]);
+    let argo = kube::discovery::group(&client, "argoproj.io")
+        .await
+        .expect("argoproj.io");
+    let mut kinds: Vec<String> = argo.recommended_resources().into_iter().map(|(r, _)| r.kind).collect();
+    kinds.sort();
+    assert_eq!(kinds, ["Application", "Rollout"]);
+    api.remove_definition("applications.argoproj.io");
+    api.remove_definition("rollouts.argoproj.io");
+    let absent = client
+        .list_api_group_resources("argoproj.io/v1alpha1")
+        .await
+        .expect_err("absent");
+    assert!(matches!(absent, kube::Error::Api(status) if status.code == 404));
+
     // Pages of 10 with a continue token, as the watcher's relists read them.
     let mut params = kube::api::ListParams::default().limit(10);
     let mut paged = Vec::new();

@@ -29,6 +29,10 @@ use requests::{accept_loop, event_line, handle};
 use selector::{fields_selected, selected};
 pub use types::{ResourceType, TYPES};
 
+/// Changes kept for watches to resume from; older ones are compacted away (`410 Gone`), as the
+/// API server's watch cache forgets, so a long benchmark holds a bounded history.
+const HISTORY_LIMIT: usize = 50_000;
+
 /// `(type name, namespace, name)`.
 type ObjectId = (String, String, String);
 
@@ -407,6 +411,10 @@ impl State {
             watch.lines.send(event_line(event, object)).is_ok()
         });
         self.history.push(change);
+        if self.history.len() > HISTORY_LIMIT {
+            let forgotten: Vec<Change> = self.history.drain(..HISTORY_LIMIT / 2).collect();
+            self.compacted = forgotten.last().map_or(self.compacted, |c| c.revision);
+        }
     }
 }
 

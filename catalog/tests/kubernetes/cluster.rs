@@ -321,3 +321,34 @@ async fn a_watch_connection_gone_silent_is_noticed() {
     );
     assert_eq!(replicas(&deployments, "search-service"), Some(6));
 }
+
+/// Against a real cluster, for people who have one (kind, k3d): set `CAIRN_TEST_KUBECONFIG` to a
+/// kubeconfig file and optionally `CAIRN_TEST_KUBE_CONTEXT` to one of its contexts. Without them
+/// the test passes at once, saying so. The service account needs list and watch on the types.
+#[tokio::test]
+async fn a_real_cluster_when_one_is_configured() {
+    let Some(path) = std::env::var_os("CAIRN_TEST_KUBECONFIG") else {
+        eprintln!("skipped: set CAIRN_TEST_KUBECONFIG (and CAIRN_TEST_KUBE_CONTEXT) to test a real cluster");
+        return;
+    };
+    let settings = ClusterSettings {
+        name: "real".into(),
+        source: ClusterSource::Kubeconfig {
+            path: Some(path.into()),
+            context: std::env::var("CAIRN_TEST_KUBE_CONTEXT").ok(),
+        },
+    };
+    let cluster = Cluster::connect(&settings).expect("cluster");
+    tokio::time::timeout(Duration::from_secs(60), cluster.ready())
+        .await
+        .expect("every watch listed within a minute");
+    let state = cluster.state();
+    assert_eq!(state.reachability, catalog::deployments::Reachability::Reachable);
+    assert_eq!(state.forbidden, vec![], "the account may list every type");
+    let objects = cluster.objects();
+    assert!(!objects.pods.is_empty(), "a cluster runs at least its own pods");
+    assert!(
+        objects.events.iter().all(|e| e.type_.as_deref() == Some("Warning")),
+        "events are warnings only"
+    );
+}
