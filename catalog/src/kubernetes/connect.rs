@@ -193,6 +193,42 @@ mod tests {
     }
 
     #[test]
+    fn in_cluster_outside_a_pod_says_so() {
+        if std::env::var_os("KUBERNETES_SERVICE_HOST").is_some() {
+            return; // Inside a pod: the settings are valid here.
+        }
+        let settings = ClusterSettings {
+            name: "here".into(),
+            source: ClusterSource::InCluster,
+        };
+        let Err(error) = settings.client() else {
+            panic!("a client outside a pod")
+        };
+        assert!(
+            error
+                .to_string()
+                .starts_with("cluster here: not running in a Kubernetes pod with a service account: "),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn a_kubeconfig_context_too_may_use_plain_http_only_to_loopback() {
+        let dir = tempfile::tempdir().expect("dir");
+        let path = dir.path().join("config");
+        let file = "apiVersion: v1\nkind: Config\nclusters:\n- name: far\n  cluster: {server: 'http://k8s.example:8080'}\nusers:\n- name: me\n  user: {token: t}\ncontexts:\n- name: far\n  context: {cluster: far, user: me}\n";
+        std::fs::write(&path, file).expect("kubeconfig");
+        let settings = ClusterSettings {
+            name: "far".into(),
+            source: ClusterSource::Kubeconfig {
+                path: Some(path),
+                context: Some("far".into()),
+            },
+        };
+        assert!(matches!(settings.client(), Err(KubernetesError::InvalidUrl { .. })));
+    }
+
+    #[test]
     fn a_bundle_yields_each_certificate() {
         let pem = "-----BEGIN CERTIFICATE-----\nAAEC\nAw==\n-----END CERTIFICATE-----\n-----BEGIN CERTIFICATE-----\nBA==\n-----END CERTIFICATE-----\n";
         assert_eq!(pem_certificates(pem), Ok(vec![vec![0, 1, 2, 3], vec![4]]));
