@@ -15,6 +15,7 @@ mod images;
 pub mod label_selector;
 pub mod mapping;
 mod pods;
+mod revision;
 mod workloads;
 
 #[cfg(test)]
@@ -31,7 +32,8 @@ pub use images::{ImageRef, digest_of_image_id};
 pub use label_selector::{LabelSelector, SelectorError};
 pub use mapping::{EntityIndex, EntitySelector, MappingError, SelectorSource};
 
-use self::workloads::{Current, Shape, Source};
+use self::revision::Revision;
+use self::workloads::{Shape, Source};
 use super::ClusterObjects;
 use crate::deployments::{Health, Workload, WorkloadKey, WorkloadKind, health_of, problems_of, sort_workloads};
 
@@ -92,11 +94,11 @@ pub fn all_workloads(objects: &ClusterObjects, index: &EntityIndex) -> Vec<Workl
     workloads(objects, |w| index.select(w))
 }
 
-pub(crate) fn ms(time: &Time) -> i64 {
+fn ms(time: &Time) -> i64 {
     time.0.as_millisecond()
 }
 
-pub(crate) fn time_ms(time: Option<&Time>) -> Option<i64> {
+fn time_ms(time: Option<&Time>) -> Option<i64> {
     time.map(ms)
 }
 
@@ -180,7 +182,8 @@ fn relate<'a>(objects: &'a ClusterObjects, selected: &[(Source<'a>, Mapped)]) ->
             }
         }
     }
-    for event in objects.events.iter() {
+    // The watch keeps warnings only; a Normal event slipping through is not a warning to show.
+    for event in objects.events.iter().filter(|e| e.type_.as_deref() != Some("Normal")) {
         let object = &event.involved_object;
         let namespace = object.namespace.as_deref().or(event.metadata.namespace.as_deref());
         let (Some(kind), Some(ns), Some(name)) = (object.kind.as_deref(), namespace, object.name.as_deref()) else {
@@ -215,7 +218,7 @@ fn assemble(
         current,
         argo_rollout,
     } = workloads::shape(source);
-    let revision = Revision::resolve(revision, &current, &related);
+    let revision = Revision::resolve(revision, &current, &related.replica_sets, &related.pods);
     let (current_pods, other_pods): (Vec<&Pod>, Vec<&Pod>) =
         related.pods.iter().partition(|pod| revision.pod_is_current(pod));
     let pods = related.pods.iter().map(|p| pods::pod_info(p)).collect();
@@ -256,87 +259,4 @@ fn assemble(
     workload.problems = problems_of(&workload);
     workload.health = health_of(&workload);
     workload
-}
-
-/// A workload's current revision, when it began, and how to recognise its pods.
-struct Revision {
-    name: Option<String>,
-    since_ms: Option<i64>,
-    /// Pods with this label value run the current revision.
-    pod_label: Option<(&'static str, String)>,
-}
-
-impl Revision {
-    fn resolve(name: Option<String>, current: &Current, related: &Related<'_>) -> Revision {
-        match current {
-            Current::ReplicaSet {
-                annotation,
-                hash_label,
-                hash,
-            } => {
-                let label = |rs: &ReplicaSet, key: &str| rs.metadata.labels.as_ref()?.get(key).cloned();
-                let rs_annotation = |rs: &ReplicaSet| rs.metadata.annotations.as_ref()?.get(*annotation).cloned();
-                let current_rs = related
-                    .replica_sets
-                    .iter()
-                    .find(|rs| hash.is_some() && label(rs, hash_label) == *hash)
-                    .or_else(|| {
-                        related
-                            .replica_sets
-                            .iter()
-                            .find(|rs| name.is_some() && rs_annotation(rs) == name)
-                    });
-                Revision {
-                    since_ms: current_rs.and_then(|rs| time_ms(rs.metadata.creation_timestamp.as_ref())),
-                    pod_label: current_rs
-                        .and_then(|rs| label(rs, hash_label))
-                        .or(hash.clone())
-                        .map(|h| (*hash_label, h)),
-                    name,
-                }
-            }
-            Current::PodLabel { key, value } => {
-                let pod_label = value.clone().map(|v| (*key, v));
-                Revision {
-                    since_ms: earliest_with(&related.pods, pod_label.as_ref()),
-                    pod_label,
-                    name,
-                }
-            }
-            Current::Generation => {
-                let key = "pod-template-generation";
-                let newest = related
-                    .pods
-                    .iter()
-                    .filter_map(|p| p.metadata.labels.as_ref()?.get(key)?.parse::<u64>().ok())
-                    .max();
-                let pod_label = newest.map(|g| (key, g.to_string()));
-                Revision {
-                    since_ms: earliest_with(&related.pods, pod_label.as_ref()),
-                    name: pod_label.as_ref().map(|(_, g)| g.clone()).or(name),
-                    pod_label,
-                }
-            }
-        }
-    }
-
-    fn pod_is_current(&self, pod: &Pod) -> bool {
-        self.pod_label.as_ref().is_some_and(|(key, value)| {
-            pod.metadata
-                .labels
-                .as_ref()
-                .and_then(|l| l.get(*key))
-                .is_some_and(|v| v == value)
-        })
-    }
-}
-
-/// When the first pod still carrying `label` was created: the nearest the cluster tells of when a
-/// StatefulSet's or DaemonSet's revision began.
-fn earliest_with(pods: &[&Pod], label: Option<&(&str, String)>) -> Option<i64> {
-    let (key, value) = label?;
-    pods.iter()
-        .filter(|p| p.metadata.labels.as_ref().and_then(|l| l.get(*key)) == Some(value))
-        .filter_map(|p| time_ms(p.metadata.creation_timestamp.as_ref()))
-        .min()
 }
