@@ -5,18 +5,22 @@
 mod argo;
 mod cluster;
 mod connect;
+pub mod entities;
 mod health;
 pub mod history;
 mod kubeconfig;
 mod objects;
 pub mod project;
 mod resource_watch;
+mod service;
+pub mod updates;
 mod watched;
 
 pub use cluster::{Cluster, WatchTiming};
 pub use connect::{ClusterSettings, ClusterSource, ServerTrust};
 pub use health::Reachability;
 pub use objects::ClusterObjects;
+pub use service::{ClusterConfig, ClusterView, Deployments};
 pub use resource_watch::{Access, Change, ObjectKey, ResourceWatch, Snapshot, Watchable};
 pub use watched::{ClusterChange, WatchedType};
 

@@ -49,6 +49,8 @@ pub struct Config {
     pub builtin_templates: bool,
     /// Sign-in, sessions and the permission policy.
     pub auth: crate::auth::AuthConfig,
+    /// Kubernetes clusters whose workloads the Deployments views show (none: the views are off).
+    pub kubernetes: Vec<catalog::kubernetes::ClusterConfig>,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -160,6 +162,7 @@ impl Config {
         let base_url = file.app_base_url().unwrap_or_else(|| format!("http://{bind}"));
         let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
         let auth = file.auth(&base_url, production, &process_env)?;
+        let kubernetes = file.kubernetes_clusters(&process_env)?;
         Ok(Config {
             bind,
             database: DatabaseConfig { url: database_url },
@@ -171,6 +174,7 @@ impl Config {
             scaffolder,
             builtin_templates,
             auth,
+            kubernetes,
         })
     }
 }

@@ -6,6 +6,7 @@ mod assets;
 mod auth;
 pub mod catalog;
 mod health;
+mod kubernetes;
 mod observe;
 mod pages;
 mod scaffolder;
@@ -49,6 +50,8 @@ pub fn router(state: AppState) -> Router {
         // Dry runs render whole templates before answering; the event stream lasts as long as its task.
         .nest("/api/scaffolder", scaffolder::router())
         .nest("/api/auth", auth::router())
+        // Live streams last as long as their page.
+        .nest("/api/kubernetes", kubernetes::router())
         .route(
             "/api/webhooks/github",
             post(webhooks::github).layer(DefaultBodyLimit::max(webhooks::MAX_BODY_BYTES)),

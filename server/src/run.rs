@@ -47,6 +47,23 @@ impl Server {
                 .builtin_locations
                 .push(("file".into(), location.display().to_string()));
         }
+        // The clusters' catalog file is in place before the catalog first reads its locations.
+        let kubernetes_entities = config
+            .scaffolder
+            .work_dir
+            .with_file_name("kubernetes")
+            .join("clusters.yaml");
+        if !config.kubernetes.is_empty() {
+            let clusters: Vec<_> = config.kubernetes.iter().map(|c| c.entity.clone()).collect();
+            write_new_file(
+                &kubernetes_entities,
+                &catalog::kubernetes::entities::documents(&clusters, &[]),
+            )
+            .with_context(|| format!("writing {}", kubernetes_entities.display()))?;
+            catalog_config
+                .builtin_locations
+                .push(("file".into(), kubernetes_entities.display().to_string()));
+        }
         let catalog = Catalog::new(
             catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres),
             catalog_config,
@@ -74,12 +91,24 @@ impl Server {
         if auth.guest_mode() {
             tracing::warn!("no sign-in provider is configured (auth.oidc): guest mode, everyone may do everything");
         }
+        let deployments = if config.kubernetes.is_empty() {
+            None
+        } else {
+            let names: Vec<&str> = config.kubernetes.iter().map(|c| c.entity.name.as_str()).collect();
+            tracing::info!(clusters = ?names, "watching Kubernetes clusters");
+            Some(catalog::kubernetes::Deployments::start(
+                &config.kubernetes,
+                catalog.clone(),
+                Some(kubernetes_entities),
+            )?)
+        };
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,
             catalog,
             scaffolder,
             auth,
+            deployments,
             metrics,
             site,
             leptos,
@@ -172,4 +201,16 @@ async fn sweep_sessions(auth: std::sync::Arc<crate::auth::Auth>, mut stopped: to
             _ = stopped.changed() => return,
         }
     }
+}
+
+/// Writes `text` unless the file already holds it (a restart keeps what was discovered until the
+/// clusters answer again, and rewrites only what changed).
+fn write_new_file(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    if let Some(dir) = path.parent() {
+        std::fs::create_dir_all(dir)?;
+    }
+    if path.exists() {
+        return Ok(());
+    }
+    std::fs::write(path, text)
 }

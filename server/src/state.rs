@@ -16,6 +16,8 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub scaffolder: Arc<Scaffolder>,
     pub auth: Arc<crate::auth::Auth>,
+    /// The Deployments views, when clusters are configured.
+    pub deployments: Option<Arc<catalog::kubernetes::Deployments>>,
     pub metrics: Metrics,
     pub site: Site,
     pub leptos: LeptosOptions,

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 mod access;
+mod kubernetes;
 
 /// Largest config file accepted: a config is a few kilobytes, anything bigger is a mistake.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -33,6 +34,8 @@ pub struct FileConfig {
     auth: access::AuthSection,
     #[serde(default)]
     permission: access::PermissionSection,
+    #[serde(default)]
+    kubernetes: kubernetes::KubernetesSection,
 }
 
 /// `scaffolder.*`: Backstage's `concurrentTasksLimit`, and Cairn's limits and built-in templates.

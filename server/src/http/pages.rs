@@ -1,6 +1,7 @@
 //! The Leptos pages and server functions, rendered with the server's state in their context.
 
 mod admin_backend;
+mod deployments_backend;
 
 use std::sync::Arc;
 
@@ -42,6 +43,12 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
     };
     let audit = audit_sink(state.clone());
     let admin: Arc<dyn app::api::admin::AdminBackend> = Arc::new(admin_backend::Admin(state.auth.clone()));
+    let deployments: Option<Arc<dyn app::api::deployments::DeploymentsBackend>> = state.deployments.clone().map(|d| {
+        Arc::new(deployments_backend::Backend {
+            deployments: d,
+            store: state.catalog.store.clone(),
+        }) as Arc<dyn app::api::deployments::DeploymentsBackend>
+    });
     let state = state.clone();
     move || {
         provide_context(state.clone());
@@ -52,9 +59,12 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(admin.clone());
         provide_context(state.catalog.clone());
         provide_context(state.scaffolder.clone());
+        if let Some(deployments) = &deployments {
+            provide_context(deployments.clone());
+        }
         provide_context(app::api::features::Features {
             register_locations: state.catalog.can_register(),
-            ..Default::default() // deployments: set once clusters are wired in
+            deployments: deployments.is_some(),
         });
     }
 }

@@ -111,6 +111,7 @@ impl TestDb {
             },
             builtin_templates: false,
             auth: Default::default(),
+            kubernetes: Vec::new(),
         }
     }
 }

@@ -1,0 +1,444 @@
+//! The live Deployments views: every configured cluster projected into workloads as its watches
+//! report changes, mapped to catalog entities, recorded in the rollout history, and streamed to
+//! open pages. One projection per cluster per burst of changes, however many pages are open; each
+//! page only diffs its share of it (`updates::Differ`).
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::Duration;
+
+use tokio::sync::{broadcast, mpsc, watch};
+
+use super::entities::{ClusterEntity, Discovered};
+use super::project::{self, mapping::EntityIndex, mapping::EntitySelector};
+use super::updates::Differ;
+use super::{Cluster, ClusterSettings, KubernetesError, history};
+use crate::deployments::{
+    ClusterState, EntityDeployments, RolloutRecord, Update, Workload, WorkloadKey, sort_workloads,
+};
+use crate::service::Catalog;
+use crate::store::{Store, StoreError};
+
+/// Changes arriving within this window are projected together: a rollout touches dozens of
+/// objects at once, and one projection for all of them keeps a page's updates well within a second.
+const DEBOUNCE: Duration = Duration::from_millis(25);
+/// How often the mapping from workloads to entities is read again from the catalog.
+const INDEX_REFRESH: Duration = Duration::from_secs(15);
+/// How often a quiet cluster's state is looked at anyway (types becoming forbidden or allowed).
+const IDLE_RECHECK: Duration = Duration::from_secs(5);
+/// Rollouts an entity page shows.
+const HISTORY_LIMIT: u32 = 50;
+/// Messages a slow page may have queued before its stream waits (changes coalesce meanwhile).
+const STREAM_BUFFER: usize = 64;
+/// Discovered workloads settle this long before the catalog file is written again.
+const DISCOVERY_SETTLE: Duration = Duration::from_secs(5);
+/// Longest the catalog file waits for a silent cluster before dropping what it discovered.
+const WAIT_FOR_ALL_CLUSTERS: Duration = Duration::from_secs(300);
+
+/// One cluster's workloads at one moment.
+#[derive(Clone, Debug)]
+pub struct ClusterView {
+    pub state: ClusterState,
+    /// Problems first (`sort_workloads`); a workload unchanged since the last view is the same `Arc`.
+    pub workloads: Vec<Arc<Workload>>,
+}
+
+struct Feed {
+    cluster: Cluster,
+    view: watch::Sender<Arc<ClusterView>>,
+    /// Its workloads that no entity claims but whose labels describe them.
+    discovered: watch::Sender<Vec<Discovered>>,
+}
+
+/// A cluster to watch, and how the catalog shows it.
+#[derive(Clone, Debug)]
+pub struct ClusterConfig {
+    pub settings: ClusterSettings,
+    pub entity: ClusterEntity,
+}
+
+/// What the server's handlers and pages call.
+pub struct Deployments {
+    feeds: Vec<Arc<Feed>>,
+    store: Store,
+    index: watch::Sender<Arc<EntityIndex>>,
+    /// Bumped whenever any cluster's view changes: pages wait on it.
+    changed: watch::Sender<u64>,
+    rollouts: broadcast::Sender<RolloutRecord>,
+    tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
+}
+
+impl Drop for Deployments {
+    fn drop(&mut self) {
+        for task in self.tasks.lock().unwrap_or_else(PoisonError::into_inner).drain(..) {
+            task.abort();
+        }
+    }
+}
+
+impl Deployments {
+    /// Connects to every cluster and starts watching; needs a Tokio runtime. A cluster that
+    /// cannot be set up (bad settings) is an error here, at start-up; one that is down is not.
+    /// `entities_file`: where the clusters' catalog file lives (`entities::documents`, registered
+    /// as a location by the caller); discovered Components are written there as they appear.
+    pub fn start(
+        clusters: &[ClusterConfig],
+        catalog: Arc<Catalog>,
+        entities_file: Option<std::path::PathBuf>,
+    ) -> Result<Arc<Deployments>, KubernetesError> {
+        let mut feeds = Vec::new();
+        for c in clusters {
+            let cluster = Cluster::connect(&c.settings)?;
+            let view = watch::Sender::new(Arc::new(ClusterView {
+                state: cluster.state(),
+                workloads: Vec::new(),
+            }));
+            feeds.push(Arc::new(Feed {
+                cluster,
+                view,
+                discovered: watch::Sender::new(Vec::new()),
+            }));
+        }
+        let deployments = Arc::new(Deployments {
+            feeds,
+            store: catalog.store.clone(),
+            index: watch::Sender::new(Arc::new(EntityIndex::default())),
+            changed: watch::Sender::new(0),
+            rollouts: broadcast::Sender::new(256),
+            tasks: Mutex::default(),
+        });
+        let mut tasks = vec![tokio::spawn(refresh_index(Arc::downgrade(&deployments)))];
+        for feed in &deployments.feeds {
+            tasks.push(tokio::spawn(project_feed(
+                Arc::clone(feed),
+                deployments.index.subscribe(),
+                deployments.changed.clone(),
+            )));
+            tasks.push(tokio::spawn(record_history(
+                feed.view.subscribe(),
+                deployments.store.clone(),
+                deployments.rollouts.clone(),
+            )));
+        }
+        if let Some(file) = entities_file {
+            let entities = clusters.iter().map(|c| c.entity.clone()).collect();
+            let discovered = deployments.feeds.iter().map(|f| f.discovered.subscribe()).collect();
+            tasks.push(tokio::spawn(write_discovered(catalog, file, entities, discovered)));
+        }
+        *deployments.tasks.lock().unwrap_or_else(PoisonError::into_inner) = tasks;
+        Ok(deployments)
+    }
+
+    pub fn cluster_names(&self) -> Vec<String> {
+        self.feeds.iter().map(|f| f.cluster.name().to_string()).collect()
+    }
+
+    /// Reads the catalog's entities again now (the background refresh does it every 15 s).
+    pub async fn reload_entities(&self) -> Result<(), StoreError> {
+        let index = load_index(&self.store).await?;
+        self.index.send_replace(Arc::new(index));
+        Ok(())
+    }
+
+    fn clusters(&self) -> Vec<ClusterState> {
+        self.feeds.iter().map(|f| f.view.borrow().state.clone()).collect()
+    }
+
+    /// Every workload, or an entity's, across clusters, problems first.
+    fn workloads(&self, entity: Option<&str>) -> Vec<Arc<Workload>> {
+        let mut out: Vec<Arc<Workload>> = Vec::new();
+        for feed in &self.feeds {
+            let view = feed.view.borrow();
+            out.extend(
+                view.workloads
+                    .iter()
+                    .filter(|w| entity.is_none_or(|e| w.entity.as_deref() == Some(e)))
+                    .cloned(),
+            );
+        }
+        out.sort_by(|a, b| a.health.cmp(&b.health).then_with(|| a.key.cmp(&b.key)));
+        out
+    }
+
+    /// An entity's tab: its workloads in every cluster and its rollout history.
+    pub async fn entity(&self, entity_ref: &str) -> Result<EntityDeployments, StoreError> {
+        let entity_ref = entity_ref.to_lowercase();
+        Ok(EntityDeployments {
+            clusters: self.clusters(),
+            workloads: self
+                .workloads(Some(&entity_ref))
+                .iter()
+                .map(|w| (**w).clone())
+                .collect(),
+            history: self.store.rollouts_of_entity(&entity_ref, HISTORY_LIMIT).await?,
+        })
+    }
+
+    /// The Deployments page: every workload of every cluster, without pods.
+    pub fn overview(&self) -> (Vec<ClusterState>, Vec<Workload>) {
+        let workloads = self
+            .workloads(None)
+            .iter()
+            .map(|w| super::updates::without_pods(w))
+            .collect();
+        (self.clusters(), workloads)
+    }
+
+    /// A page's live stream: a snapshot, then what changes, until the receiver is dropped.
+    /// `entity`: that entity's workloads with their pods; none: every workload without pods.
+    pub fn stream(self: &Arc<Self>, entity: Option<String>) -> mpsc::Receiver<Update> {
+        let (tx, rx) = mpsc::channel(STREAM_BUFFER);
+        let this = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let entity = entity.map(|e| e.to_lowercase());
+            let mut changed = this.changed.subscribe();
+            let mut rollouts = this.rollouts.subscribe();
+            let mut differ = Differ::new(entity.is_some());
+            let snapshot = differ.snapshot(&this.clusters(), &this.workloads(entity.as_deref()));
+            if tx.send(snapshot).await.is_err() {
+                return;
+            }
+            loop {
+                tokio::select! {
+                    seen = changed.changed() => {
+                        if seen.is_err() {
+                            return;
+                        }
+                        let updates = differ.next(&this.clusters(), &this.workloads(entity.as_deref()));
+                        for update in updates {
+                            if tx.send(update).await.is_err() {
+                                return;
+                            }
+                        }
+                    }
+                    record = rollouts.recv() => match record {
+                        Ok(record) if entity.is_none() || record.entity == entity => {
+                            if tx.send(Update::Rollout(record)).await.is_err() {
+                                return;
+                            }
+                        }
+                        Ok(_) => {}
+                        // Too far behind to say what was missed: start the page over.
+                        Err(broadcast::error::RecvError::Lagged(_)) => {
+                            let snapshot = differ.snapshot(&this.clusters(), &this.workloads(entity.as_deref()));
+                            if tx.send(snapshot).await.is_err() {
+                                return;
+                            }
+                        }
+                        Err(broadcast::error::RecvError::Closed) => return,
+                    },
+                    () = tx.closed() => return,
+                }
+            }
+        });
+        // Streams end with their page; finished tasks need no bookkeeping.
+        drop(task);
+        rx
+    }
+}
+
+/// Re-projects a cluster after every burst of changes (and now and then when nothing changes).
+async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<EntityIndex>>, changed: watch::Sender<u64>) {
+    let mut changes = feed.cluster.changes();
+    let mut reachability = feed.cluster.reachability();
+    // The catalog file is first rewritten once the cluster has answered, not from an empty start.
+    let mut announced = false;
+    loop {
+        let objects = feed.cluster.objects();
+        let current = Arc::clone(&index.borrow_and_update());
+        let mut discovered = Vec::new();
+        let mut workloads = project::workloads(&objects, |meta| {
+            let mapped = current.select(meta);
+            if mapped.as_ref().is_some_and(|m| m.entity.is_none()) {
+                let workload = format!("{}/{}", meta.kind.as_str(), meta.name);
+                discovered.extend(Discovered::from_labels(
+                    feed.cluster.name(),
+                    meta.namespace,
+                    workload,
+                    meta.labels,
+                ));
+            }
+            mapped
+        });
+        discovered.sort();
+        let answered = matches!(
+            feed.cluster.state().reachability,
+            crate::deployments::Reachability::Reachable
+        );
+        feed.discovered.send_if_modified(|now| {
+            let changed = *now != discovered || (answered && !announced);
+            *now = std::mem::take(&mut discovered);
+            changed
+        });
+        announced |= answered;
+        sort_workloads(&mut workloads);
+        let state = feed.cluster.state();
+        let previous = feed.view.borrow().clone();
+        let view = reuse_unchanged(&previous, state, workloads);
+        if view.state != previous.state || !same_workloads(&view.workloads, &previous.workloads) {
+            feed.view.send_replace(Arc::new(view));
+            changed.send_modify(|generation| *generation += 1);
+        }
+        tokio::select! {
+            change = changes.recv() => {
+                if matches!(change, Err(broadcast::error::RecvError::Closed)) {
+                    return;
+                }
+            }
+            _ = reachability.changed() => {}
+            _ = index.changed() => {}
+            () = tokio::time::sleep(IDLE_RECHECK) => {}
+        }
+        tokio::time::sleep(DEBOUNCE).await;
+        while changes.try_recv().is_ok() {}
+    }
+}
+
+/// The new view, keeping the previous `Arc` of every workload that did not change, so pages'
+/// differs skip it at the cost of a pointer comparison.
+fn reuse_unchanged(previous: &ClusterView, state: ClusterState, workloads: Vec<Workload>) -> ClusterView {
+    let before: HashMap<&WorkloadKey, &Arc<Workload>> = previous.workloads.iter().map(|w| (&w.key, w)).collect();
+    let workloads = workloads
+        .into_iter()
+        .map(|w| match before.get(&w.key) {
+            Some(old) if ***old == w => Arc::clone(old),
+            _ => Arc::new(w),
+        })
+        .collect();
+    ClusterView { state, workloads }
+}
+
+fn same_workloads(a: &[Arc<Workload>], b: &[Arc<Workload>]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).all(|(x, y)| Arc::ptr_eq(x, y))
+}
+
+/// Records the rollouts a cluster's views show, apart from the projection so a slow database
+/// never delays a page. Only workloads whose rollout may have moved are looked at.
+async fn record_history(
+    mut views: watch::Receiver<Arc<ClusterView>>,
+    store: Store,
+    rollouts: broadcast::Sender<RolloutRecord>,
+) {
+    let mut last: HashMap<WorkloadKey, Arc<Workload>> = HashMap::new();
+    while views.changed().await.is_ok() {
+        let view = Arc::clone(&views.borrow_and_update());
+        // A stale view says nothing new about rollouts; the cluster's return will.
+        if view.workloads.iter().any(|w| w.stale_since_ms.is_some()) {
+            continue;
+        }
+        let moved: Vec<Workload> = view
+            .workloads
+            .iter()
+            .filter(|w| last.get(&w.key).is_none_or(|old| rollout_moved(old, w)))
+            .map(|w| (**w).clone())
+            .collect();
+        if moved.is_empty() {
+            continue;
+        }
+        match history::observe(&store, &moved, crate::store::now_ms()).await {
+            Ok(records) => {
+                for w in &view.workloads {
+                    last.insert(w.key.clone(), Arc::clone(w));
+                }
+                for record in records {
+                    let _ = rollouts.send(record);
+                }
+            }
+            // Retried with the next view: the history's writes are idempotent.
+            Err(error) => tracing::warn!(%error, "recording rollouts failed"),
+        }
+    }
+}
+
+fn rollout_moved(old: &Workload, new: &Workload) -> bool {
+    old.revision != new.revision
+        || old.images != new.images
+        || old.rollout != new.rollout
+        || old.replicas != new.replicas
+        || old.entity != new.entity
+}
+
+/// Keeps the workload → entity mapping in step with the catalog.
+async fn refresh_index(deployments: std::sync::Weak<Deployments>) {
+    loop {
+        let Some(this) = deployments.upgrade() else { return };
+        if let Err(error) = this.reload_entities().await {
+            tracing::warn!(%error, "reading the entities workloads map to failed");
+        }
+        drop(this);
+        tokio::time::sleep(INDEX_REFRESH).await;
+    }
+}
+
+async fn load_index(store: &Store) -> Result<EntityIndex, StoreError> {
+    let entities = store.mappable_entities().await?;
+    let selectors = entities.iter().filter_map(|e| {
+        EntitySelector::new(e.entity_ref.clone(), &e.name, e.owner.clone(), &e.annotations)
+            .map_err(|error| tracing::debug!(%error, "entity's Kubernetes annotations ignored"))
+            .ok()
+    });
+    Ok(EntityIndex::new(selectors))
+}
+
+/// Keeps the clusters' catalog file in step with what is discovered, and asks the catalog to read
+/// it again when it changed.
+async fn write_discovered(
+    catalog: Arc<Catalog>,
+    file: std::path::PathBuf,
+    clusters: Vec<ClusterEntity>,
+    mut feeds: Vec<watch::Receiver<Vec<Discovered>>>,
+) {
+    let mut written = std::fs::read_to_string(&file).unwrap_or_default();
+    // Until every cluster has answered once (or for a while), what a silent one discovered last
+    // time stays in the file rather than vanishing from the catalog.
+    let started = tokio::time::Instant::now();
+    let mut heard = vec![false; feeds.len()];
+    loop {
+        let changes = feeds.iter_mut().map(|f| Box::pin(f.changed()));
+        let (result, first, _) = futures::future::select_all(changes).await;
+        if result.is_err() {
+            return;
+        }
+        heard[first] = true;
+        tokio::time::sleep(DISCOVERY_SETTLE).await;
+        for (i, feed) in feeds.iter().enumerate() {
+            heard[i] |= feed.has_changed().unwrap_or(false);
+        }
+        if !heard.iter().all(|h| *h) && started.elapsed() < WAIT_FOR_ALL_CLUSTERS {
+            continue;
+        }
+        let all: Vec<Discovered> = feeds.iter_mut().flat_map(|f| f.borrow_and_update().clone()).collect();
+        let text = super::entities::documents(&clusters, &all);
+        if text != written {
+            match write_atomically(&file, &text) {
+                Ok(()) => {
+                    written = text;
+                    if let Err(error) = request_refresh(&catalog, &file).await {
+                        tracing::warn!(%error, "asking for the clusters' catalog file to be read again failed");
+                    }
+                }
+                Err(error) => {
+                    tracing::warn!(%error, file = %file.display(), "writing the clusters' catalog file failed")
+                }
+            }
+        }
+    }
+}
+
+fn write_atomically(file: &std::path::Path, text: &str) -> std::io::Result<()> {
+    let partial = file.with_extension("yaml.partial");
+    std::fs::write(&partial, text)?;
+    std::fs::rename(&partial, file)
+}
+
+async fn request_refresh(catalog: &Catalog, file: &std::path::Path) -> Result<(), crate::service::CatalogError> {
+    let target = file.display().to_string();
+    let locations: Vec<_> = catalog
+        .store
+        .locations()
+        .await?
+        .into_iter()
+        .filter(|l| l.location_type == "file" && l.target == target)
+        .collect();
+    catalog.request_refresh(&locations).await
+}
