@@ -238,15 +238,15 @@ on_both_databases! {
 
     async fn two_replicas_observing_at_once_record_each_change_once(db: TestDb) {
         let (a, b) = (open(&db).await, open(&db).await);
-        let fleet = |revision: &str, done: bool| -> Vec<Workload> {
+        let fleet = |revision: i64, done: bool| -> Vec<Workload> {
             (0..20)
                 .map(|i| {
-                    let w = deployment(&format!("svc-{i}"), revision, 1_000 * revision.parse::<i64>().unwrap(), &format!("svc:{revision}"));
-                    if done { complete(w, 1_000 * revision.parse::<i64>().unwrap() + 500) } else { w }
+                    let w = deployment(&format!("svc-{i}"), &revision.to_string(), 1_000 * revision, &format!("svc:{revision}"));
+                    if done { complete(w, 1_000 * revision + 500) } else { w }
                 })
                 .collect()
         };
-        for (step, workloads) in [fleet("1", true), fleet("2", false), fleet("2", true), fleet("3", false)].iter().enumerate() {
+        for (step, workloads) in [fleet(1, true), fleet(2, false), fleet(2, true), fleet(3, false)].iter().enumerate() {
             let (ra, rb) = tokio::join!(observe(&a, workloads, NOW), observe(&b, workloads, NOW));
             let (ra, rb) = (ra.expect("a"), rb.expect("b"));
             // Each workload's change is returned by exactly one of them.
@@ -254,7 +254,7 @@ on_both_databases! {
         }
         let all = a.recent_rollouts(500).await.expect("all");
         assert_eq!(all.len(), 60, "three rollouts of twenty workloads");
-        let svc0 = a.rollouts_of_workload(&fleet("1", true)[0].key, 10).await.expect("svc-0");
+        let svc0 = a.rollouts_of_workload(&fleet(1, true)[0].key, 10).await.expect("svc-0");
         assert_eq!(
             summary(&svc0),
             [

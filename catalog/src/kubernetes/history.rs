@@ -26,7 +26,9 @@ const MAX_REVISION: usize = 256;
 /// Records what `workloads` (one cluster's, or several) show: new rollouts and how rollouts end.
 /// Returns the records created or changed. Workloads without a revision, or whose cluster is
 /// unreachable (stale), add nothing. Safe to call again with the same state, after a restart, and
-/// from several replicas at once: each change is recorded once.
+/// from several replicas at once: each change is recorded once. Call it once the cluster's watches
+/// have all listed: a workload seen first is recorded as starting when its revision began, which
+/// comes from its ReplicaSets (without them, the start would be taken as now, for good).
 pub async fn observe(store: &Store, workloads: &[Workload], now_ms: i64) -> Result<Vec<RolloutRecord>, StoreError> {
     let mut pending: Vec<&Workload> = workloads
         .iter()
