@@ -38,3 +38,6 @@ pub fn StaleMark(since_ms: Option<i64>) -> impl IntoView {
         }
     })
 }
+
+#[cfg(test)]
+mod tests;

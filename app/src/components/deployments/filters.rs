@@ -185,7 +185,7 @@ mod tests {
             "health": health, "problems": [], "stale_since_ms": null
         });
         // The live stream's wire format, as the page reads it.
-        match serde_json::from_value::<Update>(json).unwrap() {
+        match serde_json::from_value::<Update>(json).expect("a workload update") {
             Update::Workload(w) => *w,
             other => panic!("not a workload: {other:?}"),
         }

@@ -80,7 +80,7 @@ mod tests {
             "rollout":{"phase":"Complete","message":null,"since_ms":null,"strategy":null},
             "pods":[],"autoscaler":null,"events":[],"argo_cd":null,"argo_rollout":null,"health":"Degraded",
             "problems":[],"stale_since_ms":null}"#;
-        let mut workload: Workload = serde_json::from_str(json).unwrap();
+        let mut workload: Workload = serde_json::from_str(json).expect("a workload");
         let problem = |kind, affected, detail: Option<&str>| Problem {
             kind,
             affected,

@@ -35,7 +35,7 @@ impl PartialEq for LiveWorkload {
 /// The live stream's state, for the indicator.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 #[cfg_attr(
-    not(any(feature = "hydrate", test)),
+    not(feature = "hydrate"),
     expect(dead_code, reason = "the live stream is followed in the browser only")
 )]
 pub enum Connection {
@@ -170,7 +170,7 @@ impl LiveDeployments {
                 let moved = live.info.with_untracked(|w| w.health != workload.health);
                 live.info.maybe_update(|w| replace(w, workload));
                 if moved {
-                    self.workloads.maybe_update(sort);
+                    self.workloads.maybe_update(|list| sort(list));
                 }
             }
             None => self.workloads.update(|list| {
@@ -208,7 +208,7 @@ impl LiveDeployments {
 
     /// Tells the indicator, notifying it only of a change (messages arrive many a second).
     #[cfg_attr(
-        not(any(feature = "hydrate", test)),
+        not(feature = "hydrate"),
         expect(dead_code, reason = "the live stream is followed in the browser only")
     )]
     pub fn set_connection(&self, connection: Connection) {
@@ -287,7 +287,7 @@ fn upsert_pod(live: &ArcRwSignal<Vec<LivePod>>, pod: PodInfo) {
     }
 }
 
-fn sort(list: &mut Vec<LiveWorkload>) -> bool {
+fn sort(list: &mut [LiveWorkload]) -> bool {
     let before: Vec<WorkloadKey> = list.iter().map(|w| w.key.clone()).collect();
     list.sort_by_cached_key(|w| (w.info.with_untracked(|i| i.health), w.key.clone()));
     list.iter().zip(&before).any(|(w, key)| &w.key != key)

@@ -95,7 +95,7 @@ fn names(state: &LiveDeployments) -> Vec<String> {
 fn pod_names(state: &LiveDeployments, workload: &str) -> Vec<String> {
     state
         .find(&key(workload))
-        .unwrap()
+        .expect("the workload is shown")
         .pods
         .with_untracked(|p| p.iter().map(|p| p.name.clone()).collect())
 }
@@ -130,7 +130,7 @@ fn workloads_come_worst_first_and_pods_by_name() {
     assert!(
         state
             .find(&key("api"))
-            .unwrap()
+            .expect("the workload is shown")
             .info
             .with_untracked(|w| w.pods.is_empty())
     );
@@ -144,7 +144,7 @@ fn a_pod_change_touches_its_row_only() {
         vec![workload("api", Health::Healthy, &["a", "b", "c"])],
         Vec::new(),
     );
-    let live = state.find(&key("api")).unwrap();
+    let live = state.find(&key("api")).expect("the workload is shown");
     let row = live.pods.with_untracked(|p| p[1].info.clone());
     let (list_memo, list_runs) = counter(live.pods.clone());
     let (row_memo, row_runs) = counter(row.clone());
@@ -215,7 +215,7 @@ fn a_workload_update_keeps_its_pods_and_moves_when_its_health_does() {
     assert_eq!(
         state
             .find(&key("api"))
-            .unwrap()
+            .expect("the workload is shown")
             .info
             .with_untracked(|w| w.revision.clone()),
         Some("4".into())
@@ -240,7 +240,7 @@ fn a_snapshot_replaces_everything_but_keeps_the_rows_still_there() {
     );
     let row_b = state
         .find(&key("api"))
-        .unwrap()
+        .expect("the workload is shown")
         .pods
         .with_untracked(|p| p[1].info.clone());
     state.apply(Update::Snapshot {
@@ -251,7 +251,7 @@ fn a_snapshot_replaces_everything_but_keeps_the_rows_still_there() {
     assert_eq!(pod_names(&state, "api"), ["b", "c"]);
     let kept = state
         .find(&key("api"))
-        .unwrap()
+        .expect("the workload is shown")
         .pods
         .with_untracked(|p| p[0].info.clone());
     assert!(kept == row_b, "pod b keeps its signal (and its row)");
@@ -282,7 +282,11 @@ fn clusters_are_updated_in_place_and_make_their_workloads_stale() {
     let clusters = state.clusters.get_untracked();
     let order: Vec<&str> = clusters.iter().map(|c| c.name.as_str()).collect();
     assert_eq!(order, ["dev", "prod", "edge"]);
-    let api = state.find(&key("api")).unwrap().info.get_untracked();
+    let api = state
+        .find(&key("api"))
+        .expect("the workload is shown")
+        .info
+        .get_untracked();
     assert_eq!(stale_since(&api, &clusters), Some(5));
     assert_eq!(stale_since(&api, &clusters[1..]), None);
 }
