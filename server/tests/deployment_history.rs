@@ -167,6 +167,29 @@ on_both_databases! {
         assert!(observe(&store, &[v2], NOW + 2).await.expect("lagging").is_empty());
     }
 
+    async fn a_rollout_replaced_before_it_finished_ends_when_the_next_began(db: TestDb) {
+        let store = open(&db).await;
+        observe(&store, &[deployment("checkout", "2", 10_000, "checkout:1.1")], NOW).await.expect("v2");
+        let v3 = deployment("checkout", "3", 20_000, "checkout:1.2");
+        let changed = observe(&store, std::slice::from_ref(&v3), NOW).await.expect("v3");
+        assert_eq!(
+            summary(&changed),
+            [
+                ("checkout".into(), "2".into(), RolloutOutcome::InProgress),
+                ("checkout".into(), "3".into(), RolloutOutcome::InProgress),
+            ]
+        );
+        assert_eq!(changed[0].finished_ms, Some(20_000));
+        assert_eq!(changed[0].message.as_deref(), Some("replaced by revision 3 before it was seen to finish"));
+
+        // Past its deadline, then the pods come up after all: it completed, its failure's words kept.
+        observe(&store, &[failed(v3.clone(), 30_000, DEADLINE)], NOW).await.expect("failed");
+        let recovered = observe(&store, &[complete(v3, 40_000)], NOW).await.expect("recovered");
+        assert_eq!(summary(&recovered), [("checkout".into(), "3".into(), RolloutOutcome::Completed)]);
+        assert_eq!(recovered[0].finished_ms, Some(40_000));
+        assert_eq!(recovered[0].message.as_deref(), Some(DEADLINE));
+    }
+
     async fn a_rollback_marks_the_rollout_it_replaces(db: TestDb) {
         let store = open(&db).await;
         let v1 = complete(deployment("checkout", "1", 1_000, "checkout:1.0"), 2_000);
