@@ -98,7 +98,8 @@ async fn start(tx: &mut AnyConnection, new: &Start, now_ms: i64) -> Result<Optio
     let moved = sqlx::query(
         "INSERT INTO deployment_workloads (cluster, namespace, kind, name, latest_seq, object_created_ms) \
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (cluster, namespace, kind, name) DO UPDATE \
-         SET latest_seq = excluded.latest_seq, object_created_ms = excluded.object_created_ms \
+         SET latest_seq = excluded.latest_seq, \
+         object_created_ms = COALESCE(excluded.object_created_ms, deployment_workloads.object_created_ms) \
          WHERE deployment_workloads.latest_seq = $7 RETURNING latest_seq",
     )
     .bind(&k.cluster)
