@@ -473,6 +473,45 @@ mod tests {
     }
 
     #[test]
+    fn crash_loops_say_how_the_container_last_ended() {
+        use crate::deployments::{ContainerInfo, PodInfo, Termination};
+        let pod = |name: &str, state: ContainerState, finished_ms: i64| PodInfo {
+            name: name.into(),
+            phase: "Running".into(),
+            ready: false,
+            restarts: 4,
+            node: Some("node-1".into()),
+            created_ms: Some(0),
+            unschedulable: None,
+            containers: vec![ContainerInfo {
+                name: "app".into(),
+                ready: false,
+                restarts: 4,
+                state,
+                last_termination: Some(Termination {
+                    reason: "Error".into(),
+                    exit_code: 1,
+                    finished_ms: Some(finished_ms),
+                }),
+                digest: None,
+            }],
+        };
+        let backing_off = || ContainerState::Waiting {
+            reason: "CrashLoopBackOff".into(),
+            message: None,
+        };
+        let mut w = workload(RolloutPhase::Complete, 3, 1);
+        w.pods = vec![
+            pod("a", backing_off(), 1_764_931_500_000),
+            pod("b", backing_off(), 1_764_931_320_000),
+            pod("c", ContainerState::Running { since_ms: None }, 0),
+        ];
+        let w = judged(w);
+        let texts: Vec<String> = w.problems.iter().map(Problem::text).collect();
+        assert_eq!(texts, ["2 of 3 pods crash-looping since 10:42 UTC: Error, exit code 1"]);
+    }
+
+    #[test]
     fn quantities_and_percentages_are_numbers() {
         assert_eq!(number("72%"), Some(72.0));
         assert_eq!(number("512Mi"), Some(536_870_912.0));
