@@ -11,6 +11,7 @@
 mod control;
 mod discovery;
 mod requests;
+pub mod scenarios;
 mod selector;
 mod state;
 pub mod synthetic;
@@ -193,11 +194,52 @@ impl KubeApi {
             .cloned()
     }
 
+    /// Every object of a type (`pods`) in a namespace, by name.
+    pub fn list(&self, type_name: &str, namespace: &str) -> Vec<Value> {
+        self.state()
+            .objects
+            .iter()
+            .filter(|((t, ns, _), _)| t == type_name && ns == namespace)
+            .map(|(_, object)| object.clone())
+            .collect()
+    }
+
     /// Deletes an object: `DELETED` with its last state at a new revision.
     pub fn delete(&self, type_name: &str, namespace: &str, name: &str) -> u64 {
         self.state()
             .delete(type_name, namespace, name)
             .expect("object to delete")
+    }
+
+    /// Sets a Deployment's replicas, its pods following (see [`scenarios`]).
+    pub fn scale(&self, namespace: &str, name: &str, replicas: usize) -> u64 {
+        self.state().scale(namespace, name, replicas).expect("scale")
+    }
+
+    /// Rolls a Deployment out to `image`, as far as `outcome`; back to an older image is a rollback.
+    pub fn roll_out(&self, namespace: &str, name: &str, image: &str, outcome: scenarios::Outcome) -> u64 {
+        self.state()
+            .roll_out(namespace, name, image, outcome)
+            .expect("roll out")
+    }
+
+    /// A pod crash-looping after `restarts`, last terminated for `reason` (`OOMKilled`, `Error`).
+    pub fn crash_loop(&self, namespace: &str, pod: &str, restarts: u64, reason: &str) -> u64 {
+        self.state()
+            .crash_loop(namespace, pod, restarts, reason)
+            .expect("crash loop")
+    }
+
+    /// An HPA scaling its Deployment to `replicas` at `cpu` % utilisation.
+    pub fn autoscale(&self, namespace: &str, name: &str, replicas: usize, cpu: u64) -> u64 {
+        self.state()
+            .autoscale(namespace, name, replicas, cpu)
+            .expect("autoscale")
+    }
+
+    /// An Argo Rollout at canary step `index` (`steps.len()` promotes it).
+    pub fn canary_step(&self, namespace: &str, name: &str, index: usize) -> u64 {
+        self.state().canary_step(namespace, name, index).expect("canary step")
     }
 
     /// Discards all history, as etcd compaction does; a write elsewhere in the cluster comes first,

@@ -170,6 +170,53 @@ async fn controls_name_what_is_wrong_with_their_input() {
 }
 
 #[tokio::test]
+async fn scenarios_run_over_http() {
+    let server = start(&["--fixtures", &fixtures(), "--token", TOKEN]);
+    let (status, answer) = control(
+        &server,
+        "roll-out",
+        json!({ "namespace": "checkout", "name": "cart-service", "image": "registry.northwind.example/checkout/cart-service:3.0.4", "outcome": "complete" }),
+    )
+    .await;
+    assert_eq!(status, 200, "{answer}");
+    let deployment: Value = get(
+        &server,
+        "/apis/apps/v1/namespaces/checkout/deployments?fieldSelector=metadata.name%3Dcart-service",
+    )
+    .await
+    .json()
+    .await
+    .expect("list");
+    let deployment = &deployment["items"][0];
+    assert_eq!(deployment["metadata"]["resourceVersion"], answer["resourceVersion"]);
+    assert_eq!(
+        deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"],
+        "6"
+    );
+    assert_eq!(deployment["status"]["readyReplicas"], 2);
+
+    let (status, answer) = control(
+        &server,
+        "canary-step",
+        json!({ "namespace": "inventory", "name": "inventory-service" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(answer["error"], "the body needs a whole number \"step\"");
+    let (status, answer) = control(
+        &server,
+        "roll-out",
+        json!({ "namespace": "checkout", "name": "cart-service", "image": "x", "outcome": "soon" }),
+    )
+    .await;
+    assert_eq!(status, 400);
+    assert_eq!(
+        answer["error"],
+        "outcome \"soon\": expected progressing, complete or failed"
+    );
+}
+
+#[tokio::test]
 async fn a_synthetic_cluster_serves_deployments_times_pods() {
     let server = start(&["--synthetic", "3x40", "--namespace", "bench", "--token", TOKEN]);
     let pods: Value = get(

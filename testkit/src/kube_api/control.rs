@@ -15,6 +15,16 @@
 //! | `bookmark` | – | sends a BOOKMARK to every watch that allows them |
 //! | `forbid` / `allow` | `{"type": "deployments.apps"}` | 403 for that type / no more |
 //! | `remove-definition` / `install-definition` | `{"type": "rollouts.argoproj.io"}` | a custom type's CRD gone / back |
+//!
+//! Scenarios (`scenarios`), each answering `{"resourceVersion": "N"}` of its last write:
+//!
+//! | path | body |
+//! |---|---|
+//! | `scale` | `{"namespace", "name", "replicas": 5}` |
+//! | `roll-out` | `{"namespace", "name", "image", "outcome": "progressing" \| "complete" \| "failed"}` (an older image: a rollback) |
+//! | `crash-loop` | `{"namespace", "pod", "restarts": 7, "reason": "OOMKilled"}` |
+//! | `autoscale` | `{"namespace", "name" (the HPA), "replicas": 6, "cpu": 85}` |
+//! | `canary-step` | `{"namespace", "name" (the Rollout), "step": 2}` |
 
 use std::sync::{Arc, Mutex, PoisonError};
 
@@ -25,6 +35,7 @@ use axum::routing::post;
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
+use super::scenarios::Outcome;
 use super::{ResourceType, State};
 
 pub(super) fn routes() -> Router<Arc<Mutex<State>>> {
@@ -51,6 +62,9 @@ async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<
             let (namespace, name) = (field(&body, "namespace")?, field(&body, "name")?);
             state.delete(type_name, namespace, name).map(revision)
         }),
+        "scale" | "roll-out" | "crash-loop" | "autoscale" | "canary-step" => {
+            scenario(&mut state, &action, &body).map(revision)
+        }
         "forbid" | "allow" | "remove-definition" | "install-definition" => type_of(&body).map(|type_name| {
             let set = if action.ends_with("definition") {
                 &mut state.removed
@@ -76,6 +90,34 @@ async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<
         Ok(answer) => Json(answer).into_response(),
         Err(error) => bad_request(error),
     }
+}
+
+fn scenario(state: &mut State, action: &str, body: &Value) -> Result<u64, String> {
+    let namespace = field(body, "namespace")?;
+    match action {
+        "scale" => state.scale(namespace, field(body, "name")?, number(body, "replicas")? as usize),
+        "roll-out" => {
+            let outcome = Outcome::parse(body["outcome"].as_str().unwrap_or("complete"))?;
+            state.roll_out(namespace, field(body, "name")?, field(body, "image")?, outcome)
+        }
+        "crash-loop" => {
+            let reason = body["reason"].as_str().unwrap_or("Error");
+            state.crash_loop(namespace, field(body, "pod")?, number(body, "restarts")?, reason)
+        }
+        "autoscale" => state.autoscale(
+            namespace,
+            field(body, "name")?,
+            number(body, "replicas")? as usize,
+            number(body, "cpu")?,
+        ),
+        _ => state.canary_step(namespace, field(body, "name")?, number(body, "step")? as usize),
+    }
+}
+
+fn number(body: &Value, name: &str) -> Result<u64, String> {
+    body[name]
+        .as_u64()
+        .ok_or_else(|| format!("the body needs a whole number {name:?}"))
 }
 
 fn revision(revision: u64) -> Value {
