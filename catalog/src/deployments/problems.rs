@@ -300,7 +300,7 @@ pub fn health_of(w: &Workload) -> Health {
 
 /// `72%` → 72, `512Mi` → 536870912, `250m` → 0.25, `1.5k` → 1500: a Kubernetes quantity (or a
 /// percentage) as a number, to compare an autoscaler's current value with its target.
-pub fn number(text: &str) -> Option<f64> {
+fn number(text: &str) -> Option<f64> {
     let text = text.trim();
     if let Some(percent) = text.strip_suffix('%') {
         return percent.trim().parse().ok();

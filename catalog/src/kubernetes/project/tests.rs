@@ -456,7 +456,11 @@ fn an_argo_rollout_canary_at_step_two_of_four() {
 
 #[test]
 fn the_order_objects_are_listed_in_does_not_show() {
-    let index = EntityIndex::new([entity("checkout", &[]), entity("payments-api", &[]), entity("orders", &[])]);
+    let index = EntityIndex::new([
+        entity("checkout", &[]),
+        entity("payments-api", &[]),
+        entity("orders", &[]),
+    ]);
     for data in [HEALTHY, CRASH_LOOP, ROLLOUT, STATEFUL, ARGO_ROLLOUT] {
         let forward = all_workloads(&load(data), &index);
         let backward = all_workloads(&objects(items(data).into_iter().rev().collect()), &index);
