@@ -8,6 +8,7 @@ use std::time::Duration;
 use kube::Api;
 use kube::api::{ApiResource, DynamicObject, GroupVersionKind};
 
+use super::Reachability;
 use super::cluster::Inner;
 use super::{ClusterChange, ResourceWatch, WatchedType};
 
@@ -21,18 +22,32 @@ pub(super) struct ArgoWatches {
     pub(super) rollouts: Option<Arc<ResourceWatch<DynamicObject>>>,
 }
 
-/// Runs for the cluster's lifetime.
+/// Runs for the cluster's lifetime: every `interval`, and as soon as the cluster answers again
+/// after a discovery that got no answer (a cluster down at start-up need not wait minutes).
 pub(super) async fn discover_every(inner: Weak<Inner>, interval: Duration) {
     loop {
         let Some(cluster) = inner.upgrade() else { return };
-        discover(&cluster).await;
+        let answered = discover(&cluster).await;
+        let mut reachability = cluster.reachability();
         drop(cluster);
-        tokio::time::sleep(interval).await;
+        if answered {
+            tokio::time::sleep(interval).await;
+        } else {
+            // Marked unreachable first (a watch or the probe noticed), then reachable again.
+            let back = async {
+                let _ = reachability
+                    .wait_for(|r| matches!(r, Reachability::Unreachable { .. }))
+                    .await;
+                let _ = reachability.wait_for(|r| *r == Reachability::Reachable).await;
+            };
+            let _ = tokio::time::timeout(interval, back).await;
+        }
     }
 }
 
 /// Starts the watch of each Argo type discovery lists, and stops those it no longer lists.
-pub(super) async fn discover(inner: &Inner) {
+/// Whether discovery answered.
+pub(super) async fn discover(inner: &Inner) -> bool {
     let listed: Option<Vec<String>> = match inner
         .client
         .list_api_group_resources(&format!("{GROUP}/{VERSION}"))
@@ -46,6 +61,7 @@ pub(super) async fn discover(inner: &Inner) {
             None
         }
     };
+    let answered = listed.is_some();
     if let Some(listed) = listed {
         let changed = {
             let mut argo = inner.argo();
@@ -58,6 +74,7 @@ pub(super) async fn discover(inner: &Inner) {
         }
     }
     inner.discovered.send_replace(true);
+    answered
 }
 
 /// Whether the slot changed.

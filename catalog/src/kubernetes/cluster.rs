@@ -278,6 +278,10 @@ impl Inner {
         &self.name
     }
 
+    pub(super) fn reachability(&self) -> watch::Receiver<Reachability> {
+        self.health.subscribe()
+    }
+
     pub(super) fn watch_config(&self) -> watcher::Config {
         self.config.clone()
     }

@@ -130,6 +130,31 @@ async fn argo_types_are_watched_only_where_their_crds_exist() {
 }
 
 #[tokio::test]
+async fn a_cluster_down_at_start_has_its_argo_types_found_once_it_answers() {
+    let api = fixtures().await;
+    api.outage();
+    let cluster = Cluster::connect(&settings(&api)).expect("cluster");
+    let mut reachability = cluster.reachability();
+    tokio::time::timeout(
+        PATIENCE,
+        reachability.wait_for(|r| matches!(r, Reachability::Unreachable { .. })),
+    )
+    .await
+    .expect("the outage noticed")
+    .expect("the cluster lives");
+    assert!(cluster.argo_applications().is_none());
+
+    api.restore();
+    // Not three minutes later, at the next discovery: when the cluster answers again.
+    until("Argo's types are found", || {
+        cluster.argo_applications().is_some() && cluster.argo_rollouts().is_some()
+    })
+    .await;
+    all_ready(&cluster).await;
+    assert_eq!(cluster.objects().argo_applications.len(), 2);
+}
+
+#[tokio::test]
 async fn a_forbidden_type_is_named_in_the_state_while_the_others_work() {
     let api = fixtures().await;
     api.forbid("horizontalpodautoscalers.autoscaling");
