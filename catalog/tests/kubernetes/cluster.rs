@@ -377,3 +377,61 @@ async fn a_real_cluster_when_one_is_configured() {
         "events are warnings only"
     );
 }
+
+/// Everything the local API's scenarios and generator write reads as the typed objects kube
+/// decodes: a field of the wrong shape would fail the watch, not just one object.
+#[tokio::test]
+async fn scenario_and_generated_objects_decode_as_kube_reads_them() {
+    use testkit::kube_api::scenarios::Outcome;
+
+    let (api, cluster) = cluster_with_fixtures().await;
+    api.load_synthetic(2, 5, "bench");
+    all_ready(&cluster).await;
+    api.roll_out(
+        "checkout",
+        "checkout-service",
+        "registry.example/checkout:9",
+        Outcome::Failed,
+    );
+    let cart = api.roll_out("checkout", "cart-service", "registry.example/cart:9", Outcome::Complete);
+    api.crash_loop("search", "search-indexer-1", 2, "Error");
+    let search = api.autoscale("search", "search-service", 5, 88);
+    let rollout = api.canary_step("inventory", "inventory-service", 2);
+
+    // Each type's watch keeps its own order, not the cluster's: wait for each one's last write.
+    let at = |objects: &[Arc<Deployment>], name: &str, revision: u64| {
+        objects
+            .iter()
+            .any(|d| d.name_any() == name && d.metadata.resource_version == Some(revision.to_string()))
+    };
+    until("every write arrived", || {
+        let objects = cluster.objects();
+        at(&objects.deployments, "cart-service", cart)
+            && at(&objects.deployments, "search-service", search)
+            && objects.argo_rollouts[0].metadata.resource_version == Some(rollout.to_string())
+            && objects
+                .events
+                .iter()
+                .any(|e| e.involved_object.name.as_deref() == Some("search-indexer-1"))
+    })
+    .await;
+    let objects = cluster.objects();
+    let synthetic = objects
+        .pods
+        .iter()
+        .filter(|p| p.namespace().as_deref() == Some("bench"))
+        .count();
+    assert_eq!(synthetic, 10);
+    let cart = objects
+        .deployments
+        .iter()
+        .find(|d| d.name_any() == "cart-service")
+        .expect("cart");
+    let status = cart.status.as_ref().expect("status");
+    assert_eq!((status.ready_replicas, status.updated_replicas), (Some(2), Some(2)));
+    assert_eq!(
+        objects.argo_rollouts[0].data["status"]["canary"]["weights"]["canary"]["weight"],
+        50
+    );
+    assert_eq!(cluster.state().forbidden, vec![]);
+}
