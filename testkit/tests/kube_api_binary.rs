@@ -128,6 +128,12 @@ async fn an_object_applied_over_http_reaches_an_open_watch() {
     assert_eq!(status, 200);
     let event = watch_until(&mut watch, |e| e["type"] != "BOOKMARK").await;
     assert_eq!(event["type"], "DELETED");
+
+    let counters: Value = get(&server, "/_testkit/counters").await.json().await.expect("counters");
+    assert_eq!(counters["lists"]["deployments.apps"], 1);
+    assert_eq!(counters["watchRequests"]["deployments.apps"], 1);
+    assert_eq!(counters["openWatches"]["deployments.apps"], 1);
+    drop(watch);
 }
 
 #[tokio::test]

@@ -1,7 +1,8 @@
 //! The `/_testkit/` control endpoints (only on a server started with `KubeApi::start_controlled`,
 //! as the `kube-api` binary is): browser tests and benchmarks change the cluster over HTTP.
-//! Every endpoint is `POST` with a JSON body (or none) and answers JSON; bad input is a 400
-//! `{"error": …}` naming what is wrong.
+//! Every endpoint but `GET /_testkit/counters` is `POST` with a JSON body (or none) and answers
+//! JSON; bad input is a 400 `{"error": …}` naming what is wrong. They need no token (the server
+//! listens on loopback only).
 //!
 //! | path | body | does |
 //! |---|---|---|
@@ -26,12 +27,14 @@
 //! | `autoscale` | `{"namespace", "name" (the HPA), "replicas": 6, "cpu": 85}` |
 //! | `canary-step` | `{"namespace", "name" (the Rollout), "step": 2}` |
 
+use std::collections::{BTreeMap, HashMap};
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{Path, State as Extract};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde_json::{Value, json};
 
@@ -39,7 +42,31 @@ use super::scenarios::Outcome;
 use super::{ResourceType, State};
 
 pub(super) fn routes() -> Router<Arc<Mutex<State>>> {
-    Router::new().route("/_testkit/{action}", post(control))
+    Router::new()
+        .route("/_testkit/counters", get(counters))
+        .route("/_testkit/{action}", post(control))
+}
+
+/// `GET /_testkit/counters`: requests seen per type (`lists`, `watchRequests`), watches open now
+/// per type (`openWatches`, silenced ones left out), `410 Gone` answers (`gone`), and requests
+/// refused during an outage per path (`refused`). A test can so check that many open pages
+/// still make one watch per type.
+async fn counters(Extract(state): Extract<Arc<Mutex<State>>>) -> Json<Value> {
+    let mut state = state.lock().unwrap_or_else(PoisonError::into_inner);
+    state.watches.retain(|watch| !watch.lines.is_closed());
+    let mut open: BTreeMap<String, usize> = BTreeMap::new();
+    for watch in state.watches.iter().filter(|w| !w.silent.load(Ordering::Relaxed)) {
+        *open.entry(watch.kind.name()).or_default() += 1;
+    }
+    let sorted =
+        |counts: &HashMap<String, usize>| counts.iter().map(|(k, v)| (k.clone(), *v)).collect::<BTreeMap<_, _>>();
+    Json(json!({
+        "lists": sorted(&state.lists),
+        "watchRequests": sorted(&state.watch_requests),
+        "openWatches": open,
+        "gone": state.gone,
+        "refused": sorted(&state.refused),
+    }))
 }
 
 async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<String>, body: String) -> Response {
