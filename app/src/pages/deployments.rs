@@ -73,4 +73,5 @@ fn Overview(overview: DeploymentsOverview, filters: Memo<Filters>) -> impl IntoV
             }
         }}
     }
+    .into_any()
 }

@@ -80,6 +80,7 @@ fn DeploymentsTab(details: EntityDetails, deployments: EntityDeployments) -> imp
         <ClusterSections state now />
         <RolloutTimeline history=state.history />
     }
+    .into_any()
 }
 
 /// Shown when the server watches no cluster.

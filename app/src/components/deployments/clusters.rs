@@ -42,6 +42,7 @@ pub fn ClusterSections(state: LiveDeployments, now: RwSignal<Option<i64>>) -> im
             <ClusterSection name state now />
         </For>
     }
+    .into_any()
 }
 
 #[component]
@@ -74,6 +75,7 @@ fn ClusterSection(name: String, state: LiveDeployments, now: RwSignal<Option<i64
             </For>
         </section>
     }
+    .into_any()
 }
 
 #[component]
@@ -101,6 +103,7 @@ fn NamespaceGroup(
             </For>
         </div>
     }
+    .into_any()
 }
 
 /// What a cluster says about itself, when it is not simply reachable.
@@ -172,4 +175,5 @@ pub fn NoWorkloads(state: LiveDeployments, entity_name: String) -> impl IntoView
             </p>
         </section>
     }
+    .into_any()
 }

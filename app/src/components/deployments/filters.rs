@@ -135,7 +135,7 @@ pub fn FilterForm(filters: Filters, choices: Signal<Choices>) -> impl IntoView {
             <button type="submit" class="button">"Filter"</button>
             {(!filters.is_empty()).then(|| view! { <a href="/deployments" class="button secondary">"Clear"</a> })}
         </Form>
-    }
+    }.into_any()
 }
 
 /// A select of `(value, label)` options with "Any" first.

@@ -55,6 +55,7 @@ pub fn DeploymentsTable(state: LiveDeployments, filters: Filters) -> impl IntoVi
             <p class="empty" data-testid="deployments-none">"No workload matches these filters."</p>
         </Show>
     }
+    .into_any()
 }
 
 #[component]
@@ -71,6 +72,7 @@ fn OverviewRow(workload: LiveWorkload, clusters: RwSignal<Vec<ClusterState>>) ->
             }}
         </tr>
     }
+    .into_any()
 }
 
 #[component]

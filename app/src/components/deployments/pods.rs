@@ -52,6 +52,7 @@ pub fn PodTable(pods: ArcRwSignal<Vec<LivePod>>, now: RwSignal<Option<i64>>) -> 
             </div>
         </details>
     }
+    .into_any()
 }
 
 #[component]
@@ -70,7 +71,7 @@ fn PodRow(info: ArcRwSignal<PodInfo>, now: RwSignal<Option<i64>>) -> impl IntoVi
             {move || view! { <PodCells pod=info.get() /> }}
             <td class="age">{age}</td>
         </tr>
-    }
+    }.into_any()
 }
 
 #[component]

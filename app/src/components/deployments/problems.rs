@@ -64,6 +64,7 @@ pub fn ProblemSummary(state: LiveDeployments) -> impl IntoView {
             }}
         </section>
     }
+    .into_any()
 }
 
 #[cfg(test)]

@@ -36,7 +36,7 @@ pub fn RolloutTimeline(history: RwSignal<Vec<RolloutRecord>>) -> impl IntoView {
                 </ol>
             </Show>
         </section>
-    }
+    }.into_any()
 }
 
 #[component]
@@ -67,5 +67,5 @@ fn TimelineEntry(record: RolloutRecord) -> impl IntoView {
                 {record.message.clone().map(|m| view! { <p class="small">{m}</p> })}
             </div>
         </li>
-    }
+    }.into_any()
 }

@@ -41,6 +41,7 @@ pub fn WorkloadCard(
             <PodTable pods=workload.pods.clone() now />
         </article>
     }
+    .into_any()
 }
 
 #[component]
@@ -62,6 +63,7 @@ fn WorkloadSummary(workload: Workload, stale: Option<i64>) -> impl IntoView {
         {workload.argo_rollout.clone().map(|a| view! { <ArgoRollout status=a /> })}
         <WarningEvents events=workload.events.clone() />
     }
+    .into_any()
 }
 
 #[component]
