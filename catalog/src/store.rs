@@ -16,7 +16,7 @@ use sqlx::AnyPool;
 pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
 pub use ownership::UserMatch;
-pub use workload_mapping::{ANNOTATION_ID, ANNOTATION_LABEL_SELECTOR, ANNOTATION_NAMESPACE, MappableEntity};
+pub use workload_mapping::{ANNOTATION_ID, ANNOTATION_LABEL_SELECTOR, ANNOTATION_DISCOVERED, ANNOTATION_NAMESPACE, MappableEntity};
 pub use rollouts::MAX_ROLLOUTS;
 pub use query::{EntityPage, Facet, MAX_LIMIT, Order, PageRequest};
 pub use schedule::Outcome as RefreshOutcome;

@@ -130,8 +130,13 @@ impl KubeApi {
 
     /// Adds `deployments` × `pods` generated objects in `namespace` (see [`synthetic`]).
     pub fn load_synthetic(&self, deployments: usize, pods: usize, namespace: &str) {
+        self.load_synthetic_from(0, deployments, pods, namespace);
+    }
+
+    /// As `load_synthetic`, the Deployments numbered from `first` (`synthetic-<first>`…).
+    pub fn load_synthetic_from(&self, first: usize, deployments: usize, pods: usize, namespace: &str) {
         let mut state = self.state();
-        for object in synthetic::objects(deployments, pods, namespace) {
+        for object in synthetic::objects_from(first, deployments, pods, namespace) {
             state.apply(object).expect("generated objects are valid");
         }
     }

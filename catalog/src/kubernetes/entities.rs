@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use serde_json::{Value, json};
 
 /// Which annotation says where a discovered entity came from.
-pub const DISCOVERED_ANNOTATION: &str = "cairn.dev/discovered-from";
+pub const DISCOVERED_ANNOTATION: &str = crate::store::ANNOTATION_DISCOVERED;
 /// Labels, in order of preference, naming a workload's owning team.
 const OWNER_LABELS: [&str; 3] = ["backstage.io/owner", "owner", "team"];
 /// Most discovered Components written: a cluster full of unlabelled one-offs is not a catalog.

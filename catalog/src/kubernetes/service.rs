@@ -61,7 +61,7 @@ pub struct ClusterConfig {
 pub struct Deployments {
     feeds: Vec<Arc<Feed>>,
     store: Store,
-    index: watch::Sender<Arc<EntityIndex>>,
+    index: watch::Sender<Arc<Mapping>>,
     /// Bumped whenever any cluster's view changes: pages wait on it.
     changed: watch::Sender<u64>,
     rollouts: broadcast::Sender<RolloutRecord>,
@@ -102,7 +102,7 @@ impl Deployments {
         let deployments = Arc::new(Deployments {
             feeds,
             store: catalog.store.clone(),
-            index: watch::Sender::new(Arc::new(EntityIndex::default())),
+            index: watch::Sender::new(Arc::new(Mapping::default())),
             changed: watch::Sender::new(0),
             rollouts: broadcast::Sender::new(256),
             tasks: Mutex::default(),
@@ -238,7 +238,7 @@ impl Deployments {
 }
 
 /// Re-projects a cluster after every burst of changes (and now and then when nothing changes).
-async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<EntityIndex>>, changed: watch::Sender<u64>) {
+async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<Mapping>>, changed: watch::Sender<u64>) {
     let mut changes = feed.cluster.changes();
     let mut reachability = feed.cluster.reachability();
     // The catalog file is first rewritten once the cluster has answered, not from an empty start.
@@ -248,8 +248,11 @@ async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<EntityInde
         let current = Arc::clone(&index.borrow_and_update());
         let mut discovered = Vec::new();
         let mut workloads = project::workloads(&objects, |meta| {
-            let mapped = current.select(meta);
-            if mapped.as_ref().is_some_and(|m| m.entity.is_none()) {
+            let mapped = current.index.select(meta);
+            // A workload claimed only by the Component discovered from it stays discovered, or
+            // that Component would vanish with the next write of the file.
+            let claimed = mapped.as_ref().and_then(|m| m.entity.as_ref());
+            if claimed.is_none_or(|e| current.discovered.contains(e)) {
                 let workload = format!("{}/{}", meta.kind.as_str(), meta.name);
                 discovered.extend(Discovered::from_labels(
                     feed.cluster.name(),
@@ -370,14 +373,29 @@ async fn refresh_index(deployments: std::sync::Weak<Deployments>) {
     }
 }
 
-async fn load_index(store: &Store) -> Result<EntityIndex, StoreError> {
+/// Which entity each workload belongs to, and which entities were themselves discovered.
+#[derive(Default)]
+struct Mapping {
+    index: EntityIndex,
+    discovered: std::collections::HashSet<String>,
+}
+
+async fn load_index(store: &Store) -> Result<Mapping, StoreError> {
     let entities = store.mappable_entities().await?;
+    let discovered = entities
+        .iter()
+        .filter(|e| e.annotations.contains_key(super::entities::DISCOVERED_ANNOTATION))
+        .map(|e| e.entity_ref.clone())
+        .collect();
     let selectors = entities.iter().filter_map(|e| {
         EntitySelector::new(e.entity_ref.clone(), &e.name, e.owner.clone(), &e.annotations)
             .map_err(|error| tracing::debug!(%error, "entity's Kubernetes annotations ignored"))
             .ok()
     });
-    Ok(EntityIndex::new(selectors))
+    Ok(Mapping {
+        index: EntityIndex::new(selectors),
+        discovered,
+    })
 }
 
 /// Keeps the clusters' catalog file in step with what is discovered, and asks the catalog to read

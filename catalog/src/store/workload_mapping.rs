@@ -11,6 +11,8 @@ use super::{Store, StoreError, query_error};
 pub const ANNOTATION_ID: &str = "backstage.io/kubernetes-id";
 pub const ANNOTATION_LABEL_SELECTOR: &str = "backstage.io/kubernetes-label-selector";
 pub const ANNOTATION_NAMESPACE: &str = "backstage.io/kubernetes-namespace";
+/// Set on the entities Cairn wrote from what it found in a cluster (`kubernetes::entities`).
+pub const ANNOTATION_DISCOVERED: &str = "cairn.dev/discovered-from";
 
 /// One entity that can own workloads.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -19,7 +21,7 @@ pub struct MappableEntity {
     pub name: String,
     /// The first `ownedBy` target.
     pub owner: Option<String>,
-    /// The entity's annotations among the three above, as written.
+    /// The entity's annotations among the four above, as written.
     pub annotations: BTreeMap<String, String>,
 }
 
@@ -27,18 +29,24 @@ impl Store {
     /// Every Component, and every other entity with a Kubernetes annotation, in ref order.
     pub async fn mappable_entities(&self) -> Result<Vec<MappableEntity>, StoreError> {
         let context = "reading the entities workloads map to";
-        let keys = [ANNOTATION_ID, ANNOTATION_LABEL_SELECTOR, ANNOTATION_NAMESPACE]
-            .map(|a| format!("metadata.annotations.{a}"));
+        let keys = [
+            ANNOTATION_ID,
+            ANNOTATION_LABEL_SELECTOR,
+            ANNOTATION_NAMESPACE,
+            ANNOTATION_DISCOVERED,
+        ]
+        .map(|a| format!("metadata.annotations.{a}"));
         let rows = sqlx::query(
             "SELECT e.entity_ref, e.name, s.key, s.original_value, \
                     (SELECT MIN(r.target_ref) FROM relations r WHERE r.source_ref = e.entity_ref AND r.type = 'ownedBy') \
-             FROM entities e LEFT JOIN search s ON s.entity_id = e.id AND s.key IN ($1, $2, $3) \
+             FROM entities e LEFT JOIN search s ON s.entity_id = e.id AND s.key IN ($1, $2, $3, $4) \
              WHERE e.kind = 'component' OR s.key IS NOT NULL \
              ORDER BY e.entity_ref",
         )
         .bind(&keys[0])
         .bind(&keys[1])
         .bind(&keys[2])
+        .bind(&keys[3])
         .fetch_all(self.pool())
         .await
         .map_err(query_error(context))?;

@@ -1,4 +1,4 @@
-//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--namespace NS] [--token T]`: a local
+//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--token T]`: a local
 //! Kubernetes API server on 127.0.0.1 (a free port) for browser tests and benchmarks. Prints
 //! `listening on http://127.0.0.1:PORT` as its first line, then serves until killed; the cluster is
 //! changed through the `/_testkit/` control endpoints (see `testkit::kube_api`'s `control`).
@@ -8,11 +8,14 @@ use std::path::PathBuf;
 
 use testkit::kube_api::KubeApi;
 
-const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--namespace NS] [--token T]";
+const USAGE: &str =
+    "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--token T]";
 
 struct Options {
     fixtures: Option<PathBuf>,
     synthetic: Option<(usize, usize)>,
+    /// The first synthetic Deployment's number.
+    offset: usize,
     namespace: String,
     token: Option<String>,
 }
@@ -21,6 +24,7 @@ fn options() -> Result<Options, String> {
     let mut options = Options {
         fixtures: None,
         synthetic: None,
+        offset: 0,
         namespace: "synthetic".into(),
         token: None,
     };
@@ -36,6 +40,12 @@ fn options() -> Result<Options, String> {
                     .and_then(|(d, p)| Some((d.parse().ok()?, p.parse().ok()?)));
                 options.synthetic =
                     Some(parsed.ok_or_else(|| format!("--synthetic {text}: expected DEPLOYMENTSxPODS, as 10x100"))?);
+            }
+            "--offset" => {
+                let text = value()?;
+                options.offset = text
+                    .parse()
+                    .map_err(|_| format!("--offset {text}: expected a number"))?;
             }
             "--namespace" => options.namespace = value()?,
             "--token" => options.token = Some(value()?),
@@ -64,7 +74,7 @@ async fn main() {
         std::process::exit(1);
     }
     if let Some((deployments, pods)) = options.synthetic {
-        api.load_synthetic(deployments, pods, &options.namespace);
+        api.load_synthetic_from(options.offset, deployments, pods, &options.namespace);
     }
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "listening on {}", api.url);

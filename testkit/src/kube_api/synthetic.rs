@@ -7,8 +7,13 @@ use serde_json::{Value, json};
 /// The objects of `deployments` × `pods`: every Deployment `synthetic-<i>` carries
 /// `backstage.io/kubernetes-id: synthetic-<i>` and `app.kubernetes.io/name: synthetic-<i>`.
 pub fn objects(deployments: usize, pods: usize, namespace: &str) -> Vec<Value> {
+    objects_from(0, deployments, pods, namespace)
+}
+
+/// As `objects`, numbered from `first`: clusters generated side by side run different services.
+pub fn objects_from(first: usize, deployments: usize, pods: usize, namespace: &str) -> Vec<Value> {
     let mut objects = Vec::with_capacity(deployments * (pods + 2));
-    for i in 0..deployments {
+    for i in first..first + deployments {
         let name = format!("synthetic-{i}");
         let hash = format!("{:010x}", 0x5f00_0000_u64 + i as u64);
         let labels = json!({
