@@ -1,12 +1,14 @@
 // Starts two `cairn serve` processes over throw-away SQLite files, both with the demo organisation:
-// - the guest-mode one of cairn.dev.yaml (CAIRN_BASE_URL), which most tests use;
+// - the guest-mode one of cairn.dev.yaml (CAIRN_BASE_URL), which most tests use, watching one
+//   Kubernetes cluster `dev`: testkit's local Kubernetes API over its fixtures (KUBE_API_URL, driven
+//   through its /_testkit/ endpoints by tests/deployments.spec.ts);
 // - one requiring sign-in at a real OpenID provider, oidc/provider.mjs (CAIRN_SIGNIN_URL, OIDC_ISSUER),
 //   for tests/signin.spec.ts.
-// The binary and site come from CAIRN_BIN / CAIRN_SITE_ROOT, set by `./x test` (default: what
-// `./x build` left in ../target), e.g. `./x build && cd end2end && npx playwright test tests/signin.spec.ts`.
+// The binaries and site come from CAIRN_BIN / KUBE_API_BIN / CAIRN_SITE_ROOT, set by `./x test`
+// (default: what `./x build` and `cargo build -p testkit` left in ../target), e.g. `./x build && cd end2end && npx playwright test tests/signin.spec.ts`.
 import { type ChildProcess, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
@@ -17,6 +19,7 @@ import { createInterface } from "node:readline";
 export const ADMIN_GROUP = "group:default/digital-commerce";
 
 const bin = resolve(process.env.CAIRN_BIN ?? "../target/debug/cairn");
+const kubeApiBin = resolve(process.env.KUBE_API_BIN ?? "../target/debug/kube-api");
 const site = resolve(process.env.CAIRN_SITE_ROOT ?? "../target/site");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -27,13 +30,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    const [guest, signIn] = await Promise.all([startGuest(dir, children), startSignIn(dir, children)]);
+    const kubeApi = await startKubeApi(children);
+    const [guest, signIn] = await Promise.all([startGuest(dir, children, kubeApi), startSignIn(dir, children)]);
     // The same file location holds as many entities on both servers once each has read it.
     const entities = await locationEntities(guest);
     await waitFor("the demo catalog on the sign-in server", async () => (await locationEntities(signIn.url)) === entities);
     process.env.CAIRN_BASE_URL = guest;
     process.env.CAIRN_SIGNIN_URL = signIn.url;
     process.env.OIDC_ISSUER = signIn.issuer;
+    process.env.KUBE_API_URL = kubeApi;
   } catch (err) {
     await stop();
     throw err;
@@ -41,9 +46,38 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   return stop;
 }
 
-// The development configuration: guest mode, the demo organisation, file locations may be registered.
-async function startGuest(dir: string, children: ChildProcess[]): Promise<string> {
-  const url = await startCairn(children, "127.0.0.1:0", join(dir, "guest.db"), resolve("../cairn.dev.yaml"), {});
+// The local Kubernetes API over testkit's fixtures; its URL once it listens.
+async function startKubeApi(children: ChildProcess[]): Promise<string> {
+  const api = spawn(kubeApiBin, ["--fixtures", resolve("../testkit/fixtures/kubernetes"), "--token", "e2e-cluster-token"], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(api);
+  return readyLine(api, kubeApiBin, /listening on (http:\/\/\S+)/);
+}
+
+// The development configuration (guest mode, the demo organisation, file locations may be
+// registered) plus the cluster `dev` at the local Kubernetes API.
+async function startGuest(dir: string, children: ChildProcess[], kubeApi: string): Promise<string> {
+  const dev = readFileSync(resolve("../cairn.dev.yaml"), "utf8").replaceAll("./catalog/", `${resolve("../catalog")}/`);
+  const config = join(dir, "guest.yaml");
+  writeFileSync(
+    config,
+    [
+      dev,
+      "kubernetes:",
+      "  clusterLocatorMethods:",
+      "    - type: config",
+      "      clusters:",
+      "        - name: dev",
+      `          url: ${kubeApi}`,
+      "          serviceAccountToken: ${CAIRN_E2E_KUBE_TOKEN}",
+      "          owner: group:default/platform-engineering",
+      "",
+    ].join("\n"),
+  );
+  const url = await startCairn(children, "127.0.0.1:0", join(dir, "guest.db"), config, {
+    CAIRN_E2E_KUBE_TOKEN: "e2e-cluster-token",
+  });
   // The demo catalog is read in the background right after start: wait until it is queryable.
   await waitFor(
     "the demo catalog",

@@ -164,6 +164,9 @@ pub struct Catalog {
     worker: String,
     /// Wakes idle workers when a refresh is requested here (other replicas notice within a poll).
     pub(crate) wake: tokio::sync::Notify,
+    /// Bumped when a refresh here changed entities, so views built from them (the Deployments
+    /// mapping) follow at once; other replicas' changes are picked up by their own polling.
+    changed: tokio::sync::watch::Sender<u64>,
 }
 
 impl Catalog {
@@ -189,7 +192,13 @@ impl Catalog {
             config,
             worker: format!("{host}-{}-{}", std::process::id(), &random[..8]),
             wake: tokio::sync::Notify::new(),
+            changed: tokio::sync::watch::Sender::new(0),
         })
+    }
+
+    /// Changes whenever a refresh on this replica added, changed or removed entities.
+    pub fn entities_changed(&self) -> tokio::sync::watch::Receiver<u64> {
+        self.changed.subscribe()
     }
 
     /// This process's name in claims.
@@ -251,6 +260,11 @@ impl Catalog {
             },
             lost = self.keep_claim(&location.id) => Err(self.abandoned(location, started, lost).await),
         };
+        if let Ok(s) = &outcome
+            && s.added + s.updated + s.removed + s.orphaned > 0
+        {
+            self.changed.send_modify(|n| *n += 1);
+        }
         let next_at = match &outcome {
             Ok(_) => now_ms() + jitter(self.interval_for(location)),
             Err(_) => {

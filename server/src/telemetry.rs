@@ -27,11 +27,18 @@ impl FromStr for LogFormat {
 /// Installs the global subscriber. Span fields (such as each request's `request_id`) are printed
 /// on every line logged inside the span.
 pub fn init(format: LogFormat) {
-    let filter = std::env::var("CAIRN_LOG")
+    let chosen = std::env::var("CAIRN_LOG")
         .ok()
-        .or_else(|| std::env::var("RUST_LOG").ok())
+        .or_else(|| std::env::var("RUST_LOG").ok());
+    let mut filter = chosen
+        .as_deref()
         .and_then(|f| EnvFilter::try_new(f).ok())
         .unwrap_or_else(|| EnvFilter::new("info,sqlx=warn,tower_http=info"));
+    // kube's client logs every failed request of every watch (an error line per type per retry
+    // while a cluster is down); Cairn reports reachability itself. Named explicitly, they show.
+    if !chosen.as_deref().is_some_and(|f| f.contains("kube_client")) {
+        filter = filter.add_directive("kube_client=off".parse().expect("a valid directive"));
+    }
     let registry = tracing_subscriber::registry().with(filter);
     let result = match format {
         LogFormat::Text => registry

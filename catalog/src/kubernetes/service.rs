@@ -107,7 +107,10 @@ impl Deployments {
             rollouts: broadcast::Sender::new(256),
             tasks: Mutex::default(),
         });
-        let mut tasks = vec![tokio::spawn(refresh_index(Arc::downgrade(&deployments)))];
+        let mut tasks = vec![tokio::spawn(refresh_index(
+            Arc::downgrade(&deployments),
+            catalog.entities_changed(),
+        ))];
         for feed in &deployments.feeds {
             tasks.push(tokio::spawn(project_feed(
                 Arc::clone(feed),
@@ -361,15 +364,23 @@ fn rollout_moved(old: &Workload, new: &Workload) -> bool {
         || old.entity != new.entity
 }
 
-/// Keeps the workload → entity mapping in step with the catalog.
-async fn refresh_index(deployments: std::sync::Weak<Deployments>) {
+/// Keeps the workload → entity mapping in step with the catalog: at once after a refresh here
+/// changed entities, and every `INDEX_REFRESH` for the other replicas' refreshes.
+async fn refresh_index(deployments: std::sync::Weak<Deployments>, mut catalog_changed: watch::Receiver<u64>) {
     loop {
         let Some(this) = deployments.upgrade() else { return };
         if let Err(error) = this.reload_entities().await {
             tracing::warn!(%error, "reading the entities workloads map to failed");
         }
         drop(this);
-        tokio::time::sleep(INDEX_REFRESH).await;
+        tokio::select! {
+            () = tokio::time::sleep(INDEX_REFRESH) => {}
+            gone = catalog_changed.changed() => {
+                if gone.is_err() {
+                    tokio::time::sleep(INDEX_REFRESH).await;
+                }
+            }
+        }
     }
 }
 

@@ -28,7 +28,18 @@ pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, 
         let mut state = shared.lock().unwrap_or_else(PoisonError::into_inner);
         if state.down {
             drop(state);
-            tokio::spawn(refuse(stream, shared.clone()));
+            // The control endpoints stay up through an outage: they are how it ends.
+            let (app, shared) = (app.clone(), shared.clone());
+            tokio::spawn(async move {
+                if is_control(&stream).await {
+                    let service = TowerToHyperService::new(app);
+                    let _ = hyper::server::conn::http1::Builder::new()
+                        .serve_connection(TokioIo::new(stream), service)
+                        .await;
+                } else {
+                    refuse(stream, shared).await;
+                }
+            });
             continue;
         }
         let service = TowerToHyperService::new(app.clone());
@@ -40,6 +51,25 @@ pub(super) async fn accept_loop(listener: tokio::net::TcpListener, app: Router, 
         state.connections.retain(|c| !c.is_finished());
         state.connections.push(connection.abort_handle());
     }
+}
+
+/// Whether the connection's first request is for `/_testkit/` (looked at without consuming it).
+async fn is_control(stream: &tokio::net::TcpStream) -> bool {
+    let mut buffer = [0; 64];
+    for _ in 0..20 {
+        match tokio::time::timeout(Duration::from_millis(50), stream.peek(&mut buffer)).await {
+            Ok(Ok(read)) if read > 0 => {
+                let head = String::from_utf8_lossy(&buffer[..read]);
+                if head.contains(' ') && (head.split(' ').nth(1).is_some_and(|t| t.len() >= 10) || read == buffer.len())
+                {
+                    return head.split(' ').nth(1).is_some_and(|t| t.starts_with("/_testkit/"));
+                }
+            }
+            Ok(Ok(_)) | Ok(Err(_)) => return false,
+            Err(_) => {}
+        }
+    }
+    false
 }
 
 /// Reads the request line, counts it, and closes the connection without an answer.
