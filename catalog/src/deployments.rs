@@ -261,6 +261,9 @@ pub struct ArgoRolloutStatus {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RolloutRecord {
     pub key: WorkloadKey,
+    /// The workload's rollouts are numbered 1, 2, …: with `key`, it names this record (revisions
+    /// alone may repeat, as a StatefulSet's do after a rollback).
+    pub seq: i64,
     pub entity: Option<String>,
     pub revision: String,
     /// The images it rolled out, `container=image` joined by `, `.

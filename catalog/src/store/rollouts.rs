@@ -42,6 +42,7 @@ impl StoredRollout {
     pub fn record(&self) -> RolloutRecord {
         RolloutRecord {
             key: self.key.clone(),
+            seq: self.seq,
             entity: self.entity.clone(),
             revision: self.revision.clone(),
             version: with_digests(&self.version, self.digests.as_deref()),

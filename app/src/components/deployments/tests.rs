@@ -101,6 +101,7 @@ fn the_entity_tab_says_everything_and_escapes_what_clusters_say() {
     let html = render(|| {
         let record = RolloutRecord {
             key: workload().key,
+            seq: 4,
             entity: None,
             revision: "4".into(),
             version: "app=registry.example/payments:5.2.0".into(),

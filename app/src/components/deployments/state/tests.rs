@@ -76,6 +76,7 @@ fn cluster(name: &str, reachability: Reachability) -> ClusterState {
 fn record(name: &str, revision: &str, started_ms: i64, outcome: RolloutOutcome) -> RolloutRecord {
     RolloutRecord {
         key: key(name),
+        seq: revision.parse().unwrap_or(1),
         entity: None,
         revision: revision.into(),
         version: "app=ghcr.io/acme/app:1".into(),
@@ -292,7 +293,7 @@ fn clusters_are_updated_in_place_and_make_their_workloads_stale() {
 }
 
 #[test]
-fn rollouts_are_one_entry_per_workload_and_revision_newest_first() {
+fn rollouts_are_one_entry_per_workload_and_rollout_newest_first() {
     let _owner = owner();
     let state = LiveDeployments::new(
         Vec::new(),
