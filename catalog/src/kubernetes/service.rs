@@ -65,6 +65,8 @@ pub struct Deployments {
     /// Bumped whenever any cluster's view changes: pages wait on it.
     changed: watch::Sender<u64>,
     rollouts: broadcast::Sender<RolloutRecord>,
+    /// Set by `close`: every live stream ends, so a server shutting down waits for no open page.
+    closing: watch::Sender<bool>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -105,6 +107,7 @@ impl Deployments {
             index: watch::Sender::new(Arc::new(Mapping::default())),
             changed: watch::Sender::new(0),
             rollouts: broadcast::Sender::new(256),
+            closing: watch::Sender::new(false),
             tasks: Mutex::default(),
         });
         let mut tasks = vec![tokio::spawn(refresh_index(
@@ -187,7 +190,14 @@ impl Deployments {
         (self.clusters(), workloads)
     }
 
-    /// A page's live stream: a snapshot, then what changes, until the receiver is dropped.
+    /// Ends every live stream, now and from now on: call it when the server shuts down, or its
+    /// graceful shutdown waits for pages that never close their stream.
+    pub fn close(&self) {
+        self.closing.send_replace(true);
+    }
+
+    /// A page's live stream: a snapshot, then what changes, until the receiver is dropped or the
+    /// service is closed.
     /// `entity`: that entity's workloads with their pods; none: every workload without pods.
     pub fn stream(self: &Arc<Self>, entity: Option<String>) -> mpsc::Receiver<Update> {
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
@@ -196,6 +206,10 @@ impl Deployments {
             let entity = entity.map(|e| e.to_lowercase());
             let mut changed = this.changed.subscribe();
             let mut rollouts = this.rollouts.subscribe();
+            let mut closing = this.closing.subscribe();
+            if *closing.borrow_and_update() {
+                return;
+            }
             let mut differ = Differ::new(entity.is_some());
             let snapshot = differ.snapshot(&this.clusters(), &this.workloads(entity.as_deref()));
             if tx.send(snapshot).await.is_err() {
@@ -231,6 +245,7 @@ impl Deployments {
                         Err(broadcast::error::RecvError::Closed) => return,
                     },
                     () = tx.closed() => return,
+                    _ = closing.changed() => return,
                 }
             }
         });

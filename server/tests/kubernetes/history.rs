@@ -118,6 +118,7 @@ on_both_databases! {
 
         let portal = Portal::of(start().await);
         portal.entity_until("checkout-service", "the view after the restart", |v| workload(v, "checkout-service").cloned()).await;
+        let lists = api.lists("deployments.apps");
         api.compact();
         api.drop_connections();
         // A change after the relist: once it shows, the relisted state has been observed too.
@@ -127,6 +128,7 @@ on_both_databases! {
                 (workload(v, "payments-service")?["replicas"]["desired"] == 4).then_some(())
             })
             .await;
+        assert!(api.lists("deployments.apps") > lists, "the watches listed again");
         let after = portal.json("/api/kubernetes/rollouts").await;
         let key = |r: &Value| (r["key"].to_string(), r["revision"].to_string());
         let mut keys: Vec<_> = after.as_array().expect("records").iter().map(key).collect();
