@@ -32,6 +32,7 @@ async fn scaling_up_streams_the_workload_and_its_new_pods_not_a_snapshot() {
         })
         .await;
     let mut stream = portal.stream(Some(CHECKOUT)).await;
+    let mut overview = portal.stream(None).await;
     let (snapshot, _) = stream.until("the snapshot", |_| true).await;
     assert_eq!(snapshot["type"], "snapshot");
     assert_eq!(
@@ -65,7 +66,27 @@ async fn scaling_up_streams_the_workload_and_its_new_pods_not_a_snapshot() {
             (workload(v, "checkout-service")?["replicas"]["ready"] == 5).then_some(())
         })
         .await;
-    drop(stream);
+
+    // The Deployments page's stream: every workload, none of their pods.
+    let (first, _) = overview.until("the overview's snapshot", |_| true).await;
+    assert_eq!(first["type"], "snapshot");
+    let (_, before) = overview
+        .until("checkout-service scaled", |u| {
+            u["type"] == "workload" && u["key"]["name"] == "checkout-service" && u["replicas"]["desired"] == 5
+        })
+        .await;
+    api.delete("deployments.apps", "fulfilment", "label-printer");
+    let (_, after) = overview
+        .until("label-printer removed", |u| {
+            u["type"] == "workloadRemoved" && u["name"] == "label-printer"
+        })
+        .await;
+    let sent: Vec<_> = before.iter().chain(&after).collect();
+    assert!(
+        !sent.iter().any(|u| u["type"] == "pod" || u["type"] == "podRemoved"),
+        "no pods on the overview"
+    );
+    drop((stream, overview));
     portal.server.stop().await;
 }
 
@@ -212,7 +233,13 @@ async fn an_outage_marks_one_cluster_stale_until_it_returns() {
         })
         .await;
 
+    let mut stream = portal.stream(Some(CHECKOUT)).await;
+    stream.until("the snapshot", |u| u["type"] == "snapshot").await;
     prod.outage();
+    let (down, _) = stream
+        .until("prod unreachable", |u| u["type"] == "cluster" && u["name"] == "prod")
+        .await;
+    assert_eq!(down["reachability"]["state"], "unreachable", "{down:#}");
     let view = portal
         .entity_until("checkout-service", "prod unreachable", |v| {
             let prod = v["clusters"].as_array()?.iter().find(|c| c["name"] == "prod")?;
@@ -247,6 +274,12 @@ async fn an_outage_marks_one_cluster_stale_until_it_returns() {
         })
         .await;
     assert!(!portal.page("checkout-service").await.contains("cluster-unreachable"));
+    stream
+        .until("prod reachable again", |u| {
+            u["type"] == "cluster" && u["name"] == "prod" && u["reachability"]["state"] == "reachable"
+        })
+        .await;
+    drop(stream);
     portal.server.stop().await;
 }
 
@@ -295,4 +328,35 @@ async fn the_server_stops_while_pages_hold_their_streams_open() {
     let stopped = tokio::time::timeout(PATIENCE, portal.server.stop()).await;
     assert!(stopped.is_ok(), "a SIGTERM must not wait for open pages to close");
     assert_eq!(overview.next(PATIENCE).await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_type_forbidden_while_watched_is_named_once_its_watch_reconnects() {
+    let db = TestDb::sqlite().await;
+    let api = fixtures().await;
+    let portal = Portal::start(&db, &api).await;
+    portal
+        .entity_until("search-service", "the autoscaler", |v| {
+            (!workload(v, "search-service")?["autoscaler"].is_null()).then_some(())
+        })
+        .await;
+    api.forbid("horizontalpodautoscalers.autoscaling");
+    api.drop_connections();
+    let view = portal
+        .entity_until("search-service", "the forbidden type", |v| {
+            (!v["clusters"][0]["forbidden"].as_array()?.is_empty()).then(|| v.clone())
+        })
+        .await;
+    assert_eq!(
+        view["clusters"][0]["forbidden"][0]["resource"],
+        "horizontalpodautoscalers.autoscaling"
+    );
+    assert_eq!(view["clusters"][0]["reachability"]["state"], "reachable", "{view:#}");
+    api.scale("checkout", "checkout-service", 4);
+    portal
+        .entity_until("checkout-service", "other types still watched", |v| {
+            (workload(v, "checkout-service")?["replicas"]["desired"] == 4).then_some(())
+        })
+        .await;
+    portal.server.stop().await;
 }
