@@ -168,5 +168,10 @@ async fn the_fixtures_show_every_state_the_issue_names() {
         "unmapped workloads are listed too"
     );
     assert_eq!(listed[0]["health"], "Degraded", "problems first");
+    let unknown = portal
+        .server
+        .get("/api/kubernetes/entities/component/default/no-such-service")
+        .await;
+    assert_eq!(unknown.status(), 404);
     portal.server.stop().await;
 }

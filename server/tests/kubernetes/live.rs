@@ -211,6 +211,21 @@ async fn a_canary_advances_step_by_step_then_is_promoted() {
         .await;
     assert_eq!(promoted["argo_rollout"]["canary_weight"], 100, "{promoted:#}");
     assert_eq!(promoted["rollout"]["phase"], "Complete", "{promoted:#}");
+    let revision = promoted["revision"].as_str().expect("a revision").to_string();
+    let records = portal
+        .json_until(
+            "/api/kubernetes/rollouts?entity=component:default/inventory-service",
+            "the canary's rollout completed",
+            |r| r[0]["outcome"] == "completed",
+        )
+        .await;
+    assert_eq!(
+        records.as_array().map(Vec::len),
+        Some(1),
+        "promotion ends the rollout, not a new one: {records:#}"
+    );
+    assert_eq!(records[0]["revision"], revision.as_str());
+    assert_eq!(records[0]["key"]["kind"], "Rollout");
     drop(stream);
     portal.server.stop().await;
 }
