@@ -280,6 +280,13 @@ async fn an_outage_marks_one_cluster_stale_until_it_returns() {
         page.contains("data-testid=\"cluster-unreachable\"") && page.contains("prod: unreachable since"),
         "{page}"
     );
+    let overview = portal.server.get("/deployments").await;
+    assert_eq!(overview.status(), 200);
+    let overview = overview.text().await.expect("HTML");
+    assert!(
+        overview.contains("prod: unreachable since"),
+        "the Deployments page says so too:\n{overview}"
+    );
 
     prod.restore();
     portal
