@@ -78,6 +78,10 @@ async fn the_fixtures_show_every_state_the_issue_names() {
         ["ArgoCd"],
         "its pods are fine; Argo CD says it drifted"
     );
+    assert_eq!(
+        checkout["health"], "Healthy",
+        "drift from Git alone does not degrade running pods"
+    );
 
     let payments = workload(&portal.entity("payments-service").await, "payments-service")
         .cloned()

@@ -284,10 +284,16 @@ fn argo_cd(w: &Workload) -> Option<Problem> {
     })
 }
 
-/// Degraded when anything but a maxed-out autoscaler is wrong; Progressing during a rollout;
+/// Degraded when anything but a maxed-out autoscaler or Argo CD drift is wrong; Progressing during a rollout;
 /// Unknown while the cluster is unreachable; Healthy otherwise.
 pub fn health_of(w: &Workload) -> Health {
-    if w.problems.iter().any(|p| p.kind != ProblemKind::AutoscalerAtMax) {
+    // Drift from Git (Argo CD's OutOfSync) is worth saying, but running pods are not degraded by it.
+    let drift_only =
+        |p: &Problem| p.kind == ProblemKind::ArgoCd && w.argo_cd.as_ref().is_some_and(|a| a.health != "Degraded");
+    if w.problems
+        .iter()
+        .any(|p| p.kind != ProblemKind::AutoscalerAtMax && !drift_only(p))
+    {
         Health::Degraded
     } else if matches!(w.rollout.phase, RolloutPhase::Progressing | RolloutPhase::Paused) {
         Health::Progressing

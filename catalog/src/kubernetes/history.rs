@@ -236,7 +236,9 @@ impl Seen {
         let outcome = match w.rollout.phase {
             RolloutPhase::Progressing | RolloutPhase::Paused => RolloutOutcome::InProgress,
             RolloutPhase::Failed => RolloutOutcome::Failed,
-            RolloutPhase::Complete if r.updated == r.desired && r.available >= r.desired => RolloutOutcome::Completed,
+            // The controller said the rollout completed (a Deployment's `NewReplicaSetAvailable`):
+            // a pod crash-looping later is a problem of the running version, not an open rollout.
+            RolloutPhase::Complete if r.updated == r.desired => RolloutOutcome::Completed,
             RolloutPhase::Complete => RolloutOutcome::InProgress,
         };
         Seen {
@@ -370,8 +372,8 @@ mod tests {
         assert_eq!(seen.digests, None, "proxy's digest is unknown");
         assert_eq!(
             seen.outcome,
-            RolloutOutcome::InProgress,
-            "complete, but one replica is not available yet"
+            RolloutOutcome::Completed,
+            "the controller said complete: a replica unavailable since is not an open rollout"
         );
         let mut all = workload("1", None);
         all.images[1].digest = Some("sha256:a".into());

@@ -340,15 +340,13 @@ async fn the_server_stops_while_pages_hold_their_streams_open() {
     page.until("the snapshot", |u| u["type"] == "snapshot").await;
     let mut overview = portal.stream(None).await;
     overview.until("the snapshot", |u| u["type"] == "snapshot").await;
-    // What `Server::stop` must do first (run.rs); the graceful shutdown waits for open responses.
-    portal.server.state().deployments.as_ref().expect("deployments").close();
+    let stopped = tokio::time::timeout(PATIENCE, portal.server.stop()).await;
+    assert!(stopped.is_ok(), "a SIGTERM must not wait for open pages to close");
     assert_eq!(
         page.next(PATIENCE).await,
         None,
         "the page's stream ends, so it reconnects elsewhere"
     );
-    let stopped = tokio::time::timeout(PATIENCE, portal.server.stop()).await;
-    assert!(stopped.is_ok(), "a SIGTERM must not wait for open pages to close");
     assert_eq!(overview.next(PATIENCE).await, None);
 }
 
