@@ -87,6 +87,6 @@ sleep 3
 baseline_rss=$(rss_mib "$cairn_pid")
 kill "$cairn_pid"; wait "$cairn_pid" 2>/dev/null || true
 
-started=$(date +%s%N)
+started=$(date +%s%3N)
 start_cairn watching clusters
 node bench/kubernetes/driver.mjs "$base" "$cairn_pid" "$baseline_rss" "$started" "$a" "$b" "$c"
