@@ -24,7 +24,9 @@ pub enum Reachability {
     Connecting,
     Reachable,
     /// Everything shown from this cluster is as of `since_ms`.
-    Unreachable { since_ms: i64 },
+    Unreachable {
+        since_ms: i64,
+    },
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -188,9 +190,14 @@ pub struct ContainerInfo {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "state", rename_all = "camelCase")]
 pub enum ContainerState {
-    Running { since_ms: Option<i64> },
+    Running {
+        since_ms: Option<i64>,
+    },
     /// `CrashLoopBackOff`, `ImagePullBackOff`, `ContainerCreating`…
-    Waiting { reason: String, message: Option<String> },
+    Waiting {
+        reason: String,
+        message: Option<String>,
+    },
     Terminated(Termination),
     Unknown,
 }
@@ -324,13 +331,22 @@ pub struct EntityDeployments {
 pub enum Update {
     /// Everything, first on every (re)connection: the page replaces what it shows with it, so
     /// nothing missed while disconnected lingers. Workloads carry their pods here.
-    Snapshot { clusters: Vec<ClusterState>, workloads: Vec<Workload> },
+    Snapshot {
+        clusters: Vec<ClusterState>,
+        workloads: Vec<Workload>,
+    },
     Cluster(ClusterState),
     /// A workload new or changed, without its pods (`pods` is empty; they follow as `Pod`).
     Workload(Box<Workload>),
     WorkloadRemoved(WorkloadKey),
-    Pod { workload: WorkloadKey, pod: PodInfo },
-    PodRemoved { workload: WorkloadKey, name: String },
+    Pod {
+        workload: WorkloadKey,
+        pod: PodInfo,
+    },
+    PodRemoved {
+        workload: WorkloadKey,
+        name: String,
+    },
     Rollout(RolloutRecord),
 }
 

@@ -20,8 +20,8 @@ pub use cluster::{Cluster, WatchTiming};
 pub use connect::{ClusterSettings, ClusterSource, ServerTrust};
 pub use health::Reachability;
 pub use objects::ClusterObjects;
-pub use service::{ClusterConfig, ClusterView, Deployments};
 pub use resource_watch::{Access, Change, ObjectKey, ResourceWatch, Snapshot, Watchable};
+pub use service::{ClusterConfig, ClusterView, Deployments};
 pub use watched::{ClusterChange, WatchedType};
 
 /// Why a cluster could not be set up.

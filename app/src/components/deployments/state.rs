@@ -194,10 +194,7 @@ impl LiveDeployments {
     /// A rollout recorded or changed: one entry per workload and rollout number, newest first.
     fn upsert_rollout(&self, record: RolloutRecord) {
         self.history.maybe_update(|list| {
-            match list
-                .iter_mut()
-                .find(|r| r.key == record.key && r.seq == record.seq)
-            {
+            match list.iter_mut().find(|r| r.key == record.key && r.seq == record.seq) {
                 Some(known) => return replace(known, record),
                 None => list.push(record),
             }
