@@ -49,7 +49,14 @@ on_both_databases! {
         assert_eq!(summary(&records), pairs(&[("8", "completed"), ("7", "completed")]));
         assert!(records[0]["finished_ms"].as_i64() >= records[0]["started_ms"].as_i64());
         assert_eq!(records[0]["entity"], CHECKOUT);
-        let view = portal.entity("checkout-service").await;
+        // Each type is watched on its own: the old pods' deletions may arrive after the Deployment's
+        // completion.
+        let view = portal
+            .entity_until("checkout-service", "the old pods gone, the new ones running", |v| {
+                let pods = workload(v, "checkout-service")?["pods"].as_array()?.clone();
+                (pods.len() == 3 && pods.iter().all(|p| p["containers"][0]["digest"].is_string())).then(|| v.clone())
+            })
+            .await;
         let w = workload(&view, "checkout-service").expect("checkout");
         assert_eq!((w["revision"].as_str(), w["images"][0]["tag"].as_str()), (Some("8"), Some("2.15.0")));
         assert_eq!((w["replicas"]["updated"].as_u64(), w["replicas"]["ready"].as_u64()), (Some(3), Some(3)));
