@@ -83,6 +83,12 @@ async function startGuest(dir: string, children: ChildProcess[], kubeApi: string
     "the demo catalog",
     async () => (await fetch(`${url}/api/catalog/entities/by-name/component/default/checkout-service`)).status === 200,
   );
+  // And the Component discovered in the cluster (written a few seconds after it answered), so every
+  // test sees the same catalog.
+  await waitFor(
+    "the discovered label-printer",
+    async () => (await fetch(`${url}/api/catalog/entities/by-name/component/default/label-printer`)).status === 200,
+  );
   return url;
 }
 

@@ -106,16 +106,16 @@ test("a pod's change reaches the open page without a reload", async ({ page, con
   const restarted = fixturePod(CRASHING);
   restarted.status.containerStatuses[0].restartCount = 8;
   await control("apply", restarted);
-  await expect(podRow(page, CRASHING).getByTestId("pod-restarts")).toHaveText("8", { timeout: 2_000 });
+  await expect(podRow(page, CRASHING).getByTestId("pod-restarts")).toHaveText("8");
 
   // A new pod appears, a deleted one goes.
   const extra = fixturePod("payments-service-5b8c9d7f6-h3j6t");
   extra.metadata.name = EXTRA;
   extra.metadata.uid = "0d7e0c52-4c1e-4a57-9a55-2f3b1de2e001";
   await control("apply", extra);
-  await expect(podRow(page, EXTRA)).toBeVisible({ timeout: 2_000 });
+  await expect(podRow(page, EXTRA)).toBeVisible();
   await control("delete", { type: "pods", namespace: "checkout", name: EXTRA });
-  await expect(podRow(page, EXTRA)).toHaveCount(0, { timeout: 2_000 });
+  await expect(podRow(page, EXTRA)).toHaveCount(0);
 
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   expect(consoleErrors).toEqual([]);
