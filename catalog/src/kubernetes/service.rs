@@ -121,7 +121,7 @@ impl Deployments {
                 deployments.changed.clone(),
             )));
             tasks.push(tokio::spawn(record_history(
-                feed.view.subscribe(),
+                Arc::clone(feed),
                 deployments.store.clone(),
                 deployments.rollouts.clone(),
             )));
@@ -335,11 +335,14 @@ fn same_workloads(a: &[Arc<Workload>], b: &[Arc<Workload>]) -> bool {
 
 /// Records the rollouts a cluster's views show, apart from the projection so a slow database
 /// never delays a page. Only workloads whose rollout may have moved are looked at.
-async fn record_history(
-    mut views: watch::Receiver<Arc<ClusterView>>,
-    store: Store,
-    rollouts: broadcast::Sender<RolloutRecord>,
-) {
+async fn record_history(feed: Arc<Feed>, store: Store, rollouts: broadcast::Sender<RolloutRecord>) {
+    // Not before every type has been listed: a Rollout seen before its ReplicaSets would be
+    // recorded as starting now rather than when its ReplicaSet was created.
+    feed.cluster.ready().await;
+    // The projection of the last list is published within a debounce of it.
+    tokio::time::sleep(DEBOUNCE * 4).await;
+    let mut views = feed.view.subscribe();
+    views.mark_changed();
     let mut last: HashMap<WorkloadKey, Arc<Workload>> = HashMap::new();
     while views.changed().await.is_ok() {
         let view = Arc::clone(&views.borrow_and_update());
