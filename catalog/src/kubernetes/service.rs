@@ -272,12 +272,15 @@ async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<Mapping>>,
             let claimed = mapped.as_ref().and_then(|m| m.entity.as_ref());
             if claimed.is_none_or(|e| current.discovered.contains(e)) {
                 let workload = format!("{}/{}", meta.kind.as_str(), meta.name);
-                discovered.extend(Discovered::from_labels(
-                    feed.cluster.name(),
-                    meta.namespace,
-                    workload,
-                    meta.labels,
-                ));
+                // A Component of that name described elsewhere would refuse ours (one provider
+                // per entity): it is the team's to map, not ours to shadow.
+                discovered.extend(
+                    Discovered::from_labels(feed.cluster.name(), meta.namespace, workload, meta.labels).filter(|d| {
+                        !current
+                            .described
+                            .contains(&format!("component:default/{}", d.name.to_lowercase()))
+                    }),
+                );
             }
             mapped
         });
@@ -407,15 +410,17 @@ async fn refresh_index(deployments: std::sync::Weak<Deployments>, mut catalog_ch
 struct Mapping {
     index: EntityIndex,
     discovered: std::collections::HashSet<String>,
+    /// Every other entity that can own workloads (written by people, not discovered).
+    described: std::collections::HashSet<String>,
 }
 
 async fn load_index(store: &Store) -> Result<Mapping, StoreError> {
     let entities = store.mappable_entities().await?;
-    let discovered = entities
+    let (discovered, described): (Vec<_>, Vec<_>) = entities
         .iter()
-        .filter(|e| e.annotations.contains_key(super::entities::DISCOVERED_ANNOTATION))
-        .map(|e| e.entity_ref.clone())
-        .collect();
+        .partition(|e| e.annotations.contains_key(super::entities::DISCOVERED_ANNOTATION));
+    let refs = |list: Vec<&crate::store::MappableEntity>| list.into_iter().map(|e| e.entity_ref.clone()).collect();
+    let (discovered, described) = (refs(discovered), refs(described));
     let selectors = entities.iter().filter_map(|e| {
         EntitySelector::new(e.entity_ref.clone(), &e.name, e.owner.clone(), &e.annotations)
             .map_err(|error| tracing::debug!(%error, "entity's Kubernetes annotations ignored"))
@@ -424,6 +429,7 @@ async fn load_index(store: &Store) -> Result<Mapping, StoreError> {
     Ok(Mapping {
         index: EntityIndex::new(selectors),
         discovered,
+        described,
     })
 }
 

@@ -46,6 +46,30 @@ on_both_databases! {
             .filter(|e| e["metadata"]["annotations"]["cairn.dev/discovered-from"].is_string())
             .count();
         assert_eq!(discovered, 1, "workloads with a catalog entry are not discovered again");
+
+        // Two more unclaimed workloads: one named like a Component people described (the demo's
+        // cart-service), one new. Only the new one is written: the file never fights another location.
+        for (name, app) in [("cart-legacy", "cart-service"), ("promo-engine", "promo-engine")] {
+            let mut deployment = api.get("deployments.apps", "fulfilment", "label-printer").expect("label-printer");
+            deployment["metadata"]["name"] = name.into();
+            deployment["metadata"]["uid"] = format!("00000000-0000-4000-8000-{:012}", name.len()).into();
+            deployment["metadata"]["labels"]["app.kubernetes.io/name"] = app.into();
+            api.apply(deployment);
+        }
+        eventually(Duration::from_secs(40), "promo-engine in the catalog", || async {
+            (portal.server.get("/api/catalog/entities/by-name/component/default/promo-engine").await.status() == 200).then_some(())
+        })
+        .await;
+        let locations = portal.json("/api/catalog/locations").await;
+        let clusters_file = locations
+            .as_array()
+            .into_iter()
+            .flatten()
+            .find(|l| l["data"]["target"].as_str().is_some_and(|t| t.ends_with("kubernetes/clusters.yaml")))
+            .expect("the clusters' location");
+        assert_eq!(clusters_file["status"]["problemCount"], 0, "{clusters_file:#}");
+        let cart = portal.json("/api/catalog/entities/by-name/component/default/cart-service").await;
+        assert!(cart["metadata"]["annotations"]["cairn.dev/discovered-from"].is_null(), "{cart:#}");
         portal.server.stop().await;
     }
 }
