@@ -141,7 +141,7 @@ async fn stream(
         }
     };
     let slot = StreamSlot::take()
-        .ok_or_else(|| ApiError::Conflict("too many live streams are open on this server; retry shortly".into()))?;
+        .ok_or_else(|| ApiError::Unavailable("too many live streams are open on this server; retry shortly".into()))?;
     let updates = deployments.stream(entity);
     let events = futures::stream::unfold((updates, slot), |(mut updates, slot)| async move {
         let update: Update = updates.recv().await?;

@@ -25,6 +25,8 @@ pub enum ApiError {
     Forbidden(String),
     /// 500: logged, with a generic message for the caller.
     Internal(String),
+    /// 503: this replica is at a limit; another, or a retry, may serve it.
+    Unavailable(String),
 }
 
 impl IntoResponse for ApiError {
@@ -35,6 +37,7 @@ impl IntoResponse for ApiError {
             ApiError::Conflict(m) => (StatusCode::CONFLICT, m),
             ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, m),
             ApiError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            ApiError::Unavailable(m) => (StatusCode::SERVICE_UNAVAILABLE, m),
             ApiError::Internal(detail) => {
                 tracing::error!(error = %detail, "catalog API failure");
                 (
@@ -56,6 +59,7 @@ pub fn error_response(status: StatusCode, message: &str) -> Response {
         StatusCode::NOT_FOUND => "NotFoundError",
         StatusCode::CONFLICT => "ConflictError",
         StatusCode::TOO_MANY_REQUESTS => "TooManyRequestsError",
+        StatusCode::SERVICE_UNAVAILABLE => "ServiceUnavailableError",
         _ => "Error",
     };
     let body = json!({"error": {"name": name, "message": message}, "response": {"statusCode": status.as_u16()}});
