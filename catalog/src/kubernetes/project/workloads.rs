@@ -196,18 +196,11 @@ fn stateful_set(s: &StatefulSet) -> Shape<'_> {
     let update_revision = status.and_then(|s| s.update_revision.clone());
     let behind = replicas.updated < replicas.desired.saturating_sub(partition)
         || (partition == 0 && status.and_then(|s| s.current_revision.as_ref()) != update_revision.as_ref());
-    let (phase, message) = if unobserved(&s.metadata, status.and_then(|s| s.observed_generation)) {
-        (RolloutPhase::Progressing, None)
-    } else if behind && strategy_type == "OnDelete" {
-        (
-            RolloutPhase::Paused,
-            Some("Waiting for its pods to be deleted (update strategy OnDelete).".to_string()),
-        )
-    } else if behind {
-        (RolloutPhase::Progressing, None)
-    } else {
-        (RolloutPhase::Complete, None)
-    };
+    let (phase, message) = pod_controller_phase(
+        unobserved(&s.metadata, status.and_then(|s| s.observed_generation)),
+        behind,
+        &strategy_type,
+    );
     Shape {
         containers: Cow::Borrowed(
             spec.and_then(|s| s.template.spec.as_ref())
@@ -229,6 +222,23 @@ fn stateful_set(s: &StatefulSet) -> Shape<'_> {
     }
 }
 
+/// A StatefulSet's or DaemonSet's rollout state, as `kubectl rollout status` tells it: not yet
+/// observed or pods behind is progressing, except that `OnDelete` waits for people to delete pods.
+fn pod_controller_phase(unobserved: bool, behind: bool, strategy: &str) -> (RolloutPhase, Option<String>) {
+    if unobserved {
+        (RolloutPhase::Progressing, None)
+    } else if behind && strategy == "OnDelete" {
+        (
+            RolloutPhase::Paused,
+            Some("Waiting for its pods to be deleted (update strategy OnDelete).".to_string()),
+        )
+    } else if behind {
+        (RolloutPhase::Progressing, None)
+    } else {
+        (RolloutPhase::Complete, None)
+    }
+}
+
 fn daemon_set(d: &DaemonSet) -> Shape<'_> {
     let spec = d.spec.as_ref();
     let status = d.status.as_ref();
@@ -242,18 +252,11 @@ fn daemon_set(d: &DaemonSet) -> Shape<'_> {
         .and_then(|s| s.update_strategy.as_ref()?.type_.clone())
         .unwrap_or_else(|| "RollingUpdate".into());
     let behind = replicas.updated < replicas.desired;
-    let (phase, message) = if unobserved(&d.metadata, status.and_then(|s| s.observed_generation)) {
-        (RolloutPhase::Progressing, None)
-    } else if behind && strategy_type == "OnDelete" {
-        (
-            RolloutPhase::Paused,
-            Some("Waiting for its pods to be deleted (update strategy OnDelete).".to_string()),
-        )
-    } else if behind {
-        (RolloutPhase::Progressing, None)
-    } else {
-        (RolloutPhase::Complete, None)
-    };
+    let (phase, message) = pod_controller_phase(
+        unobserved(&d.metadata, status.and_then(|s| s.observed_generation)),
+        behind,
+        &strategy_type,
+    );
     Shape {
         containers: Cow::Borrowed(
             spec.and_then(|s| s.template.spec.as_ref())
