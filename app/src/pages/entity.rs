@@ -13,11 +13,10 @@ use crate::components::entity::{
 };
 use crate::pages::not_found::NotFound;
 
-/// The entity page.
-#[component]
-pub fn EntityPage() -> impl IntoView {
+/// The page's entity as `(kind, namespace, name)`, from its path; shared by the entity's tabs.
+pub fn entity_key() -> Memo<(String, String, String)> {
     let params = use_params_map();
-    let key = Memo::new(move |_| {
+    Memo::new(move |_| {
         params.with(|p| {
             (
                 p.get("kind").unwrap_or_default(),
@@ -25,7 +24,13 @@ pub fn EntityPage() -> impl IntoView {
                 p.get("name").unwrap_or_default(),
             )
         })
-    });
+    })
+}
+
+/// The entity page.
+#[component]
+pub fn EntityPage() -> impl IntoView {
+    let key = entity_key();
     let refresh = ServerAction::<RefreshEntity>::new();
     let details = Resource::new(
         move || (key.get(), refresh.version().get()),

@@ -4,7 +4,6 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use leptos_router::hooks::use_params_map;
 
 use crate::api::catalog::{EntityDetails, encode, load_entity};
 use crate::api::deployments::{EntityDeployments, load_entity_deployments};
@@ -23,16 +22,7 @@ pub fn EntityDeploymentsPage() -> impl IntoView {
     if !Features::current().deployments {
         return view! { <NotConfigured /> }.into_any();
     }
-    let params = use_params_map();
-    let key = Memo::new(move |_| {
-        params.with(|p| {
-            (
-                p.get("kind").unwrap_or_default(),
-                p.get("namespace").unwrap_or_default(),
-                p.get("name").unwrap_or_default(),
-            )
-        })
-    });
+    let key = crate::pages::entity::entity_key();
     let entity = Resource::new(
         move || key.get(),
         |(kind, namespace, name)| load_entity(kind, namespace, name),
