@@ -84,6 +84,7 @@ impl Server {
             workers_stopped.clone(),
         ));
         let workers_stopped_for_sessions = workers_stopped.clone();
+        let stopping = workers_stopped.clone();
         let task_workers = tokio::spawn(templates::worker::run_task_workers(scaffolder.clone(), workers_stopped));
         let auth = std::sync::Arc::new(
             crate::auth::Auth::new(config.auth.clone(), catalog.store.clone()).map_err(anyhow::Error::msg)?,
@@ -108,6 +109,7 @@ impl Server {
             catalog,
             scaffolder,
             auth,
+            stopping,
             deployments,
             metrics,
             site,

@@ -16,6 +16,9 @@ pub struct AppState {
     pub catalog: Arc<Catalog>,
     pub scaffolder: Arc<Scaffolder>,
     pub auth: Arc<crate::auth::Auth>,
+    /// Turns true when the server is asked to stop: responses that would last for ever (event
+    /// streams) end, or the graceful shutdown would wait for them.
+    pub stopping: tokio::sync::watch::Receiver<bool>,
     /// The Deployments views, when clusters are configured.
     pub deployments: Option<Arc<catalog::kubernetes::Deployments>>,
     pub metrics: Metrics,

@@ -308,6 +308,33 @@ async fn an_open_task_is_cancelled_and_its_stream_ends() {
     server.stop().await;
 }
 
+/// A stream follows its task until the task ends, and a task waiting for a worker never ends while
+/// none runs: stopping the server must not wait for that.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_server_stops_while_a_task_is_being_followed() {
+    let db = TestDb::sqlite().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let server = server(&db, root.path(), 0).await;
+    let created: Value = create_task(
+        &server,
+        json!({"name": "billing", "owner": "group:default/team-a", "remote": "file:///nowhere.git"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    let id = created["id"].as_str().expect("id");
+    let mut stream = server.get(&format!("/api/scaffolder/v2/tasks/{id}/eventstream")).await;
+    assert_eq!(stream.status(), 200);
+    let stopped = tokio::time::timeout(std::time::Duration::from_secs(20), server.stop()).await;
+    assert!(stopped.is_ok(), "a SIGTERM must not wait for the task's followers");
+    let end = tokio::time::timeout(std::time::Duration::from_secs(5), async {
+        while let Ok(Some(_)) = stream.chunk().await {}
+    })
+    .await;
+    assert!(end.is_ok(), "the follower's stream ends with the server");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_running_task_stops_when_cancelled() {
     let db = TestDb::sqlite().await;

@@ -76,7 +76,11 @@ pub async fn stream(
         .and_then(|v| v.parse().ok());
     let start = resume.or(after.after).unwrap_or(0);
     let scaffolder = state.scaffolder.clone();
-    let stream = async_stream(scaffolder, id, start);
+    let mut stopping = state.stopping.clone();
+    // A task's stream lasts as long as the task, which may outlive this process: end it with the server.
+    let stream = async_stream(scaffolder, id, start).take_until(async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
+    });
     Ok(Sse::new(stream).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
 }
 
