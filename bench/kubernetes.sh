@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Watching Kubernetes (issue 7), release build, three local Kubernetes API servers (testkit's
 # kube-api) holding 10 000 pods in all: cluster a 4 Deployments × 1 000 pods, clusters b and c 30 ×
-# 100 each. The catalog holds a Component for each of the 64 Deployments. Prints:
+# 100 each, spread over 4, 10 and 10 namespaces. The catalog holds a Component for each of the 64 Deployments. Prints:
 #   - how long until every workload is on /api/kubernetes/workloads, and the server's memory (RSS)
 #     then, against the same server watching no cluster;
 #   - the server's CPU while idle, and while pods change (100 changes a second, all clusters);
@@ -30,16 +30,16 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# kube-api NAME SYNTHETIC OFFSET: starts one cluster's API server, prints its URL.
+# kube-api NAME SYNTHETIC OFFSET NAMESPACES: starts one cluster's API server, prints its URL.
 kube_api() {
-  target/release/kube-api --synthetic "$2" --offset "$3" --namespace "bench-$1" >"$work/kube-$1.log" 2>&1 &
+  target/release/kube-api --synthetic "$2" --offset "$3" --namespace "bench-$1" --namespaces "$4" >"$work/kube-$1.log" 2>&1 &
   pids+=($!)
   for _ in $(seq 400); do grep -q 'listening on' "$work/kube-$1.log" && break; sleep 0.05; done
   sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/kube-$1.log" | head -1
 }
-a=$(kube_api a 4x1000 0)
-b=$(kube_api b 30x100 4)
-c=$(kube_api c 30x100 34)
+a=$(kube_api a 4x1000 0 4)
+b=$(kube_api b 30x100 4 10)
+c=$(kube_api c 30x100 34 10)
 [ -n "$a" ] && [ -n "$b" ] && [ -n "$c" ] || { say "a kube-api did not start"; cat "$work"/kube-*.log >&2; exit 1; }
 
 python3 - "$work/bench-catalog.yaml" <<'PY'

@@ -13,9 +13,7 @@ use super::entities::{ClusterEntity, Discovered};
 use super::project::{self, mapping::EntityIndex, mapping::EntitySelector};
 use super::updates::Differ;
 use super::{Cluster, ClusterSettings, KubernetesError, history};
-use crate::deployments::{
-    ClusterState, EntityDeployments, RolloutRecord, Update, Workload, WorkloadKey, sort_workloads,
-};
+use crate::deployments::{ClusterState, EntityDeployments, RolloutRecord, Update, Workload, WorkloadKey};
 use crate::service::Catalog;
 use crate::store::{Store, StoreError};
 
@@ -261,11 +259,17 @@ async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<Mapping>>,
     let mut reachability = feed.cluster.reachability();
     // The catalog file is first rewritten once the cluster has answered, not from an empty start.
     let mut announced = false;
+    // What the last burst touched: a few namespaces, or everything (the first time, a relist, a
+    // change of state, mapping or Argo CD Application, which points into other namespaces).
+    let mut scope = Scope::Everything;
     loop {
         let objects = feed.cluster.objects();
         let current = Arc::clone(&index.borrow_and_update());
         let mut discovered = Vec::new();
-        let mut workloads = project::workloads(&objects, |meta| {
+        let projected = project::workloads(&objects, |meta| {
+            if !scope.covers(meta.namespace) {
+                return None;
+            }
             let mapped = current.index.select(meta);
             // A workload claimed only by the Component discovered from it stays discovered, or
             // that Component would vanish with the next write of the file.
@@ -284,6 +288,11 @@ async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<Mapping>>,
             }
             mapped
         });
+        let previous = feed.view.borrow().clone();
+        if let Scope::Namespaces(_) = &scope {
+            let kept = feed.discovered.borrow();
+            discovered.extend(kept.iter().filter(|d| !scope.covers(&d.namespace)).cloned());
+        }
         discovered.sort();
         let answered = matches!(
             feed.cluster.state().reachability,
@@ -295,27 +304,85 @@ async fn project_feed(feed: Arc<Feed>, mut index: watch::Receiver<Arc<Mapping>>,
             changed
         });
         announced |= answered;
-        sort_workloads(&mut workloads);
-        let state = feed.cluster.state();
-        let previous = feed.view.borrow().clone();
-        let view = reuse_unchanged(&previous, state, workloads);
+        let view = merge(&previous, feed.cluster.state(), projected, &scope);
         if view.state != previous.state || !same_workloads(&view.workloads, &previous.workloads) {
             feed.view.send_replace(Arc::new(view));
             changed.send_modify(|generation| *generation += 1);
         }
-        tokio::select! {
-            change = changes.recv() => {
-                if matches!(change, Err(broadcast::error::RecvError::Closed)) {
-                    return;
-                }
-            }
-            _ = reachability.changed() => {}
-            _ = index.changed() => {}
-            () = tokio::time::sleep(IDLE_RECHECK) => {}
-        }
+        scope = tokio::select! {
+            change = changes.recv() => match change {
+                Err(broadcast::error::RecvError::Closed) => return,
+                change => Scope::Namespaces(Default::default()).add(change),
+            },
+            _ = reachability.changed() => Scope::Everything,
+            _ = index.changed() => Scope::Everything,
+            () = tokio::time::sleep(IDLE_RECHECK) => Scope::Everything,
+        };
         tokio::time::sleep(DEBOUNCE).await;
-        while changes.try_recv().is_ok() {}
+        loop {
+            match changes.try_recv() {
+                Err(broadcast::error::TryRecvError::Empty) => break,
+                Err(broadcast::error::TryRecvError::Closed) => return,
+                change => scope = scope.add(change.map_err(|_| broadcast::error::RecvError::Lagged(0))),
+            }
+        }
     }
+}
+
+/// The namespaces a burst of changes touched, or everything.
+enum Scope {
+    Everything,
+    Namespaces(std::collections::BTreeSet<String>),
+}
+
+impl Scope {
+    fn covers(&self, namespace: &str) -> bool {
+        match self {
+            Scope::Everything => true,
+            Scope::Namespaces(namespaces) => namespaces.contains(namespace),
+        }
+    }
+
+    /// Widened by one change: objects of a namespace touch only its workloads, except Argo CD
+    /// Applications (they point into other namespaces); anything else touches everything.
+    fn add(self, change: Result<super::ClusterChange, broadcast::error::RecvError>) -> Scope {
+        use super::{Change, ClusterChange, WatchedType};
+        let Scope::Namespaces(mut namespaces) = self else {
+            return Scope::Everything;
+        };
+        match change {
+            Ok(ClusterChange::Objects {
+                resource,
+                change: Change::Applied(key) | Change::Deleted(key),
+            }) if resource != WatchedType::ArgoApplication => match key.namespace {
+                Some(namespace) => {
+                    namespaces.insert(namespace);
+                    Scope::Namespaces(namespaces)
+                }
+                None => Scope::Everything,
+            },
+            _ => Scope::Everything,
+        }
+    }
+}
+
+/// The new view: the projected workloads (reusing the previous `Arc` of each that did not
+/// change, so pages' differs skip it at the cost of a pointer comparison) and, outside the
+/// scope projected, the previous workloads as they were.
+fn merge(previous: &ClusterView, state: ClusterState, projected: Vec<Workload>, scope: &Scope) -> ClusterView {
+    let mut view = reuse_unchanged(previous, state, projected);
+    if let Scope::Namespaces(_) = scope {
+        view.workloads.extend(
+            previous
+                .workloads
+                .iter()
+                .filter(|w| !scope.covers(&w.key.namespace))
+                .cloned(),
+        );
+    }
+    view.workloads
+        .sort_by(|a, b| a.health.cmp(&b.health).then_with(|| a.key.cmp(&b.key)));
+    view
 }
 
 /// The new view, keeping the previous `Arc` of every workload that did not change, so pages'
@@ -494,4 +561,110 @@ async fn request_refresh(catalog: &Catalog, file: &std::path::Path) -> Result<()
         .filter(|l| l.location_type == "file" && l.target == target)
         .collect();
     catalog.request_refresh(&locations).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::{Change, ClusterChange, ObjectKey, WatchedType};
+    use super::*;
+    use crate::deployments::{Health, Reachability, Replicas, RolloutPhase, RolloutStatus, WorkloadKind};
+
+    fn applied(resource: WatchedType, namespace: &str) -> Result<ClusterChange, broadcast::error::RecvError> {
+        Ok(ClusterChange::Objects {
+            resource,
+            change: Change::Applied(ObjectKey {
+                namespace: Some(namespace.into()),
+                name: "x".into(),
+            }),
+        })
+    }
+
+    #[test]
+    fn a_burst_touches_its_namespaces_unless_it_may_touch_anything() {
+        let scope = Scope::Namespaces(Default::default())
+            .add(applied(WatchedType::Pod, "shop"))
+            .add(applied(WatchedType::HorizontalPodAutoscaler, "search"));
+        assert!(scope.covers("shop") && scope.covers("search") && !scope.covers("billing"));
+        for wide in [
+            applied(WatchedType::ArgoApplication, "argocd"),
+            Ok(ClusterChange::State),
+            Ok(ClusterChange::Objects {
+                resource: WatchedType::Pod,
+                change: Change::Relisted,
+            }),
+            Err(broadcast::error::RecvError::Lagged(3)),
+        ] {
+            let scope = Scope::Namespaces(Default::default())
+                .add(applied(WatchedType::Pod, "shop"))
+                .add(wide);
+            assert!(scope.covers("billing"), "may touch anything");
+        }
+    }
+
+    fn workload(namespace: &str, name: &str, ready: u32) -> Workload {
+        Workload {
+            key: WorkloadKey {
+                cluster: "dev".into(),
+                namespace: namespace.into(),
+                kind: WorkloadKind::Deployment,
+                name: name.into(),
+            },
+            entity: None,
+            owner: None,
+            created_ms: None,
+            replicas: Replicas {
+                desired: 2,
+                updated: 2,
+                ready,
+                available: ready,
+            },
+            revision: Some("1".into()),
+            revision_since_ms: None,
+            images: vec![],
+            rollout: RolloutStatus {
+                phase: RolloutPhase::Complete,
+                message: None,
+                since_ms: None,
+                strategy: None,
+            },
+            pods: vec![],
+            autoscaler: None,
+            events: vec![],
+            argo_cd: None,
+            argo_rollout: None,
+            health: Health::Healthy,
+            problems: vec![],
+            stale_since_ms: None,
+        }
+    }
+
+    #[test]
+    fn workloads_outside_the_scope_are_kept_as_they_were() {
+        let state = ClusterState {
+            name: "dev".into(),
+            reachability: Reachability::Reachable,
+            forbidden: vec![],
+        };
+        let previous = ClusterView {
+            state: state.clone(),
+            workloads: vec![
+                Arc::new(workload("billing", "invoices", 2)),
+                Arc::new(workload("shop", "cart", 2)),
+                Arc::new(workload("shop", "gone", 2)),
+            ],
+        };
+        let scope = Scope::Namespaces(["shop".to_string()].into());
+        let view = merge(&previous, state, vec![workload("shop", "cart", 1)], &scope);
+        let names: Vec<&str> = view.workloads.iter().map(|w| w.key.name.as_str()).collect();
+        assert_eq!(
+            names,
+            ["invoices", "cart"],
+            "the deleted one is gone, the other namespace stays"
+        );
+        assert!(
+            Arc::ptr_eq(&view.workloads[0], &previous.workloads[0]),
+            "not projected again"
+        );
+        assert_eq!(view.workloads[1].replicas.ready, 1);
+    }
 }

@@ -1,4 +1,4 @@
-//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--token T]`: a local
+//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]`: a local
 //! Kubernetes API server on 127.0.0.1 (a free port) for browser tests and benchmarks. Prints
 //! `listening on http://127.0.0.1:PORT` as its first line, then serves until killed; the cluster is
 //! changed through the `/_testkit/` control endpoints (see `testkit::kube_api`'s `control`).
@@ -8,14 +8,15 @@ use std::path::PathBuf;
 
 use testkit::kube_api::KubeApi;
 
-const USAGE: &str =
-    "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--token T]";
+const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]";
 
 struct Options {
     fixtures: Option<PathBuf>,
     synthetic: Option<(usize, usize)>,
     /// The first synthetic Deployment's number.
     offset: usize,
+    /// Synthetic Deployments are spread over this many namespaces, `NS-0`…`NS-(K-1)`.
+    namespaces: usize,
     namespace: String,
     token: Option<String>,
 }
@@ -25,6 +26,7 @@ fn options() -> Result<Options, String> {
         fixtures: None,
         synthetic: None,
         offset: 0,
+        namespaces: 1,
         namespace: "synthetic".into(),
         token: None,
     };
@@ -48,6 +50,14 @@ fn options() -> Result<Options, String> {
                     .map_err(|_| format!("--offset {text}: expected a number"))?;
             }
             "--namespace" => options.namespace = value()?,
+            "--namespaces" => {
+                let text = value()?;
+                options.namespaces = text
+                    .parse()
+                    .ok()
+                    .filter(|k| *k > 0)
+                    .ok_or_else(|| format!("--namespaces {text}: expected a number above 0"))?;
+            }
             "--token" => options.token = Some(value()?),
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
@@ -74,7 +84,19 @@ async fn main() {
         std::process::exit(1);
     }
     if let Some((deployments, pods)) = options.synthetic {
-        api.load_synthetic_from(options.offset, deployments, pods, &options.namespace);
+        let spread = options.namespaces.min(deployments.max(1));
+        let mut first = options.offset;
+        for n in 0..spread {
+            // Round-robin sizes: the first namespaces take the remainder.
+            let here = deployments / spread + usize::from(n < deployments % spread);
+            let namespace = if spread == 1 {
+                options.namespace.clone()
+            } else {
+                format!("{}-{n}", options.namespace)
+            };
+            api.load_synthetic_from(first, here, pods, &namespace);
+            first += here;
+        }
     }
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "listening on {}", api.url);
