@@ -172,22 +172,27 @@ fn cluster(entry: &ClusterEntry, env: Env) -> Result<ClusterSettings, ConfigErro
     ];
     let source = match ways {
         [true, false, false] => {
-            let url = expand(entry.url.as_deref().unwrap_or_default(), "kubernetes...url", env)?;
+            let url = expand(
+                entry.url.as_deref().unwrap_or_default(),
+                "kubernetes.clusterLocatorMethods.clusters.url",
+                env,
+            )?;
             let token = entry
                 .service_account_token
                 .as_deref()
-                .map(|t| expand(t, "kubernetes...serviceAccountToken", env))
+                .map(|t| expand(t, "kubernetes.clusterLocatorMethods.clusters.serviceAccountToken", env))
                 .transpose()?
                 .filter(|t| !t.trim().is_empty())
                 .map(|t| Secret(t.trim().to_string()));
-            let trust = match (&entry.ca_data, &entry.ca_file, entry.skip_tls_verify) {
+            let skip_tls_verify = entry.skip_tls_verify == Some(true);
+            let trust = match (&entry.ca_data, &entry.ca_file, skip_tls_verify) {
                 (Some(_), Some(_), _) => return Err(value_error(key, named("set caData or caFile, not both"))),
-                (Some(_) | None, _, Some(true)) if entry.ca_data.is_some() || entry.ca_file.is_some() => {
+                (Some(_), None, true) | (None, Some(_), true) => {
                     return Err(value_error(key, named("skipTLSVerify cannot be combined with a CA")));
                 }
-                (_, _, Some(true)) => ServerTrust::InsecureSkipVerifyOnLoopback,
-                (Some(data), None, _) => {
-                    let data = expand(data, "kubernetes...caData", env)?;
+                (None, None, true) => ServerTrust::InsecureSkipVerifyOnLoopback,
+                (Some(data), None, false) => {
+                    let data = expand(data, "kubernetes.clusterLocatorMethods.clusters.caData", env)?;
                     let pem = base64::engine::general_purpose::STANDARD
                         .decode(data.trim())
                         .ok()
@@ -195,12 +200,12 @@ fn cluster(entry: &ClusterEntry, env: Env) -> Result<ClusterSettings, ConfigErro
                         .ok_or_else(|| value_error(key, named("caData is not base64 of a PEM certificate")))?;
                     ServerTrust::CaPem(pem)
                 }
-                (None, Some(file), _) => {
-                    let path = expand(file, "kubernetes...caFile", env)?;
+                (None, Some(file), false) => {
+                    let path = expand(file, "kubernetes.clusterLocatorMethods.clusters.caFile", env)?;
                     let pem = read_small(&path).map_err(|e| value_error(key, named(&format!("caFile {path}: {e}"))))?;
                     ServerTrust::CaPem(pem)
                 }
-                (None, None, _) => ServerTrust::SystemRoots,
+                (None, None, false) => ServerTrust::SystemRoots,
             };
             ClusterSource::Url {
                 api_url: url,
@@ -222,12 +227,14 @@ fn cluster(entry: &ClusterEntry, env: Env) -> Result<ClusterSettings, ConfigErro
                 path: kubeconfig
                     .path
                     .as_deref()
-                    .map(|p| expand(p, "kubernetes...kubeconfig.path", env).map(PathBuf::from))
+                    .map(|p| {
+                        expand(p, "kubernetes.clusterLocatorMethods.clusters.kubeconfig.path", env).map(PathBuf::from)
+                    })
                     .transpose()?,
                 context: kubeconfig
                     .context
                     .as_deref()
-                    .map(|c| expand(c, "kubernetes...kubeconfig.context", env))
+                    .map(|c| expand(c, "kubernetes.clusterLocatorMethods.clusters.kubeconfig.context", env))
                     .transpose()?,
             }
         }
