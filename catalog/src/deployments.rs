@@ -350,6 +350,48 @@ pub enum Update {
     Rollout(RolloutRecord),
 }
 
+#[cfg(test)]
+impl Workload {
+    /// For tests: Deployment `name` in cluster `dev`, namespace `namespace`, 2 of 2 replicas ready,
+    /// revision 1, rollout complete, healthy, nothing else known; tests change what they need.
+    pub(crate) fn sample(namespace: &str, name: &str) -> Workload {
+        Workload {
+            key: WorkloadKey {
+                cluster: "dev".into(),
+                namespace: namespace.into(),
+                kind: WorkloadKind::Deployment,
+                name: name.into(),
+            },
+            entity: None,
+            owner: None,
+            created_ms: None,
+            replicas: Replicas {
+                desired: 2,
+                updated: 2,
+                ready: 2,
+                available: 2,
+            },
+            revision: Some("1".into()),
+            revision_since_ms: None,
+            images: Vec::new(),
+            rollout: RolloutStatus {
+                phase: RolloutPhase::Complete,
+                message: None,
+                since_ms: None,
+                strategy: None,
+            },
+            pods: Vec::new(),
+            autoscaler: None,
+            events: Vec::new(),
+            argo_cd: None,
+            argo_rollout: None,
+            health: Health::Healthy,
+            problems: Vec::new(),
+            stale_since_ms: None,
+        }
+    }
+}
+
 /// Workloads in the order every view lists them: worst health first, then by place.
 pub fn sort_workloads(workloads: &mut [Workload]) {
     workloads.sort_by(|a, b| a.health.cmp(&b.health).then_with(|| a.key.cmp(&b.key)));

@@ -383,41 +383,16 @@ mod tests {
     }
 
     fn workload(phase: RolloutPhase, desired: u32, available: u32) -> Workload {
-        use crate::deployments::{Replicas, RolloutStatus, WorkloadKey, WorkloadKind};
-        Workload {
-            key: WorkloadKey {
-                cluster: "prod".into(),
-                namespace: "shop".into(),
-                kind: WorkloadKind::Deployment,
-                name: "web".into(),
-            },
-            entity: None,
-            owner: None,
-            created_ms: None,
-            replicas: Replicas {
-                desired,
-                updated: desired,
-                ready: available,
-                available,
-            },
-            revision: Some("3".into()),
-            revision_since_ms: None,
-            images: Vec::new(),
-            rollout: RolloutStatus {
-                phase,
-                message: None,
-                since_ms: None,
-                strategy: None,
-            },
-            pods: Vec::new(),
-            autoscaler: None,
-            events: Vec::new(),
-            argo_cd: None,
-            argo_rollout: None,
-            health: Health::Unknown,
-            problems: Vec::new(),
-            stale_since_ms: None,
-        }
+        let mut workload = Workload::sample("shop", "web");
+        workload.replicas = crate::deployments::Replicas {
+            desired,
+            updated: desired,
+            ready: available,
+            available,
+        };
+        workload.rollout.phase = phase;
+        workload.health = Health::Unknown;
+        workload
     }
 
     fn judged(mut w: Workload) -> Workload {

@@ -294,7 +294,7 @@ fn bounded(text: &str, max: usize) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deployments::{ContainerImage, Health, Replicas, RolloutStatus, WorkloadKey, WorkloadKind};
+    use crate::deployments::{ContainerImage, Health};
 
     fn workload(revision: &str, created_ms: Option<i64>) -> Workload {
         let image = |container: &str, digest: Option<&str>| ContainerImage {
@@ -303,40 +303,13 @@ mod tests {
             tag: Some("1".into()),
             digest: digest.map(str::to_string),
         };
-        Workload {
-            key: WorkloadKey {
-                cluster: "c".into(),
-                namespace: "n".into(),
-                kind: WorkloadKind::Deployment,
-                name: "w".into(),
-            },
-            entity: None,
-            owner: None,
-            created_ms,
-            replicas: Replicas {
-                desired: 2,
-                updated: 2,
-                ready: 2,
-                available: 1,
-            },
-            revision: Some(revision.into()),
-            revision_since_ms: None,
-            images: vec![image("web", Some("sha256:b")), image("proxy", None)],
-            rollout: RolloutStatus {
-                phase: RolloutPhase::Complete,
-                message: None,
-                since_ms: None,
-                strategy: None,
-            },
-            pods: vec![],
-            autoscaler: None,
-            events: vec![],
-            argo_cd: None,
-            argo_rollout: None,
-            health: Health::Progressing,
-            problems: vec![],
-            stale_since_ms: None,
-        }
+        let mut workload = Workload::sample("n", "w");
+        workload.created_ms = created_ms;
+        workload.replicas.available = 1;
+        workload.revision = Some(revision.into());
+        workload.images = vec![image("web", Some("sha256:b")), image("proxy", None)];
+        workload.health = Health::Progressing;
+        workload
     }
 
     fn head(revision: &str, created_ms: Option<i64>) -> Head {

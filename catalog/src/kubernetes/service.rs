@@ -567,7 +567,7 @@ async fn request_refresh(catalog: &Catalog, file: &std::path::Path) -> Result<()
 mod tests {
     use super::super::{Change, ClusterChange, ObjectKey, WatchedType};
     use super::*;
-    use crate::deployments::{Health, Reachability, Replicas, RolloutPhase, RolloutStatus, WorkloadKind};
+    use crate::deployments::Reachability;
 
     fn applied(resource: WatchedType, namespace: &str) -> Result<ClusterChange, broadcast::error::RecvError> {
         Ok(ClusterChange::Objects {
@@ -602,40 +602,10 @@ mod tests {
     }
 
     fn workload(namespace: &str, name: &str, ready: u32) -> Workload {
-        Workload {
-            key: WorkloadKey {
-                cluster: "dev".into(),
-                namespace: namespace.into(),
-                kind: WorkloadKind::Deployment,
-                name: name.into(),
-            },
-            entity: None,
-            owner: None,
-            created_ms: None,
-            replicas: Replicas {
-                desired: 2,
-                updated: 2,
-                ready,
-                available: ready,
-            },
-            revision: Some("1".into()),
-            revision_since_ms: None,
-            images: vec![],
-            rollout: RolloutStatus {
-                phase: RolloutPhase::Complete,
-                message: None,
-                since_ms: None,
-                strategy: None,
-            },
-            pods: vec![],
-            autoscaler: None,
-            events: vec![],
-            argo_cd: None,
-            argo_rollout: None,
-            health: Health::Healthy,
-            problems: vec![],
-            stale_since_ms: None,
-        }
+        let mut workload = Workload::sample(namespace, name);
+        workload.replicas.ready = ready;
+        workload.replicas.available = ready;
+        workload
     }
 
     #[test]

@@ -159,7 +159,6 @@ fn same_apart_from_pods(a: &Workload, b: &Workload) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::deployments::{Health, Replicas, RolloutPhase, RolloutStatus, WorkloadKind};
 
     fn pod(name: &str, restarts: u32) -> PodInfo {
         PodInfo {
@@ -175,40 +174,11 @@ mod tests {
     }
 
     fn workload(name: &str, pods: Vec<PodInfo>, ready: u32) -> Arc<Workload> {
-        Arc::new(Workload {
-            key: WorkloadKey {
-                cluster: "dev".into(),
-                namespace: "shop".into(),
-                kind: WorkloadKind::Deployment,
-                name: name.into(),
-            },
-            entity: None,
-            owner: None,
-            created_ms: None,
-            replicas: Replicas {
-                desired: 2,
-                updated: 2,
-                ready,
-                available: ready,
-            },
-            revision: Some("1".into()),
-            revision_since_ms: None,
-            images: vec![],
-            rollout: RolloutStatus {
-                phase: RolloutPhase::Complete,
-                message: None,
-                since_ms: None,
-                strategy: None,
-            },
-            pods,
-            autoscaler: None,
-            events: vec![],
-            argo_cd: None,
-            argo_rollout: None,
-            health: Health::Healthy,
-            problems: vec![],
-            stale_since_ms: None,
-        })
+        let mut workload = Workload::sample("shop", name);
+        workload.replicas.ready = ready;
+        workload.replicas.available = ready;
+        workload.pods = pods;
+        Arc::new(workload)
     }
 
     #[test]
