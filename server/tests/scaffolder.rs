@@ -155,6 +155,19 @@ async fn create_task(server: &TestServer, values: Value) -> reqwest::Response {
         .expect("post")
 }
 
+/// A task no worker will run (the servers these tests start with no workers leave it open); its id.
+async fn open_task(server: &TestServer) -> String {
+    let created: Value = create_task(
+        server,
+        json!({"name": "billing", "owner": "group:default/team-a", "remote": "file:///nowhere.git"}),
+    )
+    .await
+    .json()
+    .await
+    .expect("json");
+    created["id"].as_str().expect("id").to_string()
+}
+
 /// Reads the event stream until the task's closing event; returns every (event, data).
 async fn stream_to_end(server: &TestServer, id: &str) -> Vec<(String, Value)> {
     let mut response = server.get(&format!("/api/scaffolder/v2/tasks/{id}/eventstream")).await;
@@ -280,15 +293,7 @@ async fn an_open_task_is_cancelled_and_its_stream_ends() {
     let db = TestDb::sqlite().await;
     let root = tempfile::tempdir().expect("tempdir");
     let server = server(&db, root.path(), 0).await;
-    let created: Value = create_task(
-        &server,
-        json!({"name": "billing", "owner": "group:default/team-a", "remote": "file:///nowhere.git"}),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let id = created["id"].as_str().expect("id");
+    let id = &open_task(&server).await;
     let cancel = server
         .client
         .post(server.url(&format!("/api/scaffolder/v2/tasks/{id}/cancel")))
@@ -315,15 +320,7 @@ async fn the_server_stops_while_a_task_is_being_followed() {
     let db = TestDb::sqlite().await;
     let root = tempfile::tempdir().expect("tempdir");
     let server = server(&db, root.path(), 0).await;
-    let created: Value = create_task(
-        &server,
-        json!({"name": "billing", "owner": "group:default/team-a", "remote": "file:///nowhere.git"}),
-    )
-    .await
-    .json()
-    .await
-    .expect("json");
-    let id = created["id"].as_str().expect("id");
+    let id = &open_task(&server).await;
     let mut stream = server.get(&format!("/api/scaffolder/v2/tasks/{id}/eventstream")).await;
     assert_eq!(stream.status(), 200);
     let stopped = tokio::time::timeout(std::time::Duration::from_secs(20), server.stop()).await;
