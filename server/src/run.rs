@@ -146,10 +146,6 @@ impl Server {
     pub async fn stop(self) -> anyhow::Result<()> {
         let _ = self.shutdown.send(());
         let _ = self.stop_workers.send(true);
-        // Live streams never end by themselves: the graceful shutdown would wait for them for ever.
-        if let Some(deployments) = &self.state.deployments {
-            deployments.close();
-        }
         self.task.await.context("server task")?.context("server")?;
         for worker in self.workers {
             // A refresh in progress is rolled back and its claim released: nothing is left

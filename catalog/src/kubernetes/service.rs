@@ -4,6 +4,7 @@
 //! page only diffs its share of it (`updates::Differ`).
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -26,6 +27,8 @@ const INDEX_REFRESH: Duration = Duration::from_secs(15);
 const IDLE_RECHECK: Duration = Duration::from_secs(5);
 /// Rollouts an entity page shows.
 const HISTORY_LIMIT: u32 = 50;
+/// Live streams one replica serves at once: each holds a task and a connection.
+const MAX_STREAMS: usize = 2_000;
 /// Messages a slow page may have queued before its stream waits (changes coalesce meanwhile).
 const STREAM_BUFFER: usize = 64;
 /// Discovered workloads settle this long before the catalog file is written again.
@@ -63,8 +66,8 @@ pub struct Deployments {
     /// Bumped whenever any cluster's view changes: pages wait on it.
     changed: watch::Sender<u64>,
     rollouts: broadcast::Sender<RolloutRecord>,
-    /// Set by `close`: every live stream ends, so a server shutting down waits for no open page.
-    closing: watch::Sender<bool>,
+    /// Live streams open now, against `MAX_STREAMS`.
+    open_streams: Arc<AtomicUsize>,
     tasks: Mutex<Vec<tokio::task::JoinHandle<()>>>,
 }
 
@@ -105,7 +108,7 @@ impl Deployments {
             index: watch::Sender::new(Arc::new(Mapping::default())),
             changed: watch::Sender::new(0),
             rollouts: broadcast::Sender::new(256),
-            closing: watch::Sender::new(false),
+            open_streams: Arc::default(),
             tasks: Mutex::default(),
         });
         let mut tasks = vec![tokio::spawn(refresh_index(
@@ -188,26 +191,18 @@ impl Deployments {
         (self.clusters(), workloads)
     }
 
-    /// Ends every live stream, now and from now on: call it when the server shuts down, or its
-    /// graceful shutdown waits for pages that never close their stream.
-    pub fn close(&self) {
-        self.closing.send_replace(true);
-    }
-
-    /// A page's live stream: a snapshot, then what changes, until the receiver is dropped or the
-    /// service is closed.
+    /// A page's live stream: a snapshot, then what changes, until the receiver is dropped.
     /// `entity`: that entity's workloads with their pods; none: every workload without pods.
-    pub fn stream(self: &Arc<Self>, entity: Option<String>) -> mpsc::Receiver<Update> {
+    /// None when `MAX_STREAMS` are open already.
+    pub fn stream(self: &Arc<Self>, entity: Option<String>) -> Option<mpsc::Receiver<Update>> {
+        let slot = StreamSlot::take(&self.open_streams)?;
         let (tx, rx) = mpsc::channel(STREAM_BUFFER);
         let this = Arc::clone(self);
         let task = tokio::spawn(async move {
+            let _slot = slot;
             let entity = entity.map(|e| e.to_lowercase());
             let mut changed = this.changed.subscribe();
             let mut rollouts = this.rollouts.subscribe();
-            let mut closing = this.closing.subscribe();
-            if *closing.borrow_and_update() {
-                return;
-            }
             let mut differ = Differ::new(entity.is_some());
             let snapshot = differ.snapshot(&this.clusters(), &this.workloads(entity.as_deref()));
             if tx.send(snapshot).await.is_err() {
@@ -243,13 +238,31 @@ impl Deployments {
                         Err(broadcast::error::RecvError::Closed) => return,
                     },
                     () = tx.closed() => return,
-                    _ = closing.changed() => return,
                 }
             }
         });
         // Streams end with their page; finished tasks need no bookkeeping.
         drop(task);
-        rx
+        Some(rx)
+    }
+}
+
+/// A place among the `MAX_STREAMS`, given back when its stream's task ends.
+struct StreamSlot(Arc<AtomicUsize>);
+
+impl StreamSlot {
+    fn take(open: &Arc<AtomicUsize>) -> Option<StreamSlot> {
+        if open.fetch_add(1, Ordering::Relaxed) >= MAX_STREAMS {
+            open.fetch_sub(1, Ordering::Relaxed);
+            return None;
+        }
+        Some(StreamSlot(Arc::clone(open)))
+    }
+}
+
+impl Drop for StreamSlot {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
     }
 }
 

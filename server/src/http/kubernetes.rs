@@ -4,7 +4,6 @@
 
 use std::convert::Infallible;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use axum::{
@@ -17,16 +16,12 @@ use catalog::access::Permission;
 use catalog::deployments::{EntityDeployments, RolloutRecord, Update};
 use catalog::kubernetes::Deployments;
 use catalog::model::EntityRef;
-use futures::Stream;
+use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
 use crate::http::access::{authorize, authorize_entity};
 use crate::http::catalog::ApiError;
 use crate::state::AppState;
-
-/// Live streams one replica serves at once: each holds a task and a connection.
-const MAX_STREAMS: usize = 2_000;
-static OPEN_STREAMS: AtomicUsize = AtomicUsize::new(0);
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -140,36 +135,21 @@ async fn stream(
             None
         }
     };
-    let slot = StreamSlot::take()
+    let updates = deployments
+        .stream(entity)
         .ok_or_else(|| ApiError::Unavailable("too many live streams are open on this server; retry shortly".into()))?;
-    let updates = deployments.stream(entity);
-    let events = futures::stream::unfold((updates, slot), |(mut updates, slot)| async move {
+    let mut stopping = state.stopping.clone();
+    let events = futures::stream::unfold(updates, |mut updates| async move {
         let update: Update = updates.recv().await?;
         let event = Event::default()
             .event("update")
             .json_data(&update)
             .unwrap_or_else(|_| Event::default().comment("unserialisable update"));
-        Some((Ok(event), (updates, slot)))
+        Some((Ok(event), updates))
+    })
+    // Pages never close their stream: end it with the server, or the graceful shutdown waits.
+    .take_until(async move {
+        let _ = stopping.wait_for(|stop| *stop).await;
     });
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(15))))
-}
-
-/// A place among the `MAX_STREAMS`, given back when the stream ends.
-struct StreamSlot;
-
-impl StreamSlot {
-    fn take() -> Option<StreamSlot> {
-        let previous = OPEN_STREAMS.fetch_add(1, Ordering::Relaxed);
-        if previous >= MAX_STREAMS {
-            OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
-            return None;
-        }
-        Some(StreamSlot)
-    }
-}
-
-impl Drop for StreamSlot {
-    fn drop(&mut self) {
-        OPEN_STREAMS.fetch_sub(1, Ordering::Relaxed);
-    }
 }
