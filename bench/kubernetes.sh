@@ -24,7 +24,7 @@ cargo build --release -p server -p testkit --bin cairn --bin kube-api >/dev/null
 work=$(mktemp -d)
 pids=()
 cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  for p in "${pids[@]}" $(cat "$work"/*.pid 2>/dev/null); do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
   rm -rf "$work"
 }
@@ -33,7 +33,8 @@ trap cleanup EXIT
 # kube-api NAME SYNTHETIC OFFSET NAMESPACES: starts one cluster's API server, prints its URL.
 kube_api() {
   target/release/kube-api --synthetic "$2" --offset "$3" --namespace "bench-$1" --namespaces "$4" >"$work/kube-$1.log" 2>&1 &
-  pids+=($!)
+  # Runs in a command substitution (a subshell): its pid reaches the cleanup through a file.
+  echo $! >"$work/kube-$1.pid"
   for _ in $(seq 400); do grep -q 'listening on' "$work/kube-$1.log" && break; sleep 0.05; done
   sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/kube-$1.log" | head -1
 }
