@@ -3,10 +3,12 @@
 //   Kubernetes cluster `dev`: testkit's local Kubernetes API over its fixtures (KUBE_API_URL, driven
 //   through its /_testkit/ endpoints by tests/deployments.spec.ts);
 // - one requiring sign-in at a real OpenID provider, oidc/provider.mjs (CAIRN_SIGNIN_URL, OIDC_ISSUER),
-//   for tests/signin.spec.ts.
+//   for tests/signin.spec.ts;
+// - one over the hostile-strings catalog written by testkit's `hostile-catalog` (CAIRN_HOSTILE_URL),
+//   for tests/hostile.spec.ts.
 // The binaries and site come from CAIRN_BIN / KUBE_API_BIN / CAIRN_SITE_ROOT, set by `./x test`
 // (default: what `./x build` and `cargo build -p testkit` left in ../target), e.g. `./x build && cd end2end && npx playwright test tests/signin.spec.ts`.
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
@@ -20,6 +22,7 @@ export const ADMIN_GROUP = "group:default/digital-commerce";
 
 const bin = resolve(process.env.CAIRN_BIN ?? "../target/debug/cairn");
 const kubeApiBin = resolve(process.env.KUBE_API_BIN ?? "../target/debug/kube-api");
+const hostileCatalogBin = resolve(process.env.HOSTILE_CATALOG_BIN ?? "../target/debug/hostile-catalog");
 const site = resolve(process.env.CAIRN_SITE_ROOT ?? "../target/site");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -31,7 +34,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
   try {
     const kubeApi = await startKubeApi(children);
-    const [guest, signIn] = await Promise.all([startGuest(dir, children, kubeApi), startSignIn(dir, children)]);
+    const [guest, signIn, hostile] = await Promise.all([
+      startGuest(dir, children, kubeApi),
+      startSignIn(dir, children),
+      startHostile(dir, children),
+    ]);
     // The same file location holds as many entities on both servers once each has read it.
     const entities = await locationEntities(guest);
     await waitFor("the demo catalog on the sign-in server", async () => (await locationEntities(signIn.url)) === entities);
@@ -39,6 +46,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     process.env.CAIRN_SIGNIN_URL = signIn.url;
     process.env.OIDC_ISSUER = signIn.issuer;
     process.env.KUBE_API_URL = kubeApi;
+    process.env.CAIRN_HOSTILE_URL = hostile;
   } catch (err) {
     await stop();
     throw err;
@@ -133,6 +141,24 @@ async function startSignIn(dir: string, children: ChildProcess[]): Promise<{ url
   );
   await startCairn(children, `127.0.0.1:${port}`, join(dir, "signin.db"), config, { CAIRN_E2E_OIDC_SECRET: secret });
   return { url, issuer };
+}
+
+// A guest-mode portal over testkit's hostile-strings catalog, once its entities are queryable.
+async function startHostile(dir: string, children: ChildProcess[]): Promise<string> {
+  const catalogFile = execFileSync(hostileCatalogBin, [join(dir, "hostile")]).toString().trim();
+  const config = join(dir, "hostile.yaml");
+  writeFileSync(
+    config,
+    ["app:", "  title: Cairn (hostile strings)", "catalog:", "  locations:", "    - type: file", `      target: ${catalogFile}`, ""].join(
+      "\n",
+    ),
+  );
+  const url = await startCairn(children, "127.0.0.1:0", join(dir, "hostile.db"), config, {});
+  await waitFor(
+    "the hostile catalog",
+    async () => (await fetch(`${url}/api/catalog/entities/by-name/template/default/hostile-template`)).status === 200,
+  );
+  return url;
 }
 
 // Starts cairn and returns its URL once it answers ready.

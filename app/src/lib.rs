@@ -7,6 +7,7 @@ pub mod api;
 mod components;
 mod pages;
 mod root;
+mod safe;
 mod shell;
 mod theme;
 

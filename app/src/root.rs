@@ -1,7 +1,7 @@
 //! The application root: metadata, theme, navigation shell and the route table.
 
 use leptos::prelude::*;
-use leptos_meta::{Title, provide_meta_context};
+use leptos_meta::provide_meta_context;
 use leptos_router::{
     SsrMode,
     components::{Route, Router, Routes},
@@ -15,6 +15,7 @@ use crate::pages::{
     locations::LocationsPage, not_found::NotFound, register::RegisterPage, signin::SignInPage, status::StatusPage,
     task::TaskPage, template_form::TemplateFormPage,
 };
+use crate::safe::title::TitleFormat;
 use crate::theme::Theme;
 
 /// The whole portal. Every route is listed here so a newcomer finds pages from one table.
@@ -25,7 +26,7 @@ pub fn App() -> impl IntoView {
     mark_hydrated();
 
     view! {
-        <Title formatter=|page: String| if page.is_empty() { "Cairn".to_string() } else { format!("{page} · Cairn") } />
+        <TitleFormat />
         <Router>
             <a class="skip-link" href="#main">"Skip to content"</a>
             <Header />

@@ -1,4 +1,6 @@
 //! Local stand-ins for the outside world, speaking the real protocols, for tests and benchmarks:
-//! `kube_api`, a Kubernetes API server (also the `kube-api` binary, for browser tests and benches).
+//! `kube_api`, a Kubernetes API server (also the `kube-api` binary, for browser tests and benches),
+//! and `hostile`, a catalog of hostile strings for the escaping tests (the `hostile-catalog` binary).
 
+pub mod hostile;
 pub mod kube_api;

@@ -1,7 +1,7 @@
 //! What a person sees when a page fails: a plain message, never internal details, and HTTP 500.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 /// Error page for an `ErrorBoundary`. During server rendering it sets the response status.
 #[component]
@@ -35,7 +35,7 @@ pub fn ErrorPage(errors: ArcRwSignal<Errors>) -> impl IntoView {
         )
     };
     view! {
-        <Title text=title />
+        <PageTitle text=title />
         <section class="panel error-page" role="alert">
             <h1>{title}</h1>
             <p>{explanation}</p>

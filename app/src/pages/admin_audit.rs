@@ -2,7 +2,7 @@
 //! locations, template runs, CSRF refusals), and people's sessions, which an admin can end.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::admin::{AuditEntry, RevokeSessions, SessionInfo, list_sessions, load_audit};
 use crate::components::format_time;
@@ -13,7 +13,7 @@ pub fn AuditPage() -> impl IntoView {
     let events = Resource::new(|| (), |_| load_audit(None));
     let sessions = Resource::new(move || revoke.version().get(), |_| list_sessions());
     view! {
-        <Title text="Audit log" />
+        <PageTitle text="Audit log" />
         <h1>"Audit log"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move { events.await.map(|list| view! { <AuditTable list /> }) })}

@@ -3,7 +3,7 @@
 
 use catalog::access::Scope;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::admin::{CreateToken, RevokeToken, TokenInfo, list_tokens};
 use crate::components::format_time;
@@ -28,7 +28,7 @@ pub fn TokensPage() -> impl IntoView {
         });
     };
     view! {
-        <Title text="API tokens" />
+        <PageTitle text="API tokens" />
         <h1>"API tokens"</h1>
         <p class="muted">"Tokens let machines (CI pipelines, scripts) call the API with "<code>"Authorization: Bearer …"</code>". Only a hash is stored: the secret is shown once."</p>
         <form class="panel" on:submit=submit data-testid="new-token">

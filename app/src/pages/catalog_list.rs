@@ -2,7 +2,7 @@
 //! sorted by column and paged by cursor. The whole state lives in the URL.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::catalog::{CatalogPage, CatalogQuery, FacetGroup, list_catalog};
@@ -16,7 +16,7 @@ pub fn CatalogListPage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(|p| CatalogQuery::from_params(|k| p.get(k))));
     let page = Resource::new(move || query.get(), list_catalog);
     view! {
-        <Title text="Catalog" />
+        <PageTitle text="Catalog" />
         <div class="page-head">
             <h1>"Catalog"</h1>
             <RegisterButton />

@@ -3,7 +3,7 @@
 //! their problems.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::scaffolder::{GalleryQuery, TemplateCard, list_templates};
@@ -16,7 +16,7 @@ pub fn CreatePage() -> impl IntoView {
     let query = Memo::new(move |_| params.with(|p| GalleryQuery::from_params(|k| p.get(k))));
     let templates = Resource::new(|| (), |()| list_templates());
     view! {
-        <Title text="Create" />
+        <PageTitle text="Create" />
         <div class="page-head">
             <h1>"Create a new component"</h1>
         </div>

@@ -3,7 +3,7 @@
 
 use catalog::deployments::Reachability;
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::deployments::{DeploymentsOverview, load_deployments_overview};
@@ -25,7 +25,7 @@ pub fn DeploymentsPage() -> impl IntoView {
     let filters = Memo::new(move |_| query.with(|q| Filters::from_params(|k| q.get(k))));
     let overview = Resource::new(|| (), |_| load_deployments_overview());
     view! {
-        <Title text="Deployments" />
+        <PageTitle text="Deployments" />
         <Transition fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move {
                 overview.await.map(|overview| view! { <Overview overview filters /> })

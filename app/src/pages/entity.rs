@@ -3,7 +3,7 @@
 //! and the heading and tabs its other tabs share (`entity_deployments`).
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalog::{EntityDetails, EntityRow, RefreshEntity, UnregisterLocation, entity_href, load_entity};
@@ -63,7 +63,7 @@ fn EntityView(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> i
     let kind = row.kind.to_lowercase();
     let actions = details.clone();
     view! {
-        <Title text=row.label() />
+        <PageTitle text=row.label() />
         <EntityHeading row=row.clone()>
             <Actions details=actions refresh />
         </EntityHeading>

@@ -3,7 +3,7 @@
 //! workload with its pods, then the rollouts recorded.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::catalog::{EntityDetails, encode, load_entity};
 use crate::api::deployments::{EntityDeployments, load_entity_deployments};
@@ -56,7 +56,7 @@ fn DeploymentsTab(details: EntityDetails, deployments: EntityDeployments) -> imp
     );
     let now = now();
     view! {
-        <Title text=format!("{} · Deployments", row.label()) />
+        <PageTitle text=format!("{} · Deployments", row.label()) />
         <EntityHeading row=row.clone() />
         <EntityTabs entity_ref=row.entity_ref.clone() kind=row.kind.clone() current=EntityTab::Deployments />
         <div class="deployments-head">
@@ -77,7 +77,7 @@ fn DeploymentsTab(details: EntityDetails, deployments: EntityDeployments) -> imp
 #[component]
 pub fn NotConfigured() -> impl IntoView {
     view! {
-        <Title text="Deployments" />
+        <PageTitle text="Deployments" />
         <section class="panel" data-testid="deployments-unavailable">
             <h1>"Deployments are not available"</h1>
             <p>"This portal watches no Kubernetes cluster. Configure "<code>"kubernetes.clusters"</code>" in cairn.yaml to see what runs where."</p>

@@ -1,13 +1,13 @@
 //! The landing page: what Cairn is and where to go next.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 /// Home page.
 #[component]
 pub fn HomePage() -> impl IntoView {
     view! {
-        <Title text="" />
+        <PageTitle text="" />
         <section class="hero">
             <h1>"Cairn"</h1>
             <p class="lede">

@@ -3,7 +3,7 @@
 //! again), failing ones first, each with a button to refresh it now.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::catalog::{LocationHealth, LocationsReport, RequestLocationRefresh, list_locations};
 use crate::components::humanize_seconds;
@@ -14,7 +14,7 @@ pub fn LocationsPage() -> impl IntoView {
     // Read again after each refresh request, so its state shows.
     let report = Resource::new(move || refresh.version().get(), |_| list_locations());
     view! {
-        <Title text="Locations" />
+        <PageTitle text="Locations" />
         <h1>"Locations"</h1>
         <p class="muted">"Every registered location and how its last refresh went. Failing locations keep their last good entities and are retried with increasing delays."</p>
         {move || refresh.value().get().map(|result| match result {

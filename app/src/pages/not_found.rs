@@ -1,7 +1,7 @@
 //! The 404 page, with the right status code when rendered on the server.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 /// Shown for any path no route matches.
 #[component]
@@ -11,7 +11,7 @@ pub fn NotFound() -> impl IntoView {
         response.set_status(http::StatusCode::NOT_FOUND);
     }
     view! {
-        <Title text="Page not found" />
+        <PageTitle text="Page not found" />
         <section class="panel not-found">
             <h1>"Page not found"</h1>
             <p>"Nothing lives at this address. It may have moved, or the link may be mistyped."</p>

@@ -2,7 +2,7 @@
 //! then import it; the entities appear in the catalog at once.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::catalog::{ImportLocation, LocationPreview, PreviewLocation};
 use crate::api::features::Features;
@@ -14,7 +14,7 @@ pub fn RegisterPage() -> impl IntoView {
     let import = ServerAction::<ImportLocation>::new();
     let target = RwSignal::new(String::new());
     view! {
-        <Title text="Register existing component" />
+        <PageTitle text="Register existing component" />
         <h1>"Register existing component"</h1>
         <RegistrationUnavailable />
         <section class="panel">

@@ -2,7 +2,7 @@
 //! way to the identity provider, keeping the page you asked for.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::access::Viewer;
@@ -36,7 +36,7 @@ pub fn SignInPage() -> impl IntoView {
         .into_any()
     };
     view! {
-        <Title text="Sign in" />
+        <PageTitle text="Sign in" />
         <section class="signin">
             <h1>"Sign in to Cairn"</h1>
             {move || signed_out().then(|| view! { <p class="panel success" role="status">"You are signed out."</p> })}

@@ -1,7 +1,7 @@
 //! The status page: version, database and schema, loaded through a server function.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 
 use crate::api::status::{StatusReport, fetch_status};
 use crate::components::humanize_seconds;
@@ -11,7 +11,7 @@ use crate::components::humanize_seconds;
 pub fn StatusPage() -> impl IntoView {
     let status = Resource::new(|| (), |_| fetch_status());
     view! {
-        <Title text="Status" />
+        <PageTitle text="Status" />
         <h1>"Status"</h1>
         <Suspense fallback=|| view! { <p class="muted">"Loading…"</p> }>
             {move || Suspend::new(async move { status.await.map(|s| view! { <StatusTable status=s /> }) })}

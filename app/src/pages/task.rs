@@ -2,7 +2,7 @@
 //! render shows the events so far), a Cancel button while it runs, and how it ended.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::scaffolder::{CancelTask, TaskView, load_task, step_states, task_status};
@@ -39,7 +39,7 @@ fn TaskMonitor(task: TaskView) -> impl IntoView {
     let steps = task.steps.clone();
     let states = Signal::derive(move || events.with(|e| step_states(&steps, e)));
     view! {
-        <Title text=format!("Creating: {}", task.template_title) />
+        <PageTitle text=format!("Creating: {}", task.template_title) />
         <header class="entity-head">
             <p class="eyebrow"><a href="/create">"Create"</a>" · task"</p>
             <h1>{task.template_title.clone()}</h1>

@@ -2,7 +2,7 @@
 //! review and Create. A template Cairn cannot run says why instead of offering a form.
 
 use leptos::prelude::*;
-use leptos_meta::Title;
+use crate::safe::title::PageTitle;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::catalog::entity_href;
@@ -39,7 +39,7 @@ pub fn TemplateFormPage() -> impl IntoView {
 fn TemplateView(form: TemplateForm) -> impl IntoView {
     let template = form.template;
     view! {
-        <Title text=format!("Create: {}", template.title) />
+        <PageTitle text=format!("Create: {}", template.title) />
         <header class="entity-head">
             <p class="eyebrow"><a href="/create">"Create"</a>" · "{template.template_type.clone().unwrap_or_else(|| "template".into())}</p>
             <h1>{template.title.clone()}</h1>

@@ -259,8 +259,7 @@ pub async fn entity_details(
         .flatten()
         .map(|l| {
             let url = l["url"].as_str().unwrap_or_default().to_string();
-            let lower = url.to_ascii_lowercase();
-            let safe = lower.starts_with("https://") || lower.starts_with("http://") || lower.starts_with("mailto:");
+            let safe = crate::safe::href(&url).is_some();
             LinkView {
                 title: l["title"].as_str().unwrap_or(&url).to_string(),
                 url,

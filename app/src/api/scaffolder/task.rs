@@ -147,10 +147,9 @@ pub fn output_links(output: &Value) -> Vec<OutputLink> {
                 });
             }
             let url = link.get("url").and_then(Value::as_str)?;
-            let safe = url.starts_with("https://") || url.starts_with("http://");
             Some(OutputLink {
                 title: title.unwrap_or(url).to_string(),
-                href: safe.then(|| url.to_string()),
+                href: crate::safe::href(url).map(str::to_string),
                 target: url.to_string(),
                 external: true,
             })
