@@ -28,7 +28,7 @@ function routes(): string[] {
   return [...table.matchAll(/path!\("([^"]*)"\)/g)].map((m) => `/${m[1]}`);
 }
 
-function pages(route: string): string[] {
+function pages(route: string, task: string): string[] {
   const params = route.split("/").filter((s) => s.startsWith(":"));
   if (params.length === 0) return [route, `${route}?q=${encodeURIComponent(HOSTILE)}&kind=${encodeURIComponent(HOSTILE)}&return_to=javascript:alert(1)`];
   for (const p of params) {
@@ -40,6 +40,8 @@ function pages(route: string): string[] {
     for (const [kind, name] of ENTITIES) out.push(fill({ namespace: "default", kind, name }));
   } else if (params.includes(":namespace")) {
     out.push(fill({ namespace: "default", name: "hostile-template" }));
+  } else {
+    out.push(fill({ id: task }));
   }
   return out;
 }
@@ -70,8 +72,14 @@ async function watch(page: Page, origin: string): Promise<string[]> {
 for (const route of routes()) {
   test(`route ${route} renders hostile strings inertly`, async ({ page, baseURL }) => {
     const origin = new URL(baseURL!).origin;
+    // A task of the hostile template: its log and output carry hostile strings too.
+    const created = await page.request.post("/api/scaffolder/v2/tasks", {
+      data: { templateRef: "template:default/hostile-template", values: { name: HOSTILE, note: HOSTILE, choice: "a" } },
+    });
+    expect(created.status()).toBe(201);
+    const task = (await created.json()).id as string;
     const problems = await watch(page, origin);
-    for (const path of pages(route)) {
+    for (const path of pages(route, task)) {
       await page.goto(path);
       await expect(page.locator("body")).toHaveAttribute("data-hydrated", "true");
       const found = await page.evaluate(() => ({

@@ -15,13 +15,22 @@ on_both_databases! {
     async fn every_route_escapes_hostile_strings(db: TestDb) {
         let dir = tempfile::tempdir().expect("tempdir");
         let catalog = hostile::write_catalog(dir.path()).expect("write");
+        let cluster = testkit::kube_api::KubeApi::with_fixtures().await;
+        hostile::taint_cluster(&cluster);
         let mut config = db.config();
         config.catalog.locations = vec![("file".into(), catalog.display().to_string())];
+        config.kubernetes = vec![cluster_config(&cluster)];
         config.scaffolder.work_dir = dir.path().join("tasks");
         let server = TestServer::start_with(config).await;
         server.state().catalog.sync_config_locations().await.expect("sync");
         server.state().catalog.refresh_all().await.expect("refresh");
         let task = run_task(&server).await;
+        // The cluster's hostile messages are on the pages before they are checked.
+        eventually(std::time::Duration::from_secs(30), "the cluster's messages on the Deployments page", || async {
+            let page = server.get("/catalog/default/component/hostile-service/deployments").await.text().await.ok()?;
+            page.contains("&lt;x-evil").then_some(())
+        })
+        .await;
 
         let mut checked = 0;
         for route in leptos_axum::generate_route_list(app::App) {
@@ -41,6 +50,26 @@ on_both_databases! {
             .next();
         assert_eq!(title, Some(format!("{} · Cairn", hostile::text(0))));
         server.stop().await;
+    }
+}
+
+/// The local cluster, reached by URL (it asks for no token).
+fn cluster_config(api: &testkit::kube_api::KubeApi) -> catalog::kubernetes::ClusterConfig {
+    use catalog::kubernetes::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust, entities::ClusterEntity};
+    ClusterConfig {
+        settings: ClusterSettings {
+            name: "hostile".into(),
+            source: ClusterSource::Url {
+                api_url: api.url.clone(),
+                token: None,
+                trust: ServerTrust::SystemRoots,
+            },
+        },
+        entity: ClusterEntity {
+            name: "hostile".into(),
+            owner: None,
+            endpoint: api.url.clone(),
+        },
     }
 }
 

@@ -93,6 +93,8 @@ fn metadata(name: &str, n: usize) -> Value {
             "cairn.dev/note": text(n + 3),
             "backstage.io/source-location": format!("url:{}", URLS[0]),
             "github.com/project-slug": text(n + 4),
+            // The fixtures' crash-looping workload is shown on this entity's Deployments tab.
+            "backstage.io/kubernetes-id": "payments-service",
         },
         "tags": ["hostile"],
         "links": links(n),
@@ -194,6 +196,35 @@ fn template() -> Value {
             },
         },
     })
+}
+
+/// Puts hostile strings into every free-text field of what a local Kubernetes API holds: the
+/// `message` of events, pod and container states, conditions and Argo resources, and events'
+/// `reason`. Open watches see the changes.
+pub fn taint_cluster(api: &crate::kube_api::KubeApi) {
+    let mut n = 0;
+    for mut object in api.all() {
+        let event = object["kind"] == "Event";
+        rewrite(&mut object, event, &mut n);
+        api.apply(object);
+    }
+}
+
+fn rewrite(value: &mut Value, event: bool, n: &mut usize) {
+    match value {
+        Value::Object(map) => {
+            for (key, v) in map.iter_mut() {
+                if v.is_string() && (key == "message" || (event && key == "reason")) {
+                    *v = Value::String(text(*n));
+                    *n += 1;
+                } else {
+                    rewrite(v, event, n);
+                }
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rewrite(v, event, n)),
+        _ => {}
+    }
 }
 
 #[cfg(test)]

@@ -199,6 +199,11 @@ impl KubeApi {
             .cloned()
     }
 
+    /// Every object it holds, of every type.
+    pub fn all(&self) -> Vec<Value> {
+        self.state().objects.values().cloned().collect()
+    }
+
     /// Every object of a type (`pods`) in a namespace, by name.
     pub fn list(&self, type_name: &str, namespace: &str) -> Vec<Value> {
         self.state()
