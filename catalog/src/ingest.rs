@@ -31,8 +31,27 @@ pub enum IngestError {
         "location type `{0}` cannot be read by this version of Cairn (supported: file, url, git, github-discovery, github-org)"
     )]
     UnsupportedType(String),
+    /// A repository could not be reached or read. The message is safe to show callers (no server
+    /// paths, commands or raw Git output); the detail went to the server log.
+    #[error("{message}")]
+    Remote { kind: RemoteFailure, message: String },
     #[error(transparent)]
     Store(#[from] StoreError),
+}
+
+/// How reaching a repository failed, in the few kinds a caller may be told apart.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RemoteFailure {
+    /// The reading policy refuses it (`backend.reading`); the message says what to configure.
+    NotAllowed,
+    /// Unknown host, nothing listening, refused, or no answer in time: deliberately one kind.
+    Unreachable,
+    /// Not found, or the credentials do not open it.
+    NotReadable,
+    /// The server answered with a redirect, which is not followed.
+    Redirected,
+    /// Anything else; the server log has the detail.
+    Failed,
 }
 
 /// Refreshes one location. Reading and processing run on their own threads and hand over a few

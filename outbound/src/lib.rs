@@ -61,7 +61,7 @@ pub enum Refused {
     Metadata(String),
     /// The name does not resolve. Worded like every other failure to connect, so a caller cannot
     /// tell an unknown host from one that refuses or does not answer.
-    #[error("{0} could not be reached")]
+    #[error("{0} could not be reached, or did not answer in time")]
     Unreachable(String),
 }
 
@@ -236,7 +236,7 @@ fn default_port(scheme: &str) -> Option<u16> {
 /// other programs may read differently (`2130706433`, `0x7f.1`: the URL parser's reading must
 /// be the one that connects).
 fn parse(url: &str) -> Result<Parsed, Refused> {
-    let invalid = || Refused::Invalid(strip_credentials(url));
+    let invalid = || Refused::Invalid(without_credentials(url));
     let normalized;
     let text = if !url.contains("://") && url.contains('@') && url.contains(':') {
         let (user_host, path) = url.split_once(':').ok_or_else(invalid)?;
@@ -276,8 +276,8 @@ fn parse(url: &str) -> Result<Parsed, Refused> {
     })
 }
 
-/// `url` without a `user:password@` part, for messages about a URL that did not parse.
-fn strip_credentials(url: &str) -> String {
+/// `url` without its `user:password@` part, for messages.
+pub fn without_credentials(url: &str) -> String {
     match url.split_once("://") {
         Some((scheme, rest)) => {
             let end = rest.find(['/', '?', '#']).unwrap_or(rest.len());

@@ -124,6 +124,7 @@ impl Config {
             git: catalog::ingest::git::GitSettings {
                 cache_dir: data_dir.join("git-cache"),
                 credentials: file.git_credentials(&process_env)?,
+                reading: file.reading_policy()?,
                 ..defaults.git
             },
             github_webhook_secret: file

@@ -134,7 +134,8 @@ on_both_databases! {
         let statuses = catalog.store.location_statuses().await.expect("statuses");
         let status = statuses.iter().find(|s| s.location.id == location.id).expect("status");
         let error = status.last_error.clone().unwrap_or_default();
-        assert!(error.contains("git ls-remote") && error.contains("shop"), "the error says what failed: {error}");
+        assert!(error.contains("shop") && error.contains("not found"), "the error says what failed: {error}");
+        assert!(!error.contains("git ls-remote") && !error.contains("fatal"), "no command or Git's own words: {error}");
         server.stop().await;
     }
 
@@ -179,6 +180,7 @@ on_both_databases! {
             config.catalog.allowed_location_types = vec!["url".into()];
             config.catalog.git.cache_dir = work.path().join(format!("cache-{token}"));
             config.catalog.git.credentials = vec![catalog::ingest::git::Credential { host: host.clone(), token: token.into() }];
+            common::read_from(&mut config, http.addr);
             config
         };
         // http:// here; the same code speaks https to GitHub.
@@ -226,6 +228,7 @@ on_both_databases! {
         config.catalog.allowed_location_types = vec!["url".into()];
         config.catalog.git.cache_dir = work.path().join("cache");
         config.catalog.git.credentials = vec![catalog::ingest::git::Credential { host: host.clone(), token: "t0ken".into() }];
+        common::read_from(&mut config, http.addr);
         config.catalog.github_webhook_secret = Some(catalog::service::Secret("hook-secret".into()));
         let server = TestServer::start_with(config).await;
         let blob = format!("http://{host}/acme/shop/blob/main/catalog-info.yaml");

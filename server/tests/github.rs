@@ -135,6 +135,7 @@ on_both_databases! {
         }];
         config.catalog.git.credentials = vec![catalog::ingest::git::Credential { host: host.clone(), token: GIT_TOKEN.into() }];
         config.catalog.git.cache_dir = org.work.path().join("cache");
+        common::read_from(&mut config, org.git.addr);
         config.catalog.github_webhook_secret = Some(Secret(HOOK_SECRET.into()));
         let server = TestServer::start_with(config).await;
 
@@ -238,6 +239,7 @@ on_both_databases! {
             },
         }];
         config.catalog.git.cache_dir = org.work.path().join("cache");
+        common::read_from(&mut config, org.git.addr);
         config.catalog.github_webhook_secret = Some(Secret(HOOK_SECRET.into()));
         let server = TestServer::start_with(config).await;
         eventually(Duration::from_secs(30), "svc-app, fetched with the installation's token", || async {

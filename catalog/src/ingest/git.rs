@@ -5,17 +5,20 @@
 //! Targets of type `git` read `<repository>[?ref=<branch or tag>][&path=<path or glob>]`; without
 //! a path, every `catalog-info.yaml` of the repository is read.
 
+mod command;
+
 use std::path::{Path, PathBuf};
-use std::process::Stdio;
 use std::time::Duration;
 
-use base64::Engine;
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
 use super::files::Provenance;
 
-/// Where checkouts are kept, how long one fetch may take, and the tokens per host.
+pub use command::run_git;
+
+/// Where checkouts are kept, how long one fetch may take, the tokens per host, and which hosts
+/// and addresses may be reached.
 #[derive(Clone, Debug)]
 pub struct GitSettings {
     pub cache_dir: PathBuf,
@@ -23,6 +26,8 @@ pub struct GitSettings {
     /// `file://` repositories may be read (only where `file` locations are allowed too).
     pub allow_file: bool,
     pub credentials: Vec<Credential>,
+    /// Hosts and addresses an https or ssh repository may be on (`backend.reading`).
+    pub reading: outbound::ReadingPolicy,
 }
 
 impl Default for GitSettings {
@@ -32,6 +37,7 @@ impl Default for GitSettings {
             timeout: Duration::from_secs(120),
             allow_file: false,
             credentials: Vec::new(),
+            reading: outbound::ReadingPolicy::default(),
         }
     }
 }
@@ -63,6 +69,8 @@ pub struct GitTarget {
     /// What files are named after (`https://host/org/repo/blob/main`), and with which type.
     pub base: String,
     pub location_type: &'static str,
+    /// The target as written; for `url` targets, `backend.reading.allow`'s paths apply to it.
+    pub written: String,
 }
 
 /// Understands a `url` (blob/tree URL) or `git` target, refusing anything that could make `git`
@@ -93,6 +101,7 @@ pub fn parse_target(location_type: &str, target: &str, settings: &GitSettings) -
                 reference,
                 path,
                 location_type: "git",
+                written: target.to_string(),
             }
         }
         other => return Err(IngestError::UnsupportedType(other.to_string())),
@@ -139,6 +148,7 @@ fn parse_blob_url(target: &str) -> Option<GitTarget> {
         reference: Some(reference),
         path: inner,
         location_type: "url",
+        written: target.to_string(),
     })
 }
 
@@ -184,14 +194,23 @@ fn lock_for(dir: &Path) -> std::sync::Arc<tokio::sync::Mutex<()>> {
 /// Fetches the target's commit (shallow) into its cached checkout, and holds it there.
 /// Bounded by the settings' timeout; tokens reach `git` through its environment only.
 pub async fn checkout(target: &GitTarget, settings: &GitSettings) -> Result<Checkout, IngestError> {
+    if target.location_type == "url" {
+        // The repository's host and addresses are checked when Git reaches it; a URL's path
+        // must match the allowed paths as written, as Backstage matches them.
+        let allowed = settings
+            .reading
+            .check_without_dns(&target.written, outbound::Hosts::Allowed);
+        allowed.map_err(|refused| IngestError::Remote {
+            kind: super::RemoteFailure::NotAllowed,
+            message: refused.to_string(),
+        })?;
+    }
     let key = format!("{}#{}", target.repo, target.reference.as_deref().unwrap_or(""));
     let digest = crate::hex::hex(&Sha256::digest(key.as_bytes())[..10]);
     // Absolute, so files read from it are named after their place in the repository.
     let dir = std::path::absolute(settings.cache_dir.join(digest)).map_err(|e| {
-        IngestError::Read(format!(
-            "cannot use the Git cache {}: {e}",
-            settings.cache_dir.display()
-        ))
+        tracing::warn!(cache = %settings.cache_dir.display(), error = %e, "the Git cache cannot be used");
+        IngestError::Read("the Git cache cannot be used (the server log has the detail)".into())
     })?;
     let lock = lock_for(&dir).lock_owned().await;
     let (dir, commit) = fetch_into(target, settings, dir).await?;
@@ -207,8 +226,10 @@ async fn fetch_into(
     settings: &GitSettings,
     dir: PathBuf,
 ) -> Result<(PathBuf, String), IngestError> {
-    std::fs::create_dir_all(&dir)
-        .map_err(|e| IngestError::Read(format!("cannot create the Git cache {}: {e}", dir.display())))?;
+    std::fs::create_dir_all(&dir).map_err(|e| {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot create a checkout in the Git cache");
+        IngestError::Read("the Git cache cannot be used (the server log has the detail)".into())
+    })?;
     if !dir.join(".git").exists() {
         git(settings, &target.repo, &dir, &["init", "--quiet"]).await?;
     }
@@ -339,88 +360,9 @@ pub fn provenance(target: &GitTarget, original: &str, checkout: &Path) -> (PathB
     (start, provenance)
 }
 
-/// Runs `git -C dir args…` without a terminal, prompts or system configuration, killed at the
-/// timeout. Error messages never carry a token.
+/// Runs `git -C dir args…` for [`checkout`] (no `env` added).
 async fn git(settings: &GitSettings, repo: &str, dir: &Path, args: &[&str]) -> Result<String, IngestError> {
     run_git(settings, repo, dir, args, &[]).await
-}
-
-/// [`checkout`]'s way of running `git -C dir args…` for other writers of repositories (the
-/// scaffolder's publish actions), with `env` added: no terminal, prompts or system configuration,
-/// killed at the settings' timeout, the token for `repo`'s host passed through the environment
-/// only (scoped to that host), and never in an error message. Returns standard output.
-pub async fn run_git(
-    settings: &GitSettings,
-    repo: &str,
-    dir: &Path,
-    args: &[&str],
-    env: &[(&str, &str)],
-) -> Result<String, IngestError> {
-    let mut command = tokio::process::Command::new("git");
-    command
-        .arg("-C")
-        .arg(dir)
-        .args(args)
-        .envs(env.iter().copied())
-        .env("GIT_TERMINAL_PROMPT", "0")
-        .env("GIT_CONFIG_NOSYSTEM", "1")
-        .env("GIT_ALLOW_PROTOCOL", "https:http:ssh:file")
-        .env(
-            "GIT_SSH_COMMAND",
-            "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15",
-        )
-        // Killing `git` at the timeout leaves its HTTP helper behind; this makes the helper give
-        // up by itself on a server that stalls, a little after the timeout has said why.
-        .env("GIT_HTTP_LOW_SPEED_LIMIT", "1")
-        .env("GIT_HTTP_LOW_SPEED_TIME", (settings.timeout.as_secs() + 5).to_string())
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .kill_on_drop(true);
-    let token = host_of(repo).and_then(|host| settings.credentials.iter().find(|c| c.host == host));
-    if let Some(credential) = token {
-        let basic = base64::engine::general_purpose::STANDARD.encode(format!("x-access-token:{}", credential.token));
-        command
-            .env("GIT_CONFIG_COUNT", "1")
-            .env(
-                "GIT_CONFIG_KEY_0",
-                // Scoped to the host and scheme the location names: a redirect elsewhere never carries it.
-                format!("http.{}://{}/.extraHeader", scheme_of(repo), credential.host),
-            )
-            .env("GIT_CONFIG_VALUE_0", format!("Authorization: Basic {basic}"));
-    }
-    let child = command
-        .spawn()
-        .map_err(|e| IngestError::Read(format!("cannot run git (is it installed?): {e}")))?;
-    let output = tokio::time::timeout(settings.timeout, child.wait_with_output())
-        .await
-        .map_err(|_| {
-            IngestError::Read(format!(
-                "git {} {repo} took longer than {} s and was stopped",
-                args[0],
-                settings.timeout.as_secs()
-            ))
-        })?
-        .map_err(|e| IngestError::Read(format!("git {} failed: {e}", args[0])))?;
-    if !output.status.success() {
-        let mut message = String::from_utf8_lossy(&output.stderr).trim().to_string();
-        if let Some(credential) = token {
-            message = message.replace(&credential.token, "***");
-        }
-        message.truncate(1000);
-        return Err(IngestError::Read(format!("git {} {repo} failed: {message}", args[0])));
-    }
-    Ok(String::from_utf8_lossy(&output.stdout).to_string())
-}
-
-fn scheme_of(repo: &str) -> &str {
-    repo.split_once("://").map_or("https", |(s, _)| s)
-}
-
-fn host_of(repo: &str) -> Option<&str> {
-    let rest = repo.split_once("://")?.1;
-    let authority = rest.split('/').next()?;
-    Some(authority.rsplit('@').next().unwrap_or(authority))
 }
 
 #[cfg(test)]

@@ -10,6 +10,7 @@ use super::ConfigError;
 
 mod access;
 mod kubernetes;
+mod reading;
 
 /// Largest config file accepted: a config is a few kilobytes, anything bigger is a mistake.
 const MAX_FILE_BYTES: u64 = 1024 * 1024;
@@ -258,6 +259,8 @@ struct BackendSection {
     base_url: Option<String>,
     listen: Option<Listen>,
     database: Option<Database>,
+    /// Which hosts may be read (`allow`, Backstage's) and whether private networks may.
+    reading: Option<reading::ReadingSection>,
 }
 
 /// `backend.listen`: either `":3000"`/`"0.0.0.0:3000"` or `{ host, port }`, as in Backstage.

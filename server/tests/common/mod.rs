@@ -116,6 +116,14 @@ impl TestDb {
     }
 }
 
+/// Lets the server read from a test's local server at `addr`: its host and port allowed, and
+/// private networks (it is on loopback), as a development config would say.
+pub fn read_from(config: &mut Config, addr: std::net::SocketAddr) {
+    let reading = &mut config.catalog.git.reading;
+    reading.allow.push(outbound::AllowRule::host(addr.to_string()));
+    reading.allow_private_networks = true;
+}
+
 impl Drop for TestDb {
     fn drop(&mut self) {
         let TestDb::Postgres { admin_url, name, .. } = self else {

@@ -3,11 +3,13 @@
 
 use axum::{
     Json,
-    http::StatusCode,
+    extract::FromRequestParts,
+    http::{StatusCode, request::Parts},
     response::{IntoResponse, Response},
 };
 use serde_json::json;
 
+use catalog::ingest::{IngestError, RemoteFailure};
 use catalog::service::CatalogError;
 
 /// An API failure.
@@ -76,6 +78,36 @@ impl From<CatalogError> for ApiError {
                 ApiError::Internal(e.to_string())
             }
             CatalogError::Ingest(e) => ApiError::Input(e.to_string()),
+        }
+    }
+}
+
+/// The request's id (`x-request-id`): a reply that leaves detail out names it, so the log lines
+/// that have the detail can be found.
+#[derive(Clone, Debug)]
+pub struct RequestId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestId {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let id = parts.headers.get(crate::http::REQUEST_ID).and_then(|v| v.to_str().ok());
+        Ok(RequestId(id.unwrap_or("-").to_string()))
+    }
+}
+
+impl ApiError {
+    /// A catalog failure; where its message leaves out what the server log has (why a
+    /// repository could not be read), the request id joins the two.
+    pub fn from_catalog(err: CatalogError, id: &RequestId) -> ApiError {
+        match err {
+            CatalogError::Ingest(IngestError::Remote { kind, message }) if kind != RemoteFailure::NotAllowed => {
+                ApiError::Input(format!(
+                    "{message} (request id {}; the server log has the detail)",
+                    id.0
+                ))
+            }
+            other => other.into(),
         }
     }
 }

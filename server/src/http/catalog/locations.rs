@@ -10,6 +10,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::error::RequestId;
 use super::params::Params;
 use crate::auth::request::Caller;
 use crate::http::access;
@@ -48,6 +49,7 @@ pub struct NewLocation {
 pub async fn create(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    request_id: RequestId,
     RawQuery(query): RawQuery,
     Json(body): Json<NewLocation>,
 ) -> Result<(StatusCode, Json<Value>), ApiError> {
@@ -58,7 +60,8 @@ pub async fn create(
     let registration = state
         .catalog
         .register(&body.location_type, &body.target, dry_run)
-        .await?;
+        .await
+        .map_err(|e| ApiError::from_catalog(e, &request_id))?;
     let listing = registration.listing;
     let mut response = json!({
         "location": registration.location,

@@ -6,6 +6,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::ApiError;
+use super::error::RequestId;
 use crate::auth::request::Caller;
 use crate::http::access;
 use crate::state::AppState;
@@ -21,6 +22,7 @@ pub struct RefreshRequest {
 pub async fn refresh(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    request_id: RequestId,
     Json(body): Json<RefreshRequest>,
 ) -> Result<StatusCode, ApiError> {
     let entity_ref = EntityRef::parse_full(&body.entity_ref).map_err(|e| ApiError::Input(e.to_string()))?;
@@ -30,7 +32,8 @@ pub async fn refresh(
         .location_of_entity(&entity_ref.to_string())
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("No entity named '{entity_ref}' found")))?;
-    state.catalog.refresh(&location).await?;
+    let refreshed = state.catalog.refresh(&location).await;
+    refreshed.map_err(|e| ApiError::from_catalog(e, &request_id))?;
     Ok(StatusCode::OK)
 }
 
@@ -80,12 +83,17 @@ pub struct Target {
 pub async fn analyze_location(
     State(state): State<AppState>,
     Caller(caller): Caller,
+    request_id: RequestId,
     Json(body): Json<AnalyzeRequest>,
 ) -> Result<Json<Value>, ApiError> {
     // It reads the target as registering would: the same permission.
     access::authorize(&state, &caller, Permission::LocationCreate, &[])?;
     let (location_type, target) = (&body.location.location_type, &body.location.target);
-    let listing = state.catalog.preview(location_type, target).await?;
+    let listing = state
+        .catalog
+        .preview(location_type, target)
+        .await
+        .map_err(|e| ApiError::from_catalog(e, &request_id))?;
     let registered = state
         .catalog
         .store
