@@ -76,8 +76,12 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let location = super::install(dir.path()).unwrap();
         let text = std::fs::read_to_string(&location).unwrap();
-        assert!(text.contains("./rust-service/template.yaml"), "{text}");
-        assert!(location.parent().unwrap().join("rust-service/template.yaml").is_file());
+        assert!(text.contains("./services/rust-service.yaml"), "{text}");
+        let root = location.parent().unwrap();
+        assert!(root.join("services/rust-service.yaml").is_file());
+        // The skeleton every service fetches beside its own, dot-files included.
+        assert!(root.join("services/shared/chart/templates/_helpers.tpl").is_file());
+        assert!(root.join("services/shared/.github/workflows/deploy.yaml").is_file());
         // Again: same place, nothing rewritten.
         assert_eq!(super::install(dir.path()).unwrap(), location);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);

@@ -25,11 +25,11 @@ use templates::dry_run::{DryRunReport, dry_run_file};
 
 use variants::Service;
 
-/// Dry-runs `template` (a folder of golden-paths/) with `values` into a new directory.
+/// Dry-runs `template` (a golden path's name) with `values` into a new directory.
 async fn generate(template: &str, values: Map<String, Value>) -> (tempfile::TempDir, PathBuf, DryRunReport) {
     let temp = tempfile::tempdir().expect("a temporary directory");
     let out = temp.path().join("out");
-    let file = tools::golden_paths().join(template).join("template.yaml");
+    let file = tools::template_file(template);
     // The wizard would accept these answers.
     let pages = templates::dry_run::read_template(&file)
         .expect("the template loads")
@@ -114,17 +114,46 @@ const SERVICE_FILES: &[&str] = &[
     "terraform/main.tf",
 ];
 
-/// Lint and test on pull requests; on main an image tagged with the SHA, staging, then production
-/// behind its environment.
-fn workflow(workflows: &[Value], label: &str) {
-    let ci = &workflows[0];
+/// Lint and test on pull requests, the chart and Terraform checked by the shared `checks.yaml`;
+/// on main the shared `deploy.yaml`, called once they pass: an image tagged with the SHA,
+/// staging, then production behind its environment.
+fn workflow(workflows: &[(String, Value)], label: &str) {
+    let named = |name: &str| {
+        workflows
+            .iter()
+            .find(|(file, _)| file == name)
+            .map(|(_, workflow)| workflow)
+            .unwrap_or_else(|| panic!("{label}: no .github/workflows/{name}"))
+    };
+    let ci = named("ci.yaml");
     assert!(
         ci["on"]["pull_request"].is_null() && ci["on"].get("pull_request").is_some(),
         "{label}: {ci}"
     );
     assert_eq!(ci["on"]["push"]["branches"][0], "main", "{label}");
     let jobs = &ci["jobs"];
-    for job in ["lint", "test", "image", "deploy-staging", "deploy-production"] {
+    for job in ["lint", "test"] {
+        assert!(jobs.get(job).is_some(), "{label}: job {job}");
+    }
+    assert_eq!(jobs["checks"]["uses"], "./.github/workflows/checks.yaml", "{label}");
+    assert_eq!(jobs["deploy"]["uses"], "./.github/workflows/deploy.yaml", "{label}");
+    assert_eq!(
+        jobs["deploy"]["needs"],
+        serde_json::json!(["lint", "test", "checks"]),
+        "{label}"
+    );
+    assert_eq!(jobs["deploy"]["permissions"]["packages"], "write", "{label}");
+    let checks = named("checks.yaml").to_string();
+    for command in [
+        "helm lint chart --values chart/values-production.yaml",
+        "terraform -chdir=terraform validate",
+    ] {
+        assert!(checks.contains(command), "{label}: {command} in {checks}");
+    }
+    let deploy = named("deploy.yaml");
+    assert!(deploy["on"].get("workflow_call").is_some(), "{label}: {deploy}");
+    let jobs = &deploy["jobs"];
+    for job in ["image", "deploy-staging", "deploy-production"] {
         assert!(jobs.get(job).is_some(), "{label}: job {job}");
     }
     let image = jobs["image"].to_string();
@@ -133,7 +162,7 @@ fn workflow(workflows: &[Value], label: &str) {
         "{label}: {image}"
     );
     assert!(
-        ci["env"]["IMAGE"]
+        deploy["env"]["IMAGE"]
             .as_str()
             .is_some_and(|i| i.starts_with("ghcr.io/acme/")),
         "{label}"
@@ -250,7 +279,7 @@ async fn terraform_module_variants() {
         }
         generated::fully_rendered(&dir);
         let workflows = generated::workflows(&dir);
-        assert!(workflows[0].to_string().contains("terraform fmt -check"), "{label}");
+        assert!(workflows[0].1.to_string().contains("terraform fmt -check"), "{label}");
         let blocks = terraform::check(&dir);
         let bucket = if provider == "gcp" {
             "resource google_storage_bucket this"
@@ -297,11 +326,13 @@ fn the_location_lists_four_templates_cairn_can_run() {
     let registry = templates::actions::Registry::builtin();
     let ids = registry.ids();
     for name in ["rust-service", "python-service", "node-service", "terraform-module"] {
-        assert!(
-            text.contains(&format!("- ./{name}/template.yaml")),
-            "{name} is not listed"
-        );
-        let file = root.join(name).join("template.yaml");
+        let file = tools::template_file(name);
+        let listed = file
+            .strip_prefix(&root)
+            .expect("under golden-paths/")
+            .display()
+            .to_string();
+        assert!(text.contains(&format!("- ./{listed}")), "{name} is not listed");
         let verdicts = catalog::lint::lint_file(&file, &root, name, &limits).expect("lint");
         assert!(verdicts.iter().all(|v| v.ok), "{name}: {verdicts:?}");
         let template = templates::dry_run::read_template(&file).unwrap_or_else(|e| panic!("{name}: {e}"));
@@ -314,26 +345,53 @@ fn the_location_lists_four_templates_cairn_can_run() {
     }
 }
 
-/// The three service skeletons share their chart, Terraform and catalog file: an edit to one
-/// must reach all three.
+/// Every service template fetches its own skeleton and the shared one (chart, Terraform, catalog
+/// file, CODEOWNERS, the checks and deploy workflows) with the same values; no copy of a shared
+/// file is left in a language's skeleton, where it would shadow the shared one.
 #[test]
-fn service_skeletons_share_chart_terraform_and_catalog_file() {
-    let skeleton = |t: &str| tools::golden_paths().join(t).join("skeleton");
-    let rust = skeleton("rust-service");
-    let shared: Vec<String> = generated::files(&rust)
-        .into_iter()
-        .filter(|f| {
-            f.starts_with("chart/") || f.starts_with("terraform/") || f == "catalog-info.yaml" || f == "CODEOWNERS"
-        })
-        .collect();
-    assert!(shared.len() > 20, "{shared:?}");
-    for other in ["python-service", "node-service"] {
-        for file in &shared {
-            let a = std::fs::read(rust.join(file)).expect("read");
-            let b = std::fs::read(skeleton(other).join(file)).unwrap_or_default();
+fn service_templates_fetch_the_shared_skeleton() {
+    let services = tools::golden_paths().join("services");
+    let shared_files = generated::files(&services.join("shared"));
+    for expected in [
+        "CODEOWNERS",
+        "catalog-info.yaml",
+        "chart/Chart.yaml",
+        "terraform/main.tf",
+        ".github/workflows/checks.yaml",
+        ".github/workflows/deploy.yaml",
+    ] {
+        assert!(
+            shared_files.iter().any(|f| f == expected),
+            "shared: {expected} in {shared_files:?}"
+        );
+    }
+    for (template, skeleton) in [
+        ("rust-service", "rust"),
+        ("python-service", "python"),
+        ("node-service", "node"),
+    ] {
+        let file = tools::template_file(template);
+        let parsed = templates::dry_run::read_template(&file).unwrap_or_else(|e| panic!("{template}: {e}"));
+        let fetches: Vec<&Map<String, Value>> = parsed
+            .steps
+            .iter()
+            .filter(|s| s.action == "fetch:template")
+            .map(|s| &s.input)
+            .collect();
+        let urls: Vec<&str> = fetches.iter().filter_map(|i| i["url"].as_str()).collect();
+        assert_eq!(urls, [format!("./{skeleton}").as_str(), "./shared"], "{template}");
+        assert_eq!(
+            fetches[0]["values"], fetches[1]["values"],
+            "{template}: the same values"
+        );
+        assert!(
+            fetches.iter().all(|i| i.get("targetPath").is_none()),
+            "{template}: both at the root"
+        );
+        for own in generated::files(&services.join(skeleton)) {
             assert!(
-                a == b,
-                "{other}/skeleton/{file} differs from rust-service's: copy the change to every service"
+                !shared_files.contains(&own) && !own.starts_with("chart/") && !own.starts_with("terraform/"),
+                "{template}: {skeleton}/{own} belongs to the shared skeleton"
             );
         }
     }
@@ -343,7 +401,7 @@ fn service_skeletons_share_chart_terraform_and_catalog_file() {
 #[test]
 fn the_service_forms_refuse_bad_answers() {
     for template in ["rust-service", "python-service", "node-service"] {
-        let file = tools::golden_paths().join(template).join("template.yaml");
+        let file = tools::template_file(template);
         let pages = templates::dry_run::read_template(&file)
             .expect("the template loads")
             .pages;

@@ -39,8 +39,9 @@ pub fn fully_rendered(dir: &Path) {
     }
 }
 
-/// action-validator on every workflow; each pipeline's shape is checked by the caller.
-pub fn workflows(dir: &Path) -> Vec<serde_json::Value> {
+/// action-validator on every workflow; each pipeline's shape is checked by the caller. The
+/// workflows by file name.
+pub fn workflows(dir: &Path) -> Vec<(String, serde_json::Value)> {
     let workflows = dir.join(".github/workflows");
     let mut parsed = Vec::new();
     for file in files(&workflows) {
@@ -54,7 +55,8 @@ pub fn workflows(dir: &Path) -> Vec<serde_json::Value> {
         );
         let bytes = std::fs::read(&path).expect("read the workflow");
         let documents = catalog::read::read_documents(&bytes, &catalog::read::ReadLimits::default()).expect("YAML");
-        parsed.push(documents[0].value.clone().expect("YAML").expect("a workflow"));
+        let workflow = documents[0].value.clone().expect("YAML").expect("a workflow");
+        parsed.push((file, workflow));
     }
     assert!(!parsed.is_empty(), "no workflow under {}", workflows.display());
     parsed

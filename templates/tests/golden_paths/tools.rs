@@ -18,6 +18,15 @@ pub fn golden_paths() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("golden-paths")
 }
 
+/// A golden path's template file: the services share `services/` (their skeletons and the shared
+/// one beside them), the module has its own folder.
+pub fn template_file(template: &str) -> PathBuf {
+    match template {
+        "terraform-module" => golden_paths().join(template).join("template.yaml"),
+        service => golden_paths().join("services").join(format!("{service}.yaml")),
+    }
+}
+
 /// `tools/bin/helm`, extracted by `./x setup`; its absence fails the test.
 pub fn helm() -> PathBuf {
     installed(repo_root().join("tools/bin/helm"), "helm")
