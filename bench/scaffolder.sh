@@ -72,12 +72,16 @@ PY
 # Dry runs of the built-in golden paths, as template authors run them (process start included).
 for template in rust-service python-service node-service terraform-module; do
   values=bench/scaffolder/values/service.yaml
-  [ "$template" = terraform-module ] && values=bench/scaffolder/values/terraform-module.yaml
+  file="templates/golden-paths/services/$template.yaml"
+  if [ "$template" = terraform-module ]; then
+    values=bench/scaffolder/values/terraform-module.yaml
+    file=templates/golden-paths/terraform-module/template.yaml
+  fi
   times=()
   for i in 1 2 3 4 5; do
     out="$work/dry-$template-$i"
     start=$(date +%s%N)
-    target/release/cairn template dry-run "templates/golden-paths/$template/template.yaml" --values "$values" --out "$out" >"$work/dry.log"
+    target/release/cairn template dry-run "$file" --values "$values" --out "$out" >"$work/dry.log"
     times+=($(( ($(date +%s%N) - start) / 1000000 )))
   done
   files=$(tail -n +1 "$work/dry.log" | grep -o '^[0-9]* files, [0-9]* bytes' || true)

@@ -6,6 +6,8 @@
 
 #[path = "golden_paths/chart.rs"]
 mod chart;
+#[path = "golden_paths/from_git.rs"]
+mod from_git;
 #[path = "golden_paths/generated.rs"]
 mod generated;
 #[path = "golden_paths/languages.rs"]
