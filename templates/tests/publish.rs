@@ -18,10 +18,16 @@ use serde_json::json;
 use support::{Fixture, git, run};
 use templates::actions::Services;
 
+/// The hosts tokens are given for are the tests' local Git servers: allowed, on loopback.
 fn services(allow_file: bool, credentials: Vec<Credential>) -> Services {
+    let reading = outbound::ReadingPolicy {
+        allow_private_networks: true,
+        ..outbound::ReadingPolicy::default()
+    };
     Services {
         git: GitSettings {
             allow_file,
+            reading: reading.with_hosts(credentials.iter().map(|c| c.host.clone())),
             credentials,
             ..GitSettings::default()
         },
@@ -238,6 +244,48 @@ async fn a_dry_run_computes_the_commit_and_pushes_nothing() {
     );
     assert!(outcome.side_effects.is_empty());
     assert_eq!(git(&remote, &["for-each-ref"]), "", "nothing was pushed");
+}
+
+#[tokio::test]
+async fn remotes_the_reading_policy_refuses_are_never_reached() {
+    let fx = Fixture::new();
+    skeleton(&fx);
+    // Tokens for the hosts (publishing needs one), but the policy decides what is reached.
+    let credentials: Vec<Credential> = ["example.com", "127.0.0.2:9"]
+        .iter()
+        .map(|h| Credential {
+            host: h.to_string(),
+            token: "t0ken".into(),
+        })
+        .collect();
+    let with = |reading| Services {
+        git: GitSettings {
+            credentials: credentials.clone(),
+            reading,
+            ..GitSettings::default()
+        },
+        ..Services::default()
+    };
+    let strict = with(outbound::ReadingPolicy::default());
+    let listed = |allow_private_networks| outbound::ReadingPolicy {
+        allow: vec![outbound::AllowRule::host("127.0.0.2:9")],
+        allow_private_networks,
+    };
+    let (private, open) = (with(listed(false)), with(listed(true)));
+    for (services, url, why) in [
+        (&strict, "https://example.com/acme/x.git", "is not an allowed host"),
+        (&strict, "http://127.0.0.2:9/acme/x.git", "is not an allowed host"),
+        (&private, "http://127.0.0.2:9/acme/x.git", "private or loopback address"),
+        (&open, "http://127.0.0.2:9/acme/x.git", "could not be reached"),
+    ] {
+        let outcome = run(&fx, services.clone(), "publish:git", json!({"repoUrl": url}), false).await;
+        let err = outcome.error();
+        assert!(err.contains(why), "{url}: {err}");
+        for leak in ["Failed to connect", "port", "/tmp", "git push", "fatal:"] {
+            assert!(!err.contains(leak), "{url}: `{leak}` in {err}");
+        }
+        assert!(outcome.side_effects.is_empty(), "{url}");
+    }
 }
 
 #[tokio::test]

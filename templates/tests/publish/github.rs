@@ -39,8 +39,20 @@ async fn github(fx: &Fixture) -> Github {
     Github { api, git, root }
 }
 
+/// Git reaches the test's local Git server: allowed, on loopback.
+fn local_git(addr: std::net::SocketAddr) -> catalog::ingest::git::GitSettings {
+    catalog::ingest::git::GitSettings {
+        reading: outbound::ReadingPolicy {
+            allow: vec![outbound::AllowRule::host(addr.to_string())],
+            allow_private_networks: true,
+        },
+        ..Default::default()
+    }
+}
+
 fn services(gh: &Github, token: &str) -> Services {
     Services {
+        git: local_git(gh.git.addr),
         github: vec![GithubIntegration {
             host: HOST.into(),
             settings: GithubSettings {
@@ -402,6 +414,7 @@ async fn a_github_app_creates_and_pushes_with_its_installation_token() {
         state.html_base = Some(git_server.url());
     }
     let services = Services {
+        git: local_git(git_server.addr),
         github: vec![GithubIntegration {
             host: HOST.into(),
             settings: GithubSettings {

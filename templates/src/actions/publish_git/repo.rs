@@ -67,16 +67,20 @@ fn failed(e: catalog::ingest::IngestError) -> ActionError {
     ActionError::Failed(e.to_string())
 }
 
-/// An error talking to the remote; a refusal of the credentials says where they come from.
+/// An error talking to the remote; one that may be the credentials' says where they come from.
 fn remote_failed(url: &str, e: catalog::ingest::IngestError) -> ActionError {
     let text = e.to_string();
-    let refused = ["terminal prompts disabled", "Authentication failed", "401", "403"];
-    if refused.iter().any(|r| text.contains(r)) {
+    if let catalog::ingest::IngestError::Remote {
+        kind: catalog::ingest::RemoteFailure::NotReadable,
+        ..
+    } = e
+    {
         let host = url
             .split_once("://")
             .map_or(url, |(_, rest)| rest.split('/').next().unwrap_or(rest));
+        let host = host.rsplit_once('@').map_or(host, |(_, h)| h);
         return ActionError::Failed(format!(
-            "{text} (the remote refused the credentials: check the token configured for {host})"
+            "{text} (if the remote refused the credentials: check the token configured for {host})"
         ));
     }
     ActionError::Failed(text)
