@@ -195,6 +195,10 @@ on_both_databases! {
         assert!(response.status().as_u16() < 500, "{}", response.text().await.unwrap_or_default());
         let found = server.get("/api/catalog/entities/by-name/component/default/storefront").await;
         assert_eq!(found.status().as_u16(), 200);
+        // A file the repository lacks is named by its URL, not by the server's copy of it.
+        let missing = format!("http://{host}/acme/shop/blob/main/missing/catalog-info.yaml");
+        let (message, _) = refused(&server, "url", &missing, false).await;
+        assert!(message.contains(&missing), "{message}");
         server.stop().await;
     }
 }

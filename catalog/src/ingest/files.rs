@@ -72,6 +72,21 @@ impl Provenance {
         let location = format!("{}:{shown}", self.location_type);
         (shown, location)
     }
+
+    /// `message` with the checkout's directory replaced by the repository's name for it: what
+    /// callers read never shows where the server keeps its files.
+    pub fn hide(&self, message: &str) -> String {
+        let dir = self.checkout.display().to_string();
+        message.replace(&dir, self.base.trim_end_matches('/'))
+    }
+}
+
+/// `message` as callers may read it (see [`Provenance::hide`]).
+fn shown_message(message: String, provenance: Option<&Provenance>) -> String {
+    match provenance {
+        Some(p) => p.hide(&message),
+        None => message,
+    }
 }
 
 /// [`read_location`], naming files after `provenance` when they come from a repository checkout;
@@ -85,12 +100,16 @@ pub fn read_location_as<T: Send>(
     sink: &mut dyn FnMut(Vec<T>) -> bool,
 ) -> Result<(), IngestError> {
     let target_path = normalize(&absolute(Path::new(target)));
+    let hidden = |e: IngestError| match e {
+        IngestError::Read(message) => IngestError::Read(shown_message(message, provenance)),
+        other => other,
+    };
     let (root, first_files) = match only {
         Some(files) => (
-            expand(&target_path, limits.max_files)?.0,
+            expand(&target_path, limits.max_files).map_err(hidden)?.0,
             files.iter().map(|f| normalize(&absolute(f))).collect(),
         ),
-        None => expand(&target_path, limits.max_files)?,
+        None => expand(&target_path, limits.max_files).map_err(hidden)?,
     };
     let origin = match provenance {
         Some(p) => p.origin.clone(),
@@ -103,10 +122,10 @@ pub fn read_location_as<T: Send>(
         // A cycle, or two Locations pointing at one file: each file is read once.
         level.retain(|(file, _)| visited.insert(file.clone()));
         if visited.len() > limits.max_files {
-            return Err(IngestError::Read(format!(
+            return Err(hidden(IngestError::Read(format!(
                 "{target} leads to more than {} files",
                 limits.max_files
-            )));
+            ))));
         }
         let mut next = Vec::new();
         for group in level.chunks(threads * 2) {
@@ -173,7 +192,7 @@ fn read_file(
         result: CandidateResult::Problem {
             category: "read",
             line: None,
-            message,
+            message: shown_message(message, provenance),
         },
     };
     let bytes = match read_bounded(file, limits.read.max_file_bytes) {
@@ -217,10 +236,13 @@ fn read_file(
                     Category::Fetch => "fetch",
                 },
                 line: p.line,
-                message: match &p.field {
-                    Some(field) => format!("{field}: {}", p.message),
-                    None => p.message.clone(),
-                },
+                message: shown_message(
+                    match &p.field {
+                        Some(field) => format!("{field}: {}", p.message),
+                        None => p.message.clone(),
+                    },
+                    provenance,
+                ),
             },
         };
         candidates.push(Candidate {

@@ -251,7 +251,12 @@ pub(crate) async fn refresh_org(
 }
 
 fn write_parts(dir: &Path, parts: &[String]) -> Result<(), IngestError> {
-    let failed = |e: std::io::Error| IngestError::Read(format!("cannot write {}: {e}", dir.display()));
+    let failed = |e: std::io::Error| {
+        tracing::warn!(dir = %dir.display(), error = %e, "cannot write an organisation's documents to the cache");
+        IngestError::Read(
+            "the cache for the organisation's documents cannot be written (the server log has the detail)".into(),
+        )
+    };
     if dir.exists() {
         std::fs::remove_dir_all(dir).map_err(failed)?;
     }
