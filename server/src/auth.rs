@@ -117,8 +117,13 @@ pub struct Auth {
 }
 
 impl Auth {
-    pub fn new(config: AuthConfig, catalog: catalog::store::Store) -> Result<Auth, String> {
-        let oidc = config.oidc.clone().map(OidcProvider::new).transpose()?;
+    /// `reading` is the server's rule for outgoing requests (the provider is reached under it).
+    pub fn new(
+        config: AuthConfig,
+        catalog: catalog::store::Store,
+        reading: &outbound::ReadingPolicy,
+    ) -> Result<Auth, String> {
+        let oidc = config.oidc.clone().map(|c| OidcProvider::new(c, reading)).transpose()?;
         Ok(Auth {
             login_limiter: RateLimiter::new(config.login_attempts_per_minute, Duration::from_secs(60)),
             token_failures: RateLimiter::new(20, Duration::from_secs(60)),

@@ -87,7 +87,8 @@ impl Server {
         let stopping = workers_stopped.clone();
         let task_workers = tokio::spawn(templates::worker::run_task_workers(scaffolder.clone(), workers_stopped));
         let auth = std::sync::Arc::new(
-            crate::auth::Auth::new(config.auth.clone(), catalog.store.clone()).map_err(anyhow::Error::msg)?,
+            crate::auth::Auth::new(config.auth.clone(), catalog.store.clone(), &config.catalog.git.reading)
+                .map_err(anyhow::Error::msg)?,
         );
         if auth.guest_mode() {
             tracing::warn!("no sign-in provider is configured (auth.oidc): guest mode, everyone may do everything");

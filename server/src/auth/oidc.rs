@@ -101,24 +101,42 @@ struct Discovered {
 /// One configured provider.
 pub struct OidcProvider {
     config: OidcConfig,
+    /// The address rule for the provider's URLs (see [`OidcProvider::new`]).
+    reading: outbound::ReadingPolicy,
     http: openidconnect::reqwest::Client,
     discovered: RwLock<Option<Arc<Discovered>>>,
 }
 
 impl OidcProvider {
     /// Checks the settings (an HTTPS issuer, or HTTP on loopback for development); does not
-    /// contact the provider, so the portal starts while it is down.
-    pub fn new(config: OidcConfig) -> Result<OidcProvider, String> {
+    /// contact the provider, so the portal starts while it is down. The issuer is the
+    /// administrator's choice, so any host may be reached, but by the address rule: no private or
+    /// loopback address unless `backend.reading.allowPrivateNetworks` is set or the issuer itself
+    /// is on loopback (development), no cloud metadata address ever.
+    pub fn new(config: OidcConfig, reading: &outbound::ReadingPolicy) -> Result<OidcProvider, String> {
         check_issuer(&config.issuer)?;
         RedirectUrl::new(config.redirect_url.clone()).map_err(|e| format!("auth.oidc.redirectUrl: {e}"))?;
-        let http = openidconnect::reqwest::Client::builder()
-            // Following redirects would let the provider's answers point the server elsewhere.
-            .redirect(openidconnect::reqwest::redirect::Policy::none())
-            .timeout(PROVIDER_TIMEOUT)
-            .build()
-            .map_err(|e| format!("cannot build the HTTP client for the identity provider: {e}"))?;
+        let loopback = openidconnect::url::Url::parse(&config.issuer).is_ok_and(|u| is_loopback(&u));
+        let reading = outbound::ReadingPolicy {
+            allow: Vec::new(),
+            allow_private_networks: reading.allow_private_networks || loopback,
+        };
+        reading
+            .check_without_dns(&config.issuer, outbound::Hosts::Any)
+            .map_err(|e| format!("auth.oidc.issuer: {e}"))?;
+        let http = outbound::client::guarded(
+            openidconnect::reqwest::Client::builder(),
+            &reading,
+            outbound::Hosts::Any,
+        )
+        // Following redirects would let the provider's answers point the server elsewhere.
+        .redirect(openidconnect::reqwest::redirect::Policy::none())
+        .timeout(PROVIDER_TIMEOUT)
+        .build()
+        .map_err(|e| format!("cannot build the HTTP client for the identity provider: {e}"))?;
         Ok(OidcProvider {
             config,
+            reading,
             http,
             discovered: RwLock::new(None),
         })
@@ -159,6 +177,9 @@ impl OidcProvider {
         .flatten()
         {
             check_endpoint(endpoint).map_err(discovery_error)?;
+            // Names are vetted as they are connected to; an IP address is never resolved.
+            let literal = self.reading.check_without_dns(endpoint.as_str(), outbound::Hosts::Any);
+            literal.map_err(|e| discovery_error(e.to_string()))?;
         }
         let end_session = metadata.additional_metadata().end_session_endpoint.clone();
         let redirect =
@@ -374,5 +395,35 @@ mod tests {
         assert!(check_issuer("http://login.example.com").is_err());
         assert!(check_issuer("ftp://login.example.com").is_err());
         assert!(check_issuer("not a url").is_err());
+    }
+
+    #[test]
+    fn issuers_on_private_or_metadata_addresses_are_refused_unless_allowed() {
+        let provider = |issuer: &str, allow_private_networks| {
+            let config = OidcConfig {
+                issuer: issuer.into(),
+                client_id: "cairn".into(),
+                client_secret: None,
+                scopes: vec!["openid".into()],
+                redirect_url: "https://portal.example.com/api/auth/oidc/callback".into(),
+                post_logout_redirect_url: "https://portal.example.com/".into(),
+                claim: "email".into(),
+                provider_logout: false,
+            };
+            let reading = outbound::ReadingPolicy {
+                allow_private_networks,
+                ..outbound::ReadingPolicy::default()
+            };
+            OidcProvider::new(config, &reading).map(|_| ())
+        };
+        let err = provider("https://10.0.0.5/realms/acme", false).expect_err("private");
+        assert!(err.contains("allowPrivateNetworks"), "{err}");
+        assert!(provider("https://10.0.0.5/realms/acme", true).is_ok());
+        assert!(
+            provider("http://127.0.0.1:4000", false).is_ok(),
+            "a loopback issuer is development"
+        );
+        let err = provider("https://169.254.169.254/", true).expect_err("metadata");
+        assert!(err.contains("cloud metadata"), "{err}");
     }
 }
