@@ -108,7 +108,7 @@ struct Parsed {
 }
 
 impl ReadingPolicy {
-    /// The default policy with `hosts` (integrations' hosts) allowed too.
+    /// This policy with `hosts` (integrations' hosts) allowed too, each once.
     pub fn with_hosts(mut self, hosts: impl IntoIterator<Item = String>) -> ReadingPolicy {
         for host in hosts {
             if !self.allow.iter().any(|r| r.host == host && r.paths.is_empty()) {
