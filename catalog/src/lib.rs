@@ -1,13 +1,9 @@
 //! Cairn's software catalog. `model` is the Backstage entity format (compiles to wasm); with the
 //! `backend` feature come reading files, processing documents, storing and ingesting.
 
-pub mod access;
-pub mod deployments;
 pub mod model;
 pub mod time;
 
-#[cfg(feature = "backend")]
-pub mod kubernetes;
 #[cfg(feature = "backend")]
 pub mod lint;
 

@@ -5,10 +5,8 @@ mod entities;
 mod locations;
 mod ownership;
 mod query;
-pub(crate) mod rollouts;
 mod schedule;
 pub mod search;
-mod workload_mapping;
 mod write;
 
 use sqlx::AnyPool;
@@ -17,11 +15,7 @@ pub use entities::StoredEntity;
 pub use locations::{LocationRow, LocationStatus, ProblemRow};
 pub use ownership::UserMatch;
 pub use query::{EntityPage, Facet, MAX_LIMIT, Order, PageRequest};
-pub use rollouts::MAX_ROLLOUTS;
 pub use schedule::Outcome as RefreshOutcome;
-pub use workload_mapping::{
-    ANNOTATION_DISCOVERED, ANNOTATION_ID, ANNOTATION_LABEL_SELECTOR, ANNOTATION_NAMESPACE, MappableEntity,
-};
 pub use write::{Candidate, CandidateResult, Known, ORPHAN_ANNOTATION, Orphans, Prepared, Refresh, RefreshSummary};
 
 /// A storage failure, with what was being done.

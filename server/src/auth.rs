@@ -1,6 +1,6 @@
 //! Who is asking, and may they: OIDC sign-in, sessions in the database, sign-in resolution to
 //! catalog users, API tokens, the permission policy's enforcement, CSRF and rate limits, and the
-//! audit log. The policy itself (pure rules) is `catalog::access`.
+//! audit log. The policy itself (pure rules) is `access`.
 
 pub mod administer;
 pub mod oidc;
@@ -14,7 +14,7 @@ pub mod tokens;
 
 use std::time::Duration;
 
-use catalog::access::{Decision, Permission, Policy, Principal};
+use access::{Decision, Permission, Policy, Principal};
 
 pub use oidc::{OidcConfig, OidcProvider};
 use rate_limit::RateLimiter;

@@ -50,7 +50,7 @@ pub struct Config {
     /// Sign-in, sessions and the permission policy.
     pub auth: crate::auth::AuthConfig,
     /// Kubernetes clusters whose workloads the Deployments views show (none: the views are off).
-    pub kubernetes: Vec<catalog::kubernetes::ClusterConfig>,
+    pub kubernetes: Vec<deployments::ClusterConfig>,
 }
 
 /// How to reach the database. `Debug` hides credentials.

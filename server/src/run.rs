@@ -55,11 +55,8 @@ impl Server {
             .join("clusters.yaml");
         if !config.kubernetes.is_empty() {
             let clusters: Vec<_> = config.kubernetes.iter().map(|c| c.entity.clone()).collect();
-            write_new_file(
-                &kubernetes_entities,
-                &catalog::kubernetes::entities::documents(&clusters, &[]),
-            )
-            .with_context(|| format!("writing {}", kubernetes_entities.display()))?;
+            write_new_file(&kubernetes_entities, &deployments::entities::documents(&clusters, &[]))
+                .with_context(|| format!("writing {}", kubernetes_entities.display()))?;
             catalog_config
                 .builtin_locations
                 .push(("file".into(), kubernetes_entities.display().to_string()));
@@ -98,7 +95,7 @@ impl Server {
         } else {
             let names: Vec<&str> = config.kubernetes.iter().map(|c| c.entity.name.as_str()).collect();
             tracing::info!(clusters = ?names, "watching Kubernetes clusters");
-            Some(catalog::kubernetes::Deployments::start(
+            Some(deployments::Deployments::start(
                 &config.kubernetes,
                 catalog.clone(),
                 Some(kubernetes_entities),

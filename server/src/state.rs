@@ -20,7 +20,7 @@ pub struct AppState {
     /// streams) end, or the graceful shutdown would wait for them.
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// The Deployments views, when clusters are configured.
-    pub deployments: Option<Arc<catalog::kubernetes::Deployments>>,
+    pub deployments: Option<Arc<deployments::Deployments>>,
     pub metrics: Metrics,
     pub site: Site,
     pub leptos: LeptosOptions,

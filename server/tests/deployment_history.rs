@@ -5,13 +5,13 @@ mod common;
 
 use cairn_server::config::DatabaseConfig;
 use cairn_server::db::{Db, Dialect};
-use catalog::deployments::{
+use common::TestDb;
+use deployments::history::observe;
+use deployments::model::{
     ContainerImage, Health, Replicas, RolloutOutcome, RolloutPhase, RolloutRecord, RolloutStatus, Workload,
     WorkloadKey, WorkloadKind,
 };
-use catalog::kubernetes::history::observe;
-use catalog::store::Store;
-use common::TestDb;
+use deployments::store::Store;
 
 const ENTITY: &str = "component:default/checkout";
 const NOW: i64 = 1_800_000_000_000;
@@ -24,7 +24,10 @@ async fn open(db: &TestDb) -> Store {
     .await
     .expect("connect");
     db.migrate().await.expect("migrate");
-    Store::new(db.pool().clone(), db.dialect() == Dialect::Postgres)
+    Store::new(catalog::store::Store::new(
+        db.pool().clone(),
+        db.dialect() == Dialect::Postgres,
+    ))
 }
 
 /// A Deployment `name` in cluster `prod`, namespace `shop`, at `revision` running `image`,

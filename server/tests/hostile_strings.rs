@@ -54,8 +54,8 @@ on_both_databases! {
 }
 
 /// The local cluster, reached by URL (it asks for no token).
-fn cluster_config(api: &testkit::kube_api::KubeApi) -> catalog::kubernetes::ClusterConfig {
-    use catalog::kubernetes::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust, entities::ClusterEntity};
+fn cluster_config(api: &testkit::kube_api::KubeApi) -> deployments::ClusterConfig {
+    use deployments::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust, entities::ClusterEntity};
     ClusterConfig {
         settings: ClusterSettings {
             name: "hostile".into(),

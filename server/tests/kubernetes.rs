@@ -71,8 +71,8 @@ async fn the_fixtures_show_every_state_the_issue_names() {
             .all(|p| p["ready"] == true),
         "{checkout:#}"
     );
-    assert_eq!(checkout["argo_cd"]["sync"], "OutOfSync");
-    assert_eq!(checkout["argo_cd"]["health"], "Healthy");
+    assert_eq!(checkout["argoCd"]["sync"], "OutOfSync");
+    assert_eq!(checkout["argoCd"]["health"], "Healthy");
     assert_eq!(
         problem_kinds(&checkout),
         ["ArgoCd"],
@@ -148,16 +148,16 @@ async fn the_fixtures_show_every_state_the_issue_names() {
         .cloned()
         .expect("inventory");
     assert_eq!(inventory["key"]["kind"], "Rollout");
-    assert_eq!(inventory["argo_rollout"]["strategy"], "canary");
+    assert_eq!(inventory["argoRollout"]["strategy"], "canary");
     assert_eq!(
         (
-            inventory["argo_rollout"]["step"].as_u64(),
-            inventory["argo_rollout"]["steps"].as_u64()
+            inventory["argoRollout"]["step"].as_u64(),
+            inventory["argoRollout"]["steps"].as_u64()
         ),
         (Some(2), Some(4))
     );
-    assert_eq!(inventory["argo_rollout"]["canary_weight"], 25);
-    assert_eq!(inventory["argo_cd"]["health"], "Suspended");
+    assert_eq!(inventory["argoRollout"]["canaryWeight"], 25);
+    assert_eq!(inventory["argoCd"]["health"], "Suspended");
 
     let overview = portal.json("/api/kubernetes/workloads").await;
     let listed = overview["workloads"].as_array().expect("workloads");

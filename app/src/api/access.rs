@@ -3,8 +3,8 @@
 //! hide what a person cannot do.
 
 #[cfg(feature = "ssr")]
-use catalog::access::Decision;
-use catalog::access::{Permission, Policy, Principal};
+use access::Decision;
+use access::{Permission, Policy, Principal};
 #[cfg(feature = "ssr")]
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};

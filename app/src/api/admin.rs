@@ -69,8 +69,8 @@ fn backend() -> Result<std::sync::Arc<dyn AdminBackend>, ServerFnError> {
 }
 
 #[cfg(feature = "ssr")]
-fn admin() -> Result<catalog::access::Principal, ServerFnError> {
-    super::access::require(catalog::access::Permission::Admin, &[])
+fn admin() -> Result<access::Principal, ServerFnError> {
+    super::access::require(access::Permission::Admin, &[])
 }
 
 #[server(prefix = "/_server")]

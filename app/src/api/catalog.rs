@@ -12,7 +12,7 @@ pub use types::*;
 #[cfg(feature = "ssr")]
 use super::access::{audit, require, require_entity, require_location};
 #[cfg(feature = "ssr")]
-use catalog::access::Permission;
+use access::Permission;
 
 #[cfg(feature = "ssr")]
 fn service() -> Result<std::sync::Arc<catalog::service::Catalog>, ServerFnError> {

@@ -2,11 +2,11 @@
 //! every workload across clusters. The server provides the backend (its cluster watches and the
 //! recorded history); these functions only check that the person may read the catalog.
 
-use catalog::deployments::{ClusterState, Workload};
+use deployments::model::{ClusterState, Workload};
 use leptos::prelude::*;
 use serde::{Deserialize, Serialize};
 
-pub use catalog::deployments::EntityDeployments;
+pub use deployments::model::EntityDeployments;
 
 /// Every workload across clusters, for the Deployments page: pods omitted, their counts and
 /// problems kept (`replicas`, `problems`).
@@ -14,7 +14,7 @@ pub use catalog::deployments::EntityDeployments;
 pub struct DeploymentsOverview {
     /// Every configured cluster, with whether it is reachable.
     pub clusters: Vec<ClusterState>,
-    /// Problems first (`catalog::deployments::sort_workloads`).
+    /// Problems first (`deployments::model::sort_workloads`).
     pub workloads: Vec<Workload>,
 }
 
@@ -48,7 +48,7 @@ pub async fn load_entity_deployments(
     namespace: String,
     name: String,
 ) -> Result<Option<EntityDeployments>, ServerFnError> {
-    super::access::require(catalog::access::Permission::CatalogRead, &[])?;
+    super::access::require(access::Permission::CatalogRead, &[])?;
     backend()?
         .entity_deployments(&entity_ref(&kind, &namespace, &name))
         .await
@@ -58,6 +58,6 @@ pub async fn load_entity_deployments(
 /// The Deployments page: every workload across clusters.
 #[server(prefix = "/_server")]
 pub async fn load_deployments_overview() -> Result<DeploymentsOverview, ServerFnError> {
-    super::access::require(catalog::access::Permission::CatalogRead, &[])?;
+    super::access::require(access::Permission::CatalogRead, &[])?;
     backend()?.overview().await.map_err(ServerFnError::new)
 }

@@ -25,7 +25,7 @@ fn service() -> Result<std::sync::Arc<templates::service::Scaffolder>, ServerFnE
 #[cfg(feature = "ssr")]
 use super::access::{audit, require, require_entity};
 #[cfg(feature = "ssr")]
-use catalog::access::Permission;
+use access::Permission;
 
 #[cfg(feature = "ssr")]
 fn catalog_store() -> Result<catalog::store::Store, ServerFnError> {

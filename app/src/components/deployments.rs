@@ -16,7 +16,7 @@ pub mod state;
 pub mod timeline;
 pub mod workload;
 
-use catalog::deployments::Health;
+use deployments::model::Health;
 use leptos::prelude::*;
 
 /// A workload's health as a coloured word.

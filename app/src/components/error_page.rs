@@ -1,7 +1,7 @@
 //! What a person sees when a page fails: a plain message, never internal details, and HTTP 500.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 /// Error page for an `ErrorBoundary`. During server rendering it sets the response status.
 #[component]

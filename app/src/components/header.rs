@@ -7,7 +7,7 @@ use leptos_router::components::A;
 use super::theme_switch::ThemeSwitch;
 use crate::api::access::Viewer;
 use crate::api::features::Features;
-use catalog::access::Permission;
+use access::Permission;
 
 /// Header with the main navigation. Only features that work end to end are listed.
 #[component]

@@ -1,8 +1,8 @@
 //! `/admin/audit`: security-relevant actions, newest first (sign-ins and refusals, tokens,
 //! locations, template runs, CSRF refusals), and people's sessions, which an admin can end.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 use crate::api::admin::{AuditEntry, RevokeSessions, SessionInfo, list_sessions, load_audit};
 use crate::components::format_time;

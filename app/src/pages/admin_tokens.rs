@@ -1,9 +1,9 @@
 //! `/admin/tokens`: API tokens for machines. Admins create one (name, scopes, expiry) and see its
 //! secret once; the list shows scopes, creator, last use; revoking takes effect at once.
 
-use catalog::access::Scope;
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use access::Scope;
+use leptos::prelude::*;
 
 use crate::api::admin::{CreateToken, RevokeToken, TokenInfo, list_tokens};
 use crate::components::format_time;

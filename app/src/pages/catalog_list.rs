@@ -1,8 +1,8 @@
 //! `/catalog`: every entity of a kind, filtered by facets with counts, searched as you type,
 //! sorted by column and paged by cursor. The whole state lives in the URL.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::catalog::{CatalogPage, CatalogQuery, FacetGroup, list_catalog};
@@ -161,6 +161,6 @@ fn Pager(query: CatalogQuery, page: CatalogPage) -> impl IntoView {
 #[component]
 fn RegisterButton() -> impl IntoView {
     (Features::current().register_locations
-        && crate::api::access::Viewer::current().can(catalog::access::Permission::LocationCreate, &[]))
+        && crate::api::access::Viewer::current().can(access::Permission::LocationCreate, &[]))
     .then(|| view! { <a class="button" href="/catalog-import">"Register existing component"</a> })
 }

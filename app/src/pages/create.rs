@@ -2,8 +2,8 @@
 //! form, so they work before the wasm loads); templates Cairn cannot run are shown, disabled, with
 //! their problems.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::{use_navigate, use_query_map};
 
 use crate::api::scaffolder::{GalleryQuery, TemplateCard, list_templates};

@@ -1,9 +1,9 @@
 //! `/deployments`: every workload across clusters with its owner, health and version, problems
 //! first, filtered by owner, cluster, namespace and state (in the URL), live once interactive.
 
-use catalog::deployments::Reachability;
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use deployments::model::Reachability;
+use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::deployments::{DeploymentsOverview, load_deployments_overview};

@@ -2,8 +2,8 @@
 //! API definition, a Group's or User's people and ownership, the relations graph, and actions —
 //! and the heading and tabs its other tabs share (`entity_deployments`).
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::api::catalog::{EntityDetails, EntityRow, RefreshEntity, UnregisterLocation, entity_href, load_entity};
@@ -160,8 +160,8 @@ fn Actions(details: EntityDetails, refresh: ServerAction<RefreshEntity>) -> impl
     let reference = details.row.entity_ref.clone();
     let unregister_reference = reference.clone();
     let viewer = crate::api::access::Viewer::current();
-    let may_refresh = viewer.can(catalog::access::Permission::EntityRefresh, &details.owners);
-    let may_unregister = viewer.can(catalog::access::Permission::LocationDelete, &details.owners);
+    let may_refresh = viewer.can(access::Permission::EntityRefresh, &details.owners);
+    let may_unregister = viewer.can(access::Permission::LocationDelete, &details.owners);
     let refresh_message = move || {
         refresh.value().get().map(|r| match r {
             Ok(message) => view! { <span class="ok">{message}</span> }.into_any(),

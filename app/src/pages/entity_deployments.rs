@@ -2,8 +2,8 @@
 //! once the page is interactive: problems first in plain words, then per cluster and namespace each
 //! workload with its pods, then the rollouts recorded.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 use crate::api::catalog::{EntityDetails, encode, load_entity};
 use crate::api::deployments::{EntityDeployments, load_entity_deployments};

@@ -1,7 +1,7 @@
 //! The landing page: what Cairn is and where to go next.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 /// Home page.
 #[component]

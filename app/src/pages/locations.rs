@@ -2,8 +2,8 @@
 //! and success, duration, entities, the error and the problems of its last read, when it is due
 //! again), failing ones first, each with a button to refresh it now.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 use crate::api::catalog::{LocationHealth, LocationsReport, RequestLocationRefresh, list_locations};
 use crate::components::humanize_seconds;

@@ -1,7 +1,7 @@
 //! The 404 page, with the right status code when rendered on the server.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 /// Shown for any path no route matches.
 #[component]

@@ -1,8 +1,8 @@
 //! `/catalog-import`: register an existing component. Paste a location, see what it would add,
 //! then import it; the entities appear in the catalog at once.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 use crate::api::catalog::{ImportLocation, LocationPreview, PreviewLocation};
 use crate::api::features::Features;
@@ -79,11 +79,11 @@ fn More(shown: usize, total: usize, what: &'static str) -> impl IntoView {
 #[component]
 fn RegistrationUnavailable() -> impl IntoView {
     let viewer = crate::api::access::Viewer::current();
-    let denied = (!viewer.can(catalog::access::Permission::LocationCreate, &[])).then(|| {
+    let denied = (!viewer.can(access::Permission::LocationCreate, &[])).then(|| {
         view! {
             <p class="panel alert" role="alert" data-testid="register-denied">
                 "You may not register locations here: the policy gives "<code>"catalog.location.create"</code>
-                " to "{viewer.settings.policy.rule(catalog::access::Permission::LocationCreate).describe()}
+                " to "{viewer.settings.policy.rule(access::Permission::LocationCreate).describe()}
                 " only. Ask an admin."
             </p>
         }

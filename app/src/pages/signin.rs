@@ -1,8 +1,8 @@
 //! `/signin`: why you are here (signed out, a refused sign-in, a page that needs someone) and the
 //! way to the identity provider, keeping the page you asked for.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::use_query_map;
 
 use crate::api::access::Viewer;

@@ -1,7 +1,7 @@
 //! The status page: version, database and schema, loaded through a server function.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 
 use crate::api::status::{StatusReport, fetch_status};
 use crate::components::humanize_seconds;

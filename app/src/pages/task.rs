@@ -1,8 +1,8 @@
 //! `/create/tasks/{id}`: a task's steps and log, live once the page is interactive (the server
 //! render shows the events so far), a Cancel button while it runs, and how it ended.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::scaffolder::{CancelTask, TaskView, load_task, step_states, task_status};

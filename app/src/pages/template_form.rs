@@ -1,8 +1,8 @@
 //! `/create/templates/{namespace}/{name}`: the form of one template, page by page, then the
 //! review and Create. A template Cairn cannot run says why instead of offering a form.
 
-use leptos::prelude::*;
 use crate::safe::title::PageTitle;
+use leptos::prelude::*;
 use leptos_router::hooks::use_params_map;
 
 use crate::api::catalog::entity_href;

@@ -1,7 +1,7 @@
 //! What admins do, the same from the `/api/auth` endpoints and from the admin pages: create and
 //! revoke API tokens, end a person's sessions, each recorded in the audit log.
 
-use catalog::access::Scope;
+use access::Scope;
 
 use super::store::AuditEvent;
 use super::tokens::{self, NewToken, TokenError};

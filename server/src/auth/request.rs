@@ -4,13 +4,13 @@
 
 use std::net::SocketAddr;
 
+use access::{Decision, Permission, Principal};
 use axum::{
     extract::{ConnectInfo, FromRequestParts, Request, State},
     http::{HeaderMap, HeaderValue, Method, StatusCode, header, request::Parts},
     middleware::Next,
     response::{IntoResponse, Redirect, Response},
 };
-use catalog::access::{Decision, Permission, Principal};
 use catalog::store::now_ms;
 use tower_sessions::Session;
 

@@ -2,7 +2,7 @@
 //! matched to one catalog User entity, giving the identity `user:namespace/name` and its
 //! ownership (the user and its groups, transitively). What a session holds once signed in.
 
-use catalog::access::Subject;
+use access::Subject;
 use catalog::store::now_ms;
 use serde::{Deserialize, Serialize};
 

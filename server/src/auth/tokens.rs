@@ -1,8 +1,8 @@
 //! API tokens for machines: `cairn_` and 32 random bytes, shown once; only their SHA-256 is stored,
 //! so the database never holds a usable secret.
 
+use access::{Principal, Scope};
 use base64::Engine;
-use catalog::access::{Principal, Scope};
 use rand::RngCore;
 use sha2::{Digest, Sha256};
 

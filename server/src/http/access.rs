@@ -1,7 +1,7 @@
 //! Permission checks for handlers: the policy's decision as an API error, the owners of the
 //! resource acted on, and audit records of what was done.
 
-use catalog::access::{Decision, Permission, Principal};
+use access::{Decision, Permission, Principal};
 
 use crate::auth::store::AuditEvent;
 use crate::http::catalog::ApiError;

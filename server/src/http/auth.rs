@@ -5,6 +5,7 @@ mod admin;
 
 use std::net::SocketAddr;
 
+use access::Principal;
 use axum::{
     Json, Router,
     extract::{ConnectInfo, Query, State},
@@ -12,7 +13,6 @@ use axum::{
     response::{IntoResponse, Redirect, Response},
     routing::{delete, get, post},
 };
-use catalog::access::Principal;
 use serde::Deserialize;
 use serde_json::json;
 use tower_sessions::Session;

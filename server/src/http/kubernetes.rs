@@ -6,16 +6,16 @@ use std::convert::Infallible;
 use std::sync::Arc;
 use std::time::Duration;
 
+use access::Permission;
 use axum::{
     Json, Router,
     extract::{Path, Query, State},
     response::sse::{Event, KeepAlive, Sse},
     routing::get,
 };
-use catalog::access::Permission;
-use catalog::deployments::{EntityDeployments, RolloutRecord, Update};
-use catalog::kubernetes::Deployments;
 use catalog::model::EntityRef;
+use deployments::Deployments;
+use deployments::model::{EntityDeployments, RolloutRecord, Update};
 use futures::{Stream, StreamExt};
 use serde::{Deserialize, Serialize};
 
@@ -61,8 +61,8 @@ async fn entity(
 
 #[derive(Serialize)]
 struct Overview {
-    clusters: Vec<catalog::deployments::ClusterState>,
-    workloads: Vec<catalog::deployments::Workload>,
+    clusters: Vec<deployments::model::ClusterState>,
+    workloads: Vec<deployments::model::Workload>,
 }
 
 /// `GET /workloads`: every workload of every cluster (without pods), problems first.
@@ -88,17 +88,17 @@ async fn rollouts(
     crate::auth::request::Caller(caller): crate::auth::request::Caller,
     Query(query): Query<RolloutsQuery>,
 ) -> Result<Json<Vec<RolloutRecord>>, ApiError> {
-    service(&state)?;
+    let history = service(&state)?.store();
     let limit = query.limit.unwrap_or(100).clamp(1, 1000);
     let records = match &query.entity {
         Some(entity) => {
             let entity_ref = parse_ref(entity)?;
             authorize_entity(&state, &caller, Permission::CatalogRead, &entity_ref).await?;
-            state.catalog.store.rollouts_of_entity(&entity_ref, limit).await?
+            history.rollouts_of_entity(&entity_ref, limit).await?
         }
         None => {
             authorize(&state, &caller, Permission::CatalogRead, &[])?;
-            state.catalog.store.recent_rollouts(limit).await?
+            history.recent_rollouts(limit).await?
         }
     };
     Ok(Json(records))

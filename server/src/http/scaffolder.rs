@@ -65,8 +65,8 @@ async fn parameter_schema(
 /// The task `id`, once `caller` may act on it with `permission` (its owner is its creator).
 pub(crate) async fn authorized_task(
     state: &AppState,
-    caller: &catalog::access::Principal,
-    permission: catalog::access::Permission,
+    caller: &access::Principal,
+    permission: access::Permission,
     id: &str,
 ) -> Result<templates::store::TaskRow, ApiError> {
     let task = state

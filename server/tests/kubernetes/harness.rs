@@ -5,9 +5,9 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use cairn_server::config::Config;
-use catalog::kubernetes::entities::ClusterEntity;
-use catalog::kubernetes::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust};
 use catalog::service::Secret;
+use deployments::entities::ClusterEntity;
+use deployments::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust};
 use serde_json::Value;
 use testkit::kube_api::KubeApi;
 

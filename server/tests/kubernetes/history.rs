@@ -47,7 +47,7 @@ on_both_databases! {
         assert!(done["version"].as_str().is_some_and(|v| v.starts_with(&format!("checkout-service={IMAGE}:2.15.0@sha256:"))), "{done:#}");
         let records = portal.json_until(ROLLOUTS, "revision 8 completed", |r| summary(r)[0] == ("8".into(), "completed".into())).await;
         assert_eq!(summary(&records), pairs(&[("8", "completed"), ("7", "completed")]));
-        assert!(records[0]["finished_ms"].as_i64() >= records[0]["started_ms"].as_i64());
+        assert!(records[0]["finishedMs"].as_i64() >= records[0]["startedMs"].as_i64());
         assert_eq!(records[0]["entity"], CHECKOUT);
         // Each type is watched on its own: the old pods' deletions may arrive after the Deployment's
         // completion.
@@ -69,7 +69,7 @@ on_both_databases! {
         api.roll_out("checkout", "checkout-service", &format!("{IMAGE}:2.16.0"), Outcome::Progressing);
         let (started, _) = stream.until("revision 9 started", |u| u["type"] == "rollout" && u["revision"] == "9").await;
         assert_eq!(started["outcome"], "in-progress");
-        assert_eq!(started["finished_ms"], Value::Null);
+        assert_eq!(started["finishedMs"], Value::Null);
         assert_eq!(started["version"], format!("checkout-service={IMAGE}:2.16.0"));
         let rolling = portal
             .entity_until("checkout-service", "revision 9 rolling", |v| {

@@ -197,19 +197,19 @@ async fn a_canary_advances_step_by_step_then_is_promoted() {
         api.canary_step("inventory", "inventory-service", index);
         let (update, _) = stream
             .until(&format!("step {}", index + 1), |u| {
-                u["type"] == "workload" && u["argo_rollout"]["step"] == index + 1
+                u["type"] == "workload" && u["argoRollout"]["step"] == index + 1
             })
             .await;
-        assert_eq!(update["argo_rollout"]["canary_weight"], weight, "{update:#}");
+        assert_eq!(update["argoRollout"]["canaryWeight"], weight, "{update:#}");
     }
     api.canary_step("inventory", "inventory-service", 4);
     let promoted = portal
         .entity_until("inventory-service", "the promotion", |v| {
             let w = workload(v, "inventory-service")?;
-            (w["argo_rollout"]["phase"] == "Healthy").then(|| w.clone())
+            (w["argoRollout"]["phase"] == "Healthy").then(|| w.clone())
         })
         .await;
-    assert_eq!(promoted["argo_rollout"]["canary_weight"], 100, "{promoted:#}");
+    assert_eq!(promoted["argoRollout"]["canaryWeight"], 100, "{promoted:#}");
     assert_eq!(promoted["rollout"]["phase"], "Complete", "{promoted:#}");
     let revision = promoted["revision"].as_str().expect("a revision").to_string();
     let records = portal
@@ -263,14 +263,14 @@ async fn an_outage_marks_one_cluster_stale_until_it_returns() {
         .await;
     let clusters = view["clusters"].as_array().expect("clusters");
     assert!(
-        clusters[0]["reachability"]["since_ms"].as_i64().is_some_and(|t| t > 0),
+        clusters[0]["reachability"]["sinceMs"].as_i64().is_some_and(|t| t > 0),
         "{view:#}"
     );
     assert_eq!(clusters[1]["reachability"]["state"], "reachable");
     for w in view["workloads"].as_array().expect("workloads") {
-        let stale = w["stale_since_ms"].as_i64();
+        let stale = w["staleSinceMs"].as_i64();
         match w["key"]["cluster"].as_str() {
-            Some("prod") => assert_eq!(stale, clusters[0]["reachability"]["since_ms"].as_i64(), "{w:#}"),
+            Some("prod") => assert_eq!(stale, clusters[0]["reachability"]["sinceMs"].as_i64(), "{w:#}"),
             _ => assert_eq!(stale, None, "{w:#}"),
         }
         assert_eq!(w["replicas"]["ready"], 3, "the last known state stays");
@@ -291,7 +291,7 @@ async fn an_outage_marks_one_cluster_stale_until_it_returns() {
     prod.restore();
     portal
         .entity_until("checkout-service", "prod back", |v| {
-            let live = v["workloads"].as_array()?.iter().all(|w| w["stale_since_ms"].is_null());
+            let live = v["workloads"].as_array()?.iter().all(|w| w["staleSinceMs"].is_null());
             (live && v["clusters"][0]["reachability"]["state"] == "reachable").then_some(())
         })
         .await;

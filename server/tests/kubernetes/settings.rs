@@ -4,7 +4,7 @@
 use cairn_server::auth::{AuthConfig, OidcConfig};
 use cairn_server::cli::Cli;
 use cairn_server::config::Config;
-use catalog::kubernetes::ClusterSource;
+use deployments::ClusterSource;
 
 use crate::common::oidc::{CLIENT_ID, CLIENT_SECRET, Provider, TestUser};
 use crate::common::{TestDb, TestServer};

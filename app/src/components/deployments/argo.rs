@@ -1,7 +1,7 @@
 //! Argo CD's view of the workload's application (sync, health, revision) and Argo Rollouts'
 //! progress (strategy, step n of m, canary weight).
 
-use catalog::deployments::{ArgoCdStatus, ArgoRolloutStatus};
+use deployments::model::{ArgoCdStatus, ArgoRolloutStatus};
 use leptos::prelude::*;
 
 /// A status word coloured by whether it is fine.

@@ -1,7 +1,7 @@
 //! A workload's HorizontalPodAutoscaler: replicas now and wanted within its bounds, and the metrics
 //! it scales on against their targets.
 
-use catalog::deployments::Autoscaler;
+use deployments::model::Autoscaler;
 use leptos::prelude::*;
 
 #[component]

@@ -3,7 +3,7 @@
 //! its service account may not list, still connecting. And the empty state, which says where it
 //! looked and how to map an entity.
 
-use catalog::deployments::{ClusterState, Reachability};
+use deployments::model::{ClusterState, Reachability};
 use leptos::prelude::*;
 
 use super::format;

@@ -1,6 +1,6 @@
 //! Recent warning events about a workload, its ReplicaSets and its pods, newest first.
 
-use catalog::deployments::WarningEvent;
+use deployments::model::WarningEvent;
 use leptos::prelude::*;
 
 use super::format;

@@ -1,7 +1,7 @@
 //! The Deployments page's filters: owner (team), cluster, namespace and state, kept in the query
 //! string so links and reloads keep them; a plain GET form, so they work before the wasm loads.
 
-use catalog::deployments::{ClusterState, Workload};
+use deployments::model::{ClusterState, Workload};
 use leptos::prelude::*;
 use leptos_router::components::Form;
 
@@ -169,7 +169,7 @@ fn FilterSelect(
 
 #[cfg(test)]
 mod tests {
-    use catalog::deployments::{Health, Update};
+    use deployments::model::{Health, Update};
 
     use super::*;
 
@@ -220,7 +220,7 @@ mod tests {
         let a = workload("dev", "checkout", Some("group:default/team-checkout"), Health::Healthy);
         let clusters = vec![ClusterState {
             name: "prod".into(),
-            reachability: catalog::deployments::Reachability::Reachable,
+            reachability: deployments::model::Reachability::Reachable,
             forbidden: Vec::new(),
         }];
         let chosen = params(&[("namespace", "gone")]);

@@ -1,8 +1,8 @@
 //! How the Deployments views say things: times in UTC (the same on the server and in the browser),
 //! versions, digests, container states, durations.
 
-use catalog::deployments::{ContainerImage, ContainerState, Replicas, Termination};
 use catalog::time::UtcTime;
+use deployments::model::{ContainerImage, ContainerState, Replicas, Termination};
 
 use crate::components::humanize_seconds;
 

@@ -39,7 +39,7 @@ pub fn LiveIndicator(connection: RwSignal<Connection>) -> impl IntoView {
 mod browser {
     use std::time::Duration;
 
-    use catalog::deployments::Update;
+    use deployments::model::Update;
     use leptos::prelude::*;
     use wasm_bindgen::{JsCast, closure::Closure, prelude::wasm_bindgen};
     use web_sys::{Event, EventSource, MessageEvent};

@@ -2,7 +2,7 @@
 //! health, version, replicas and first problem, problems first. A row re-renders when its
 //! workload changes.
 
-use catalog::deployments::{ClusterState, Workload};
+use deployments::model::{ClusterState, Workload};
 use leptos::prelude::*;
 
 use super::filters::{Filters, short_ref};

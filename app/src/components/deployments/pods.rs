@@ -2,7 +2,7 @@
 //! container's state and last termination, node and age. One keyed row per pod, each with its own
 //! signal: a pod's change re-renders its row, whatever the table's size.
 
-use catalog::deployments::PodInfo;
+use deployments::model::PodInfo;
 use leptos::prelude::*;
 
 use super::format;
@@ -100,7 +100,7 @@ fn PodCells(pod: PodInfo) -> impl IntoView {
                 .map(|c| {
                     let (class, text) = format::container_state(&c.state);
                     let message = match &c.state {
-                        catalog::deployments::ContainerState::Waiting { message, .. } => message.clone(),
+                        deployments::model::ContainerState::Waiting { message, .. } => message.clone(),
                         _ => None,
                     };
                     view! {

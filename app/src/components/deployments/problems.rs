@@ -1,7 +1,7 @@
 //! The problems of every workload on the page, in plain words, worst first, each naming its
 //! workload: what a person reads before anything else.
 
-use catalog::deployments::{Workload, summarize};
+use deployments::model::{Workload, summarize};
 use leptos::prelude::*;
 
 use super::state::LiveDeployments;
@@ -69,18 +69,18 @@ pub fn ProblemSummary(state: LiveDeployments) -> impl IntoView {
 
 #[cfg(test)]
 mod tests {
-    use catalog::deployments::{Problem, ProblemKind};
+    use deployments::model::{Problem, ProblemKind};
 
     use super::*;
 
     #[test]
     fn lines_name_the_workload_and_come_worst_first() {
         let json = r#"{"key":{"cluster":"dev","namespace":"checkout","kind":"Deployment","name":"checkout-service"},
-            "entity":null,"owner":null,"created_ms":null,"replicas":{"desired":5,"updated":5,"ready":3,"available":3},
-            "revision":null,"revision_since_ms":null,"images":[],
-            "rollout":{"phase":"Complete","message":null,"since_ms":null,"strategy":null},
-            "pods":[],"autoscaler":null,"events":[],"argo_cd":null,"argo_rollout":null,"health":"Degraded",
-            "problems":[],"stale_since_ms":null}"#;
+            "entity":null,"owner":null,"createdMs":null,"replicas":{"desired":5,"updated":5,"ready":3,"available":3},
+            "revision":null,"revisionSinceMs":null,"images":[],
+            "rollout":{"phase":"Complete","message":null,"sinceMs":null,"strategy":null},
+            "pods":[],"autoscaler":null,"events":[],"argoCd":null,"argoRollout":null,"health":"Degraded",
+            "problems":[],"staleSinceMs":null}"#;
         let mut workload: Workload = serde_json::from_str(json).expect("a workload");
         let problem = |kind, affected, detail: Option<&str>| Problem {
             kind,

@@ -3,7 +3,7 @@
 //! `apply` folds the stream's `Update`s in; a snapshot is reconciled, reusing the signals of what
 //! is still there, so a reconnection does not rebuild the page.
 
-use catalog::deployments::{
+use deployments::model::{
     ClusterState, PodInfo, Reachability, RolloutRecord, Update as StreamUpdate, Workload, WorkloadKey,
 };
 use leptos::prelude::*;

@@ -1,6 +1,6 @@
 //! The views rendered as the server renders them, from a cluster's state with every kind of detail.
 
-use catalog::deployments::{
+use deployments::model::{
     ClusterState, ContainerInfo, ContainerState, ForbiddenType, Health, PodInfo, Problem, ProblemKind, Reachability,
     RolloutOutcome, RolloutRecord, Termination, Workload,
 };
@@ -19,19 +19,19 @@ fn workload() -> Workload {
     let json = serde_json::json!({
         "key": {"cluster": "dev", "namespace": "checkout", "kind": "Deployment", "name": "payments-service"},
         "entity": "component:default/payments-service", "owner": "group:default/team-checkout",
-        "created_ms": SINCE, "replicas": {"desired": 3, "updated": 3, "ready": 2, "available": 2},
-        "revision": "4", "revision_since_ms": SINCE,
+        "createdMs": SINCE, "replicas": {"desired": 3, "updated": 3, "ready": 2, "available": 2},
+        "revision": "4", "revisionSinceMs": SINCE,
         "images": [{"container": "app", "image": "registry.example/payments:5.2.0", "tag": "5.2.0",
                     "digest": "sha256:a7fa5a82d38e09f74e9565ae611323d94d26ff160b2da624a8f4ed4d70625213"}],
-        "rollout": {"phase": "Complete", "message": null, "since_ms": SINCE, "strategy": "RollingUpdate"},
+        "rollout": {"phase": "Complete", "message": null, "sinceMs": SINCE, "strategy": "RollingUpdate"},
         "pods": [],
         "autoscaler": {"name": "payments", "min": 2, "max": 3, "current": 3, "desired": 3,
                        "metrics": [{"name": "cpu", "current": "82%", "target": "70%"}]},
         "events": [{"object": "Pod/payments-service-v8b2c", "reason": "BackOff", "message": "Back-off restarting",
-                    "count": 12, "last_seen_ms": SINCE}],
-        "argo_cd": {"application": "payments", "sync": "OutOfSync", "health": "Healthy", "revision": "abc123", "message": null},
-        "argo_rollout": {"strategy": "canary", "phase": "Paused", "step": 2, "steps": 4, "canary_weight": 25, "message": null},
-        "health": "Degraded", "problems": [], "stale_since_ms": null
+                    "count": 12, "lastSeenMs": SINCE}],
+        "argoCd": {"application": "payments", "sync": "OutOfSync", "health": "Healthy", "revision": "abc123", "message": null},
+        "argoRollout": {"strategy": "canary", "phase": "Paused", "step": 2, "steps": 4, "canaryWeight": 25, "message": null},
+        "health": "Degraded", "problems": [], "staleSinceMs": null
     });
     let mut workload: Workload = serde_json::from_value(json).expect("a workload");
     workload.problems = vec![Problem {

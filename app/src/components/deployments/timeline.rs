@@ -1,7 +1,7 @@
 //! The entity's rollouts as recorded, newest first: outcome, version, revision, where, when and
 //! how long.
 
-use catalog::deployments::{RolloutOutcome, RolloutRecord};
+use deployments::model::{RolloutOutcome, RolloutRecord};
 use leptos::prelude::*;
 
 use super::format;

@@ -3,7 +3,7 @@
 //! events and pods. The summary re-renders when the workload changes; its pods are rows of their
 //! own.
 
-use catalog::deployments::{ClusterState, ContainerImage, RolloutPhase, Workload};
+use deployments::model::{ClusterState, ContainerImage, RolloutPhase, Workload};
 use leptos::prelude::*;
 
 use super::argo::{ArgoCd, ArgoRollout};

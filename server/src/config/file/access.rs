@@ -154,7 +154,7 @@ impl FileConfig {
                 .map_err(|e| value_error("permission.adminGroups", format!("`{group}`: {e}")))?;
             config.admin_groups.push(parsed.to_string().to_lowercase());
         }
-        config.policy = catalog::access::Policy::with_rules(p.rules.iter().map(|(k, v)| (k.as_str(), v.as_str())))
+        config.policy = access::Policy::with_rules(p.rules.iter().map(|(k, v)| (k.as_str(), v.as_str())))
             .map_err(|e| value_error("permission.rules", e.to_string()))?;
         Ok(config)
     }
@@ -184,8 +184,8 @@ mod tests {
         assert_eq!(config.absolute_timeout, std::time::Duration::from_secs(2 * 86_400));
         assert_eq!(config.admin_groups, ["group:default/platform"]);
         assert_eq!(
-            config.policy.rule(catalog::access::Permission::LocationCreate),
-            catalog::access::Rule::Admin
+            config.policy.rule(access::Permission::LocationCreate),
+            access::Rule::Admin
         );
         assert!(config.secure_cookies());
     }

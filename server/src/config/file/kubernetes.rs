@@ -7,9 +7,9 @@ use std::collections::BTreeSet;
 use std::path::PathBuf;
 
 use base64::Engine;
-use catalog::kubernetes::entities::ClusterEntity;
-use catalog::kubernetes::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust};
 use catalog::service::Secret;
+use deployments::entities::ClusterEntity;
+use deployments::{ClusterConfig, ClusterSettings, ClusterSource, ServerTrust};
 use serde::Deserialize;
 
 use super::{Env, FileConfig, expand, value_error};

@@ -3,13 +3,13 @@
 
 use std::net::SocketAddr;
 
+use access::Permission;
 use axum::{
     Json,
     extract::{ConnectInfo, Path, Query, State},
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
-use catalog::access::Permission;
 use serde::Deserialize;
 use serde_json::json;
 

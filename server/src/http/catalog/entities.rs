@@ -199,8 +199,7 @@ pub async fn delete_by_uid(
         entity["metadata"]["name"].as_str().unwrap_or_default(),
     )
     .to_string();
-    crate::http::access::authorize_entity(&state, &caller, catalog::access::Permission::EntityDelete, &entity_ref)
-        .await?;
+    crate::http::access::authorize_entity(&state, &caller, access::Permission::EntityDelete, &entity_ref).await?;
     if state.catalog.store.delete_entity(&uid).await? {
         crate::http::access::audit(&state, &caller, "entity-unregistered", &entity_ref, None).await;
         Ok(StatusCode::NO_CONTENT)

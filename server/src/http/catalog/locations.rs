@@ -15,7 +15,7 @@ use super::params::Params;
 use crate::auth::request::Caller;
 use crate::http::access;
 use crate::state::AppState;
-use catalog::access::Permission;
+use ::access::Permission;
 
 /// `GET /locations`: `[{"data": {"id", "type", "target"}, "status": {…}}]`. `data` is Backstage's
 /// shape; `status` is Cairn's: the last refresh (attempt, success, duration, entity and problem

@@ -10,7 +10,7 @@ use super::error::RequestId;
 use crate::auth::request::Caller;
 use crate::http::access;
 use crate::state::AppState;
-use catalog::access::Permission;
+use ::access::Permission;
 
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]

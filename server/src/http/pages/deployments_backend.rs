@@ -5,9 +5,9 @@ use std::sync::Arc;
 
 use app::api::admin::BoxFuture;
 use app::api::deployments::{DeploymentsBackend, DeploymentsOverview, EntityDeployments};
-use catalog::kubernetes::Deployments;
 use catalog::model::EntityRef;
 use catalog::store::Store;
+use deployments::Deployments;
 
 pub struct Backend {
     pub deployments: Arc<Deployments>,

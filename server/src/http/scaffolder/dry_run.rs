@@ -38,7 +38,7 @@ pub async fn run(
     Json(body): Json<DryRunRequest>,
 ) -> Result<Json<Value>, ApiError> {
     // The template travels in the body: it has no owner in the catalog to judge by.
-    crate::http::access::authorize(&state, &caller, catalog::access::Permission::TemplateRun, &[])?;
+    crate::http::access::authorize(&state, &caller, access::Permission::TemplateRun, &[])?;
     let engine = base64::engine::general_purpose::STANDARD;
     let files = body
         .directory_contents

@@ -51,7 +51,7 @@ pub async fn list(
     Path(id): Path<String>,
     Query(after): Query<After>,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    authorized_task(&state, &caller, catalog::access::Permission::TaskRead, &id).await?;
+    authorized_task(&state, &caller, access::Permission::TaskRead, &id).await?;
     let events = state
         .scaffolder
         .events(&id, after.after.unwrap_or(0))
@@ -69,7 +69,7 @@ pub async fn stream(
     Query(after): Query<After>,
     headers: HeaderMap,
 ) -> Result<Sse<impl Stream<Item = Result<Event, Infallible>>>, ApiError> {
-    authorized_task(&state, &caller, catalog::access::Permission::TaskRead, &id).await?;
+    authorized_task(&state, &caller, access::Permission::TaskRead, &id).await?;
     let resume = headers
         .get("last-event-id")
         .and_then(|v| v.to_str().ok())

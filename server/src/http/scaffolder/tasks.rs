@@ -15,7 +15,7 @@ use crate::auth::request::Caller;
 use crate::http::access;
 use crate::http::catalog::ApiError;
 use crate::state::AppState;
-use catalog::access::Permission;
+use ::access::Permission;
 
 /// `POST /v2/tasks` body: `{templateRef, values, secrets?}`.
 #[derive(Deserialize)]

@@ -1,7 +1,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use catalog::deployments::{
+use deployments::model::{
     ClusterState, Health, PodInfo, Reachability, Replicas, RolloutOutcome, RolloutPhase, RolloutRecord, RolloutStatus,
     Update, Workload, WorkloadKey, WorkloadKind,
 };

@@ -1,0 +1,46 @@
+//! Connecting to Kubernetes clusters and watching them live: one shared reflector per resource
+//! type per cluster (Argo's through the dynamic API where their CRDs exist), whether the cluster
+//! answers, and which resource types its service account may not list.
+
+mod argo;
+mod cluster;
+mod connect;
+mod health;
+mod kubeconfig;
+mod objects;
+mod resource_watch;
+mod watched;
+
+pub use cluster::{Cluster, WatchTiming};
+pub use connect::{ClusterSettings, ClusterSource, ServerTrust};
+pub use health::Reachability;
+pub use objects::ClusterObjects;
+pub use resource_watch::{Access, Change, ObjectKey, ResourceWatch, Snapshot, Watchable};
+pub use watched::{ClusterChange, WatchedType};
+
+/// Why a cluster could not be set up.
+#[derive(Debug, thiserror::Error)]
+pub enum KubernetesError {
+    #[error("cluster {cluster}: invalid API URL {url:?}: {reason}")]
+    InvalidUrl {
+        cluster: String,
+        url: String,
+        reason: String,
+    },
+    #[error("cluster {cluster}: {reason}")]
+    InvalidTrust { cluster: String, reason: String },
+    #[error("cluster {cluster}: kubeconfig {path}: {reason}")]
+    Kubeconfig {
+        cluster: String,
+        path: String,
+        reason: String,
+    },
+    #[error("cluster {cluster}: not running in a Kubernetes pod with a service account: {reason}")]
+    InCluster { cluster: String, reason: String },
+    #[error("cluster {cluster}: cannot build the client: {source}")]
+    Client {
+        cluster: String,
+        #[source]
+        source: kube::Error,
+    },
+}
