@@ -27,6 +27,28 @@ fn internal(err: impl std::fmt::Display) -> ServerFnError {
     ServerFnError::new("the catalog could not be read; the error has been logged")
 }
 
+/// A location that could not be read, as a page says it: the message never carries the server's
+/// paths or Git's output; where it leaves out what the log has, the request id joins the two
+/// (as the REST API's replies do).
+#[cfg(feature = "ssr")]
+fn unreadable(err: catalog::ingest::IngestError) -> ServerFnError {
+    use catalog::ingest::{IngestError, RemoteFailure};
+    match &err {
+        IngestError::Remote { kind, message } if *kind != RemoteFailure::NotAllowed => {
+            let id = use_context::<http::request::Parts>()
+                .and_then(|p| {
+                    p.headers
+                        .get("x-request-id")
+                        .and_then(|v| v.to_str().ok())
+                        .map(str::to_string)
+                })
+                .unwrap_or_else(|| "-".into());
+            ServerFnError::new(format!("{message} (request id {id}; the server log has the detail)"))
+        }
+        _ => ServerFnError::new(err.to_string()),
+    }
+}
+
 /// One page of the catalog list, with kind counts and filter facets.
 #[server(prefix = "/_server")]
 pub async fn list_catalog(query: CatalogQuery) -> Result<CatalogPage, ServerFnError> {
@@ -71,7 +93,7 @@ pub async fn preview_location(target: String) -> Result<LocationPreview, ServerF
     match service.preview(&location_type, &target).await {
         Ok(listing) => Ok(LocationPreview::new(location_type, target, listing)),
         Err(catalog::service::CatalogError::Invalid(m)) => Err(ServerFnError::new(m)),
-        Err(catalog::service::CatalogError::Ingest(e)) => Err(ServerFnError::new(e.to_string())),
+        Err(catalog::service::CatalogError::Ingest(e)) => Err(unreadable(e)),
         Err(other) => Err(internal(other)),
     }
 }
@@ -96,7 +118,7 @@ pub async fn import_location(target: String) -> Result<LocationPreview, ServerFn
         Err(catalog::service::CatalogError::Invalid(m) | catalog::service::CatalogError::Conflict(m)) => {
             Err(ServerFnError::new(m))
         }
-        Err(catalog::service::CatalogError::Ingest(e)) => Err(ServerFnError::new(e.to_string())),
+        Err(catalog::service::CatalogError::Ingest(e)) => Err(unreadable(e)),
         Err(other) => Err(internal(other)),
     }
 }
