@@ -1,0 +1,18 @@
+//! Delivery performance (DORA): each entity's production deployments (from the rollout history of
+//! production clusters and from CI), incidents and the deployments they are linked to, and the
+//! metrics computed from them.
+//!
+//! `model`, `metrics` and `buckets` are pure (compile to wasm, pages share them). With the
+//! `backend` feature:
+//! - `store`: every SQL statement of this crate (its tables, and read-only reads of the rollout
+//!   history and the catalog's ownership);
+//! - `report`: what `POST /api/dora/deployments` and `POST /api/incidents` accept, checked;
+//! - `alertmanager`: Alertmanager's webhook (payload version 4) as incidents;
+//! - `service`: `Delivery`, what the server's handlers call.
+//!
+//! It depends on `catalog` (entities, ownership, the store's pool and write gate) and
+//! `deployments` (the rollout history, the workload mapping).
+
+pub mod buckets;
+pub mod metrics;
+pub mod model;

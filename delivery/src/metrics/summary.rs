@@ -1,0 +1,115 @@
+//! The assessed deployments of every entity asked for, summed into the five metrics and a series.
+
+use crate::model::{
+    AssessedDeployment, Bucket, ChangeFailureRate, DeploymentFrequency, FailureReason, Metrics, NotComputed,
+    RecoveryTime, ReworkRate, ReworkReason,
+};
+
+/// Most deployments a metrics answer lists (the counts cover them all).
+pub const MAX_LISTED: usize = 500;
+
+const DAY_MS: f64 = 86_400_000.0;
+
+/// The metrics over `[from_ms, to_ms)` of `assessed` (deployments outside it are only context),
+/// with a bucket per `(start, end)` of `buckets`.
+pub fn summarize(
+    entities: Vec<String>,
+    assessed: &[AssessedDeployment],
+    unlinked_incidents: u64,
+    (from_ms, to_ms): (i64, i64),
+    interval: &str,
+    buckets: &[(i64, i64)],
+) -> Metrics {
+    let mut in_range: Vec<&AssessedDeployment> = assessed
+        .iter()
+        .filter(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms)
+        .collect();
+    in_range.sort_by(|a, b| b.finished_ms.cmp(&a.finished_ms).then_with(|| a.id.cmp(&b.id)));
+    let deployments = in_range.len() as u64;
+    let days = (to_ms - from_ms) as f64 / DAY_MS;
+    let count = |f: &dyn Fn(&AssessedDeployment) -> bool| in_range.iter().filter(|d| f(d)).count() as u64;
+    let has_failure = |d: &AssessedDeployment, f: fn(&FailureReason) -> bool| d.failures.iter().any(f);
+    let failed = count(&|d| d.failed());
+    let rework = count(&|d| !d.rework.is_empty());
+    let recoveries: Vec<f64> = in_range.iter().filter_map(|d| recovery_seconds(d)).collect();
+    Metrics {
+        entities,
+        from_ms,
+        to_ms,
+        interval: interval.to_string(),
+        deployment_frequency: DeploymentFrequency {
+            deployments,
+            days,
+            value: ratio(deployments as f64, days).unwrap_or(0.0),
+            per_week: ratio(deployments as f64 * 7.0, days).unwrap_or(0.0),
+        },
+        lead_time_for_changes: NotComputed {
+            value: None,
+            reason: "not computed yet: needs commit resolution".into(),
+        },
+        change_failure_rate: ChangeFailureRate {
+            failed,
+            deployments,
+            value: ratio(failed as f64, deployments as f64),
+            percent: ratio(failed as f64, deployments as f64).map(|v| (v * 1000.0).round() / 10.0),
+            rollout_failed: count(&|d| has_failure(d, |f| matches!(f, FailureReason::RolloutFailed))),
+            rolled_back: count(&|d| has_failure(d, |f| matches!(f, FailureReason::RolledBack { .. }))),
+            incident: count(&|d| has_failure(d, |f| matches!(f, FailureReason::Incident { .. }))),
+        },
+        failed_deployment_recovery_time: RecoveryTime {
+            value: median(recoveries.clone()),
+            mean_seconds: ratio(recoveries.iter().sum(), recoveries.len() as f64),
+            recovered: recoveries.len() as u64,
+            unrecovered: failed - recoveries.len() as u64,
+        },
+        rework_rate: ReworkRate {
+            rework,
+            deployments,
+            value: ratio(rework as f64, deployments as f64),
+            rollbacks: count(&|d| d.rework.contains(&ReworkReason::Rollback)),
+            after_failure: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::AfterFailure { .. }))),
+        },
+        unlinked_incidents,
+        series: buckets.iter().map(|b| bucket(*b, &in_range)).collect(),
+        deployments_truncated: in_range.len() > MAX_LISTED,
+        deployments: in_range.into_iter().take(MAX_LISTED).cloned().collect(),
+    }
+}
+
+fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> Bucket {
+    let here: Vec<&&AssessedDeployment> = in_range
+        .iter()
+        .filter(|d| d.finished_ms >= start_ms && d.finished_ms < end_ms)
+        .collect();
+    let recoveries: Vec<f64> = here.iter().filter_map(|d| recovery_seconds(d)).collect();
+    Bucket {
+        start_ms,
+        end_ms,
+        deployments: here.len() as u64,
+        failed: here.iter().filter(|d| d.failed()).count() as u64,
+        rework: here.iter().filter(|d| !d.rework.is_empty()).count() as u64,
+        recovered: recoveries.len() as u64,
+        recovery_median_seconds: median(recoveries),
+    }
+}
+
+fn recovery_seconds(d: &AssessedDeployment) -> Option<f64> {
+    d.recovered_ms.map(|at| (at - d.finished_ms) as f64 / 1000.0)
+}
+
+fn ratio(a: f64, b: f64) -> Option<f64> {
+    (b > 0.0).then(|| a / b)
+}
+
+fn median(mut values: Vec<f64>) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
+}

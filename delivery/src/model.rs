@@ -1,0 +1,188 @@
+//! What the delivery metrics are computed from and what they answer: production deployments,
+//! incidents, and the metrics with the counts behind them. Pure data (compiles to wasm); times are
+//! Unix milliseconds, JSON is camelCase like every Cairn API.
+
+use serde::{Deserialize, Serialize};
+
+/// Where a deployment was learnt from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum DeploymentSource {
+    /// A rollout Cairn recorded in a watched cluster (`deployment_rollouts`).
+    Rollout,
+    /// Reported by CI through `POST /api/dora/deployments`.
+    Reported,
+}
+
+/// One production deployment of an entity, before the metrics judge it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deployment {
+    /// `rollout:<cluster>/<namespace>/<kind>/<name>/<seq>`, or the id CI reported.
+    pub id: String,
+    pub entity: String,
+    /// What runs: the images for a rollout, the reported version otherwise.
+    pub version: String,
+    pub commit: Option<String>,
+    pub source: DeploymentSource,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    /// The rollout failed (or CI reported `failed`).
+    pub failed: bool,
+    /// The rollout history saw a later rollout bring back an earlier version in its place.
+    pub rolled_back: bool,
+    /// It brings back an earlier version: a rollback.
+    pub restores: bool,
+}
+
+/// An incident of an entity and the deployments it is linked to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Incident {
+    /// `<source>:<external id>`.
+    pub id: String,
+    /// `api`, `alertmanager`.
+    pub source: String,
+    pub entity: String,
+    pub title: String,
+    pub started_ms: i64,
+    pub resolved_ms: Option<i64>,
+    /// Deployment ids, each linked by someone (`linked_by` in the store).
+    pub deployments: Vec<String>,
+}
+
+/// Why a deployment counts as failed; every one that applied is listed.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum FailureReason {
+    /// Its rollout failed, or CI reported it failed.
+    RolloutFailed,
+    /// A later deployment brought back an earlier version in its place.
+    RolledBack { by: Option<String> },
+    /// An incident is linked to it.
+    Incident { id: String },
+}
+
+/// Why a deployment counts as rework (unplanned).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum ReworkReason {
+    /// It brings back an earlier version.
+    Rollback,
+    /// It came within the rework window after a failure of the same entity.
+    AfterFailure { failed: String },
+}
+
+/// A deployment as the metrics judged it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AssessedDeployment {
+    pub id: String,
+    pub entity: String,
+    pub version: String,
+    pub commit: Option<String>,
+    pub source: DeploymentSource,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub failures: Vec<FailureReason>,
+    pub rework: Vec<ReworkReason>,
+    /// A failed deployment: when it was remediated (None while it is not).
+    pub recovered_ms: Option<i64>,
+    /// The deployment that remediated it, or the incident whose resolution did.
+    pub recovered_by: Option<String>,
+}
+
+impl AssessedDeployment {
+    pub fn failed(&self) -> bool {
+        !self.failures.is_empty()
+    }
+}
+
+/// The five metrics over a range, with the counts behind each and a series per interval.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Metrics {
+    pub entities: Vec<String>,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub interval: String,
+    pub deployment_frequency: DeploymentFrequency,
+    pub lead_time_for_changes: NotComputed,
+    pub change_failure_rate: ChangeFailureRate,
+    pub failed_deployment_recovery_time: RecoveryTime,
+    pub rework_rate: ReworkRate,
+    /// Incidents in the range linked to no deployment: they count towards no failure.
+    pub unlinked_incidents: u64,
+    pub series: Vec<Bucket>,
+    /// The deployments in the range, newest first, at most `MAX_LISTED`.
+    pub deployments: Vec<AssessedDeployment>,
+    pub deployments_truncated: bool,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentFrequency {
+    pub deployments: u64,
+    pub days: f64,
+    /// Deployments per day.
+    pub value: f64,
+    pub per_week: f64,
+}
+
+/// A metric this slice does not compute yet, and why.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct NotComputed {
+    pub value: Option<f64>,
+    pub reason: String,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChangeFailureRate {
+    pub failed: u64,
+    pub deployments: u64,
+    /// `failed / deployments` (None without deployments).
+    pub value: Option<f64>,
+    /// The same, in percent rounded to one decimal (17.4).
+    pub percent: Option<f64>,
+    /// Failed deployments per reason (one deployment may have several).
+    pub rollout_failed: u64,
+    pub rolled_back: u64,
+    pub incident: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RecoveryTime {
+    /// Median seconds from a failed deployment to its remediation (None when none recovered).
+    pub value: Option<f64>,
+    pub mean_seconds: Option<f64>,
+    pub recovered: u64,
+    /// Failed deployments not remediated yet.
+    pub unrecovered: u64,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ReworkRate {
+    pub rework: u64,
+    pub deployments: u64,
+    pub value: Option<f64>,
+    pub rollbacks: u64,
+    pub after_failure: u64,
+}
+
+/// One interval of the series (day, ISO week or calendar month, UTC).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Bucket {
+    pub start_ms: i64,
+    pub end_ms: i64,
+    pub deployments: u64,
+    pub failed: u64,
+    pub rework: u64,
+    pub recovered: u64,
+    /// Median recovery of the failed deployments of this interval that recovered.
+    pub recovery_median_seconds: Option<f64>,
+}
