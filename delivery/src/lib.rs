@@ -16,3 +16,19 @@
 pub mod buckets;
 pub mod metrics;
 pub mod model;
+
+#[cfg(feature = "backend")]
+pub mod alertmanager;
+#[cfg(feature = "backend")]
+mod error;
+#[cfg(feature = "backend")]
+pub mod report;
+#[cfg(feature = "backend")]
+mod service;
+#[cfg(feature = "backend")]
+pub mod store;
+
+#[cfg(feature = "backend")]
+pub use error::DeliveryError;
+#[cfg(feature = "backend")]
+pub use service::{Delivery, DeliverySettings, Environment, MetricsQuery, Scope};

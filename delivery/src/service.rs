@@ -1,0 +1,378 @@
+//! `Delivery`: what the server's handlers call. Reports from CI and Alertmanager are checked and
+//! recorded; metrics read each entity's production deployments (rollouts of production clusters
+//! and namespaces, and reported deployments of environment `production`) and incidents, and let
+//! `crate::metrics` judge them.
+
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::DeliveryError;
+use crate::alertmanager;
+use crate::buckets::{Interval, buckets};
+use crate::metrics::{self, Settings};
+use crate::model::{Deployment, DeploymentSource, Metrics};
+use crate::report;
+use crate::store::{NewIncident, RolloutRow, Store, Upsert};
+
+/// The environment the metrics are about.
+pub const PRODUCTION: &str = "production";
+/// How far before a range deployments are read: what ran before it, failures whose rework window
+/// reaches into it.
+const LOOKBACK_MS: i64 = 30 * 86_400_000;
+/// How far after a range deployments are read, to find what remediated its failures.
+const HORIZON_MS: i64 = 30 * 86_400_000;
+
+/// `dora.environments`: which clusters and namespaces are which environment.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    pub name: String,
+    /// Empty: every cluster.
+    pub clusters: Vec<String>,
+    /// Empty: every namespace.
+    pub namespaces: Vec<String>,
+}
+
+impl Environment {
+    fn contains(&self, cluster: &str, namespace: &str) -> bool {
+        (self.clusters.is_empty() || self.clusters.iter().any(|c| c == cluster))
+            && (self.namespaces.is_empty() || self.namespaces.iter().any(|n| n == namespace))
+    }
+}
+
+/// The `dora:` settings.
+#[derive(Clone)]
+pub struct DeliverySettings {
+    /// None configured: every watched cluster is production.
+    pub environments: Vec<Environment>,
+    pub rework_window: Duration,
+    /// Longest range one metrics request covers.
+    pub max_range_days: u32,
+    /// The bearer token Alertmanager sends (None: its webhook is off).
+    pub alertmanager_token: Option<String>,
+}
+
+impl Default for DeliverySettings {
+    fn default() -> Self {
+        DeliverySettings {
+            environments: Vec::new(),
+            rework_window: Duration::from_secs(24 * 3600),
+            max_range_days: 400,
+            alertmanager_token: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for DeliverySettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DeliverySettings")
+            .field("environments", &self.environments)
+            .field("rework_window", &self.rework_window)
+            .field("max_range_days", &self.max_range_days)
+            .finish_non_exhaustive()
+    }
+}
+
+/// What the metrics are asked about.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Scope {
+    Entity(String),
+    /// Every entity the group owns.
+    Group(String),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MetricsQuery {
+    pub scope: Scope,
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub interval: Interval,
+}
+
+/// What a notification from Alertmanager did.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct AlertsApplied {
+    pub opened: u64,
+    pub resolved: u64,
+    pub unchanged: u64,
+    /// Fingerprints of alerts no entity was found for.
+    pub unmapped: Vec<String>,
+}
+
+pub struct Delivery {
+    pub store: Store,
+    rollouts: deployments::store::Store,
+    pub settings: DeliverySettings,
+}
+
+impl Delivery {
+    pub fn new(catalog: catalog::store::Store, settings: DeliverySettings) -> Delivery {
+        Delivery {
+            store: Store::new(catalog.clone()),
+            rollouts: deployments::store::Store::new(catalog),
+            settings,
+        }
+    }
+
+    /// Records a deployment CI reported: `Created`, or `Unchanged` when the same id came again.
+    pub async fn report_deployment(&self, body: &Value, actor: &str, now_ms: i64) -> Result<Upsert, DeliveryError> {
+        let deployment = report::deployment(body)?;
+        self.known_entity(&deployment.entity, "entity").await?;
+        match self.store.report_deployment(&deployment, actor, now_ms).await? {
+            Upsert::Differs => Err(DeliveryError::Conflict(format!(
+                "id: deployment {} was reported before with other values",
+                deployment.id
+            ))),
+            done => Ok(done),
+        }
+    }
+
+    /// Records an incident reported through the API, linked to its deployment when it names one.
+    pub async fn report_incident(&self, body: &Value, actor: &str, now_ms: i64) -> Result<Upsert, DeliveryError> {
+        let x = report::incident(body)?;
+        self.known_entity(&x.entity, "entity").await?;
+        let link = match &x.deployment {
+            Some(id) => Some((id.clone(), self.deployment_entity(id).await?)),
+            None => None,
+        };
+        let incident = NewIncident {
+            source: "api".into(),
+            external_id: x.id.clone(),
+            entity: x.entity,
+            title: x.title,
+            started_ms: x.started_ms,
+            resolved_ms: x.resolved_ms,
+            link,
+            actor: actor.to_string(),
+        };
+        match self.store.record_incident(&incident, now_ms).await? {
+            Upsert::Differs => Err(DeliveryError::Conflict(format!(
+                "id: incident {} was reported before for another entity or start",
+                x.id
+            ))),
+            done => Ok(done),
+        }
+    }
+
+    /// Opens and resolves incidents from an Alertmanager notification.
+    pub async fn alertmanager(&self, body: &[u8], now_ms: i64) -> Result<AlertsApplied, DeliveryError> {
+        let alerts = alertmanager::parse(body)?;
+        let entities = self.rollouts.mappable_entities().await?;
+        let mut applied = AlertsApplied::default();
+        for alert in alerts {
+            let by_label = alert.entity_hints().into_iter().find_map(|hint| {
+                entities
+                    .iter()
+                    .find(|e| {
+                        e.annotations
+                            .get(deployments::store::ANNOTATION_ID)
+                            .is_some_and(|id| id == hint)
+                    })
+                    .or_else(|| {
+                        entities
+                            .iter()
+                            .find(|e| e.entity_ref.starts_with("component:") && e.name == hint)
+                    })
+                    .map(|e| e.entity_ref.clone())
+            });
+            let entity = match (by_label, alert.workload()) {
+                (Some(entity), _) => Some(entity),
+                (None, Some((namespace, name))) => self.store.workload_entity(namespace, name).await?,
+                (None, None) => None,
+            };
+            let Some(entity) = entity else {
+                applied.unmapped.push(alert.fingerprint.clone());
+                continue;
+            };
+            let incident = NewIncident {
+                source: "alertmanager".into(),
+                external_id: alert.external_id(),
+                entity,
+                title: alert.title.clone(),
+                started_ms: alert.started_ms,
+                resolved_ms: alert.ended_ms,
+                link: None,
+                actor: "alertmanager".into(),
+            };
+            let before = self
+                .store
+                .incident(&format!("alertmanager:{}", incident.external_id))
+                .await?;
+            self.store.record_incident(&incident, now_ms).await?;
+            match (before.map(|b| b.resolved_ms.is_some()), alert.firing) {
+                (None, true) => applied.opened += 1,
+                (None | Some(false), false) => applied.resolved += 1,
+                _ => applied.unchanged += 1,
+            }
+        }
+        Ok(applied)
+    }
+
+    /// The metrics of an entity or a group over a range.
+    pub async fn metrics(&self, query: &MetricsQuery) -> Result<Metrics, DeliveryError> {
+        let entities = match &query.scope {
+            Scope::Entity(entity) => {
+                self.known_entity(entity, "entity").await?;
+                vec![entity.clone()]
+            }
+            Scope::Group(group) => {
+                self.known_entity(group, "group").await?;
+                self.store.owned_by(group).await?
+            }
+        };
+        let settings = Settings {
+            rework_window_ms: i64::try_from(self.settings.rework_window.as_millis()).unwrap_or(i64::MAX),
+        };
+        let range = (query.from_ms, query.to_ms);
+        let mut assessed = Vec::new();
+        let mut unlinked = 0;
+        for entity in &entities {
+            let stream = metrics::stream(self.production_deployments(entity, range).await?);
+            let incidents = self.store.incidents_linked_to(entity).await?;
+            assessed.extend(metrics::assess(&stream, &incidents, settings));
+            unlinked += self.store.unlinked_incidents(entity, range).await?;
+        }
+        let buckets = buckets(query.from_ms, query.to_ms, query.interval)
+            .ok_or_else(|| DeliveryError::invalid("interval", "makes too many intervals for this range"))?;
+        Ok(metrics::summarize(
+            entities,
+            &assessed,
+            unlinked,
+            range,
+            query.interval.as_str(),
+            &buckets,
+        ))
+    }
+
+    /// Parses a metrics request: `entity` or `group`, `from`/`to` (RFC 3339 or a date; default
+    /// the last 30 days), `interval` (default week), the range bounded by `max_range_days`.
+    pub fn query(
+        &self,
+        entity: Option<&str>,
+        group: Option<&str>,
+        (from, to): (Option<&str>, Option<&str>),
+        interval: Option<&str>,
+        now_ms: i64,
+    ) -> Result<MetricsQuery, DeliveryError> {
+        let scope = match (entity, group) {
+            (Some(e), None) => Scope::Entity(report::entity_ref(e, "entity")?),
+            (None, Some(g)) => Scope::Group(
+                catalog::model::EntityRef::parse(g, Some("group"), "default")
+                    .map(|r| r.to_string().to_lowercase())
+                    .map_err(|e| DeliveryError::invalid("group", e.to_string()))?,
+            ),
+            _ => return Err(DeliveryError::invalid("entity", "give exactly one of entity and group")),
+        };
+        let time = |text: Option<&str>, field: &str, default: i64| match text {
+            None => Ok(default),
+            Some(t) => crate::buckets::parse_time(t)
+                .ok_or_else(|| DeliveryError::invalid(field, format!("`{t}` is neither an RFC 3339 time nor a date"))),
+        };
+        let to_ms = time(to, "to", now_ms)?;
+        let from_ms = time(from, "from", to_ms - 30 * 86_400_000)?;
+        if from_ms >= to_ms {
+            return Err(DeliveryError::invalid("from", "must be before to"));
+        }
+        let max_ms = i64::from(self.settings.max_range_days) * 86_400_000;
+        if to_ms - from_ms > max_ms {
+            return Err(DeliveryError::invalid(
+                "from",
+                format!("the range is longer than {} days", self.settings.max_range_days),
+            ));
+        }
+        let interval = match interval {
+            None => Interval::Week,
+            Some(i) => Interval::parse(i)
+                .ok_or_else(|| DeliveryError::invalid("interval", format!("`{i}` is not day, week or month")))?,
+        };
+        Ok(MetricsQuery {
+            scope,
+            from_ms,
+            to_ms,
+            interval,
+        })
+    }
+
+    /// An entity's production deployments around `range`: rollouts and reported ones.
+    async fn production_deployments(
+        &self,
+        entity: &str,
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<Vec<Deployment>, DeliveryError> {
+        let around = (from_ms.saturating_sub(LOOKBACK_MS), to_ms.saturating_add(HORIZON_MS));
+        let rollouts = self.store.rollouts_of(entity, around).await?;
+        let mut out: Vec<Deployment> = rollouts
+            .into_iter()
+            .filter(|r| self.is_production(r))
+            .map(|r| Deployment {
+                id: r.deployment_id(),
+                entity: entity.to_string(),
+                commit: None,
+                source: DeploymentSource::Rollout,
+                started_ms: r.started_ms,
+                finished_ms: r.finished_ms,
+                failed: r.outcome == "failed",
+                rolled_back: r.outcome == "rolled-back",
+                restores: r.restores_seq.is_some(),
+                version: r.version,
+            })
+            .collect();
+        let reported = self.store.reported_deployments(entity, PRODUCTION, around).await?;
+        out.extend(reported.into_iter().map(|d| Deployment {
+            id: d.id,
+            entity: d.entity,
+            version: d.version,
+            commit: d.commit,
+            source: DeploymentSource::Reported,
+            started_ms: d.started_ms,
+            finished_ms: d.finished_ms,
+            failed: d.failed,
+            rolled_back: false,
+            restores: false,
+        }));
+        Ok(out)
+    }
+
+    /// Whether a rollout ran in production: the first environment containing its cluster and
+    /// namespace is `production`; with no environments configured, every cluster is.
+    fn is_production(&self, rollout: &RolloutRow) -> bool {
+        let environments = &self.settings.environments;
+        environments.is_empty()
+            || environments
+                .iter()
+                .find(|e| e.contains(&rollout.cluster, &rollout.namespace))
+                .is_some_and(|e| e.name == PRODUCTION)
+    }
+
+    async fn known_entity(&self, entity: &str, field: &str) -> Result<(), DeliveryError> {
+        if self.store.entity_exists(entity).await? {
+            Ok(())
+        } else {
+            Err(DeliveryError::invalid(
+                field,
+                format!("the catalog has no entity {entity}"),
+            ))
+        }
+    }
+
+    /// The entity of deployment `id`: a reported one, or `rollout:<cluster>/<namespace>/<kind>/<name>/<seq>`.
+    async fn deployment_entity(&self, id: &str) -> Result<String, DeliveryError> {
+        let missing = || DeliveryError::invalid("deployment", format!("there is no deployment {id}"));
+        if let Some(entity) = self.store.reported_deployment_entity(id).await? {
+            return Ok(entity);
+        }
+        let Some(key) = id.strip_prefix("rollout:") else {
+            return Err(missing());
+        };
+        let parts: Vec<&str> = key.splitn(5, '/').collect();
+        let [cluster, namespace, kind, name, seq] = parts[..] else {
+            return Err(missing());
+        };
+        let seq: i64 = seq.parse().map_err(|_| missing())?;
+        self.store
+            .rollout_entity((cluster, namespace, kind, name), seq)
+            .await?
+            .ok_or_else(missing)
+    }
+}

@@ -1,0 +1,142 @@
+//! Read-only reads of other crates' tables. The rollout history is read here rather than through
+//! `deployments::store`: its records lack what the metrics need (the rollback links, the outcome
+//! before a rollback) and its reads are timelines of the newest few hundred, not time ranges; the
+//! deployments crate stays the only writer of `deployment_rollouts`. Entities and ownership come
+//! from the catalog's tables, as `deployments::store::workload_mapping` reads them.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, query_error};
+
+/// Most entities one group's metrics cover.
+pub const MAX_GROUP_ENTITIES: i64 = 2000;
+
+/// One finished rollout of an entity's workload.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct RolloutRow {
+    pub cluster: String,
+    pub namespace: String,
+    pub kind: String,
+    pub name: String,
+    pub seq: i64,
+    pub version: String,
+    /// completed | failed | rolled-back
+    pub outcome: String,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+    pub failed_ms: Option<i64>,
+    pub restores_seq: Option<i64>,
+}
+
+impl RolloutRow {
+    /// Its id as a deployment: `rollout:<cluster>/<namespace>/<kind>/<name>/<seq>`.
+    pub fn deployment_id(&self) -> String {
+        format!(
+            "rollout:{}/{}/{}/{}/{}",
+            self.cluster, self.namespace, self.kind, self.name, self.seq
+        )
+    }
+}
+
+impl Store {
+    /// The rollouts of `entity`'s workloads that ended (completed, failed, rolled back) and
+    /// started in `[from_ms, to_ms)`.
+    pub async fn rollouts_of(&self, entity: &str, (from_ms, to_ms): (i64, i64)) -> Result<Vec<RolloutRow>, StoreError> {
+        let context = "reading an entity's rollouts";
+        let rows = sqlx::query(
+            "SELECT cluster, namespace, kind, name, seq, version, outcome, started_ms, \
+                    COALESCE(finished_ms, rolled_back_ms, started_ms), failed_ms, restores_seq \
+             FROM deployment_rollouts \
+             WHERE entity = $1 AND started_ms >= $2 AND started_ms < $3 \
+               AND outcome IN ('completed', 'failed', 'rolled-back')",
+        )
+        .bind(entity)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        rows.iter()
+            .map(|r| {
+                Ok(RolloutRow {
+                    cluster: r.try_get(0)?,
+                    namespace: r.try_get(1)?,
+                    kind: r.try_get(2)?,
+                    name: r.try_get(3)?,
+                    seq: r.try_get(4)?,
+                    version: r.try_get(5)?,
+                    outcome: r.try_get(6)?,
+                    started_ms: r.try_get(7)?,
+                    finished_ms: r.try_get(8)?,
+                    failed_ms: r.try_get(9)?,
+                    restores_seq: r.try_get(10)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(query_error(context))
+    }
+
+    /// The entity of a recorded rollout, by its key and sequence number.
+    pub async fn rollout_entity(
+        &self,
+        (cluster, namespace, kind, name): (&str, &str, &str, &str),
+        seq: i64,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query(
+            "SELECT entity FROM deployment_rollouts \
+             WHERE cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4 AND seq = $5",
+        )
+        .bind(cluster)
+        .bind(namespace)
+        .bind(kind)
+        .bind(name)
+        .bind(seq)
+        .fetch_optional(self.pool())
+        .await
+        .and_then(|row| row.map(|r| r.try_get::<Option<String>, _>(0)).transpose())
+        .map(Option::flatten)
+        .map_err(query_error("finding a rollout"))
+    }
+
+    /// The entity the newest rollout of a workload named `name` in `namespace` was mapped to.
+    pub async fn workload_entity(&self, namespace: &str, name: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query(
+            "SELECT entity FROM deployment_rollouts WHERE namespace = $1 AND name = $2 AND entity IS NOT NULL \
+             ORDER BY started_ms DESC LIMIT 1",
+        )
+        .bind(namespace)
+        .bind(name)
+        .fetch_optional(self.pool())
+        .await
+        .and_then(|row| row.map(|r| r.try_get(0)).transpose())
+        .map_err(query_error("finding a workload's entity"))
+    }
+
+    /// Whether the catalog holds `entity_ref`.
+    pub async fn entity_exists(&self, entity_ref: &str) -> Result<bool, StoreError> {
+        sqlx::query("SELECT 1 FROM entities WHERE entity_ref = $1")
+            .bind(entity_ref)
+            .fetch_optional(self.pool())
+            .await
+            .map(|row| row.is_some())
+            .map_err(query_error("finding an entity"))
+    }
+
+    /// The entities `group` owns (`ownedBy` it), at most `MAX_GROUP_ENTITIES`, in ref order.
+    pub async fn owned_by(&self, group: &str) -> Result<Vec<String>, StoreError> {
+        let context = "reading what a group owns";
+        sqlx::query(
+            "SELECT DISTINCT source_ref FROM relations WHERE type = 'ownedBy' AND target_ref = $1 \
+             ORDER BY source_ref LIMIT $2",
+        )
+        .bind(group)
+        .bind(MAX_GROUP_ENTITIES)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(query_error(context))
+    }
+}

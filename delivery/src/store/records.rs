@@ -1,0 +1,292 @@
+//! Delivery's own tables: deployments CI reported, incidents, and their links to deployments.
+//! Each write is idempotent on its id; an incident and its link are written in one transaction.
+
+use sqlx::{Row, any::AnyRow};
+
+use super::{Store, StoreError, query_error};
+use crate::model::Incident;
+
+/// A deployment as CI reported it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ReportedDeployment {
+    pub id: String,
+    pub entity: String,
+    pub environment: String,
+    pub version: String,
+    pub commit: Option<String>,
+    pub failed: bool,
+    pub started_ms: i64,
+    pub finished_ms: i64,
+}
+
+/// What an idempotent write did.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Upsert {
+    Created,
+    /// The same id was there already, with the same values (or only moved forward now).
+    Unchanged,
+    /// The same id was there with other values: nothing was written.
+    Differs,
+}
+
+/// An incident to record, and the deployment to link it to.
+#[derive(Clone, Debug)]
+pub struct NewIncident {
+    pub source: String,
+    pub external_id: String,
+    pub entity: String,
+    pub title: String,
+    pub started_ms: i64,
+    pub resolved_ms: Option<i64>,
+    /// `(deployment id, its entity)`.
+    pub link: Option<(String, String)>,
+    pub actor: String,
+}
+
+/// An incident as stored.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncidentRow {
+    pub id: String,
+    pub entity: String,
+    pub title: String,
+    pub started_ms: i64,
+    pub resolved_ms: Option<i64>,
+}
+
+const DEPLOYMENT_COLUMNS: &str = "id, entity, environment, version, commit_sha, status, started_ms, finished_ms";
+
+impl Store {
+    /// Records a reported deployment unless its id is known; says whether the known one differs.
+    pub async fn report_deployment(
+        &self,
+        d: &ReportedDeployment,
+        actor: &str,
+        now_ms: i64,
+    ) -> Result<Upsert, StoreError> {
+        let context = "recording a reported deployment";
+        let _gate = self.writing().await;
+        let inserted = sqlx::query(&format!(
+            "INSERT INTO delivery_deployments ({DEPLOYMENT_COLUMNS}, reported_by, recorded_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (id) DO NOTHING"
+        ))
+        .bind(&d.id)
+        .bind(&d.entity)
+        .bind(&d.environment)
+        .bind(&d.version)
+        .bind(d.commit.as_deref())
+        .bind(if d.failed { "failed" } else { "succeeded" })
+        .bind(d.started_ms)
+        .bind(d.finished_ms)
+        .bind(actor)
+        .bind(now_ms)
+        .execute(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        if inserted.rows_affected() == 1 {
+            return Ok(Upsert::Created);
+        }
+        let known = sqlx::query(&format!(
+            "SELECT {DEPLOYMENT_COLUMNS} FROM delivery_deployments WHERE id = $1"
+        ))
+        .bind(&d.id)
+        .fetch_one(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        Ok(if reported(&known).map_err(query_error(context))? == *d {
+            Upsert::Unchanged
+        } else {
+            Upsert::Differs
+        })
+    }
+
+    /// An entity's reported deployments in `environment` that finished in `[from_ms, to_ms)`.
+    pub async fn reported_deployments(
+        &self,
+        entity: &str,
+        environment: &str,
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<Vec<ReportedDeployment>, StoreError> {
+        let context = "reading reported deployments";
+        let rows = sqlx::query(&format!(
+            "SELECT {DEPLOYMENT_COLUMNS} FROM delivery_deployments \
+             WHERE entity = $1 AND environment = $2 AND finished_ms >= $3 AND finished_ms < $4"
+        ))
+        .bind(entity)
+        .bind(environment)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        rows.iter()
+            .map(reported)
+            .collect::<Result<_, _>>()
+            .map_err(query_error(context))
+    }
+
+    /// The entity of the reported deployment `id`, if there is one.
+    pub async fn reported_deployment_entity(&self, id: &str) -> Result<Option<String>, StoreError> {
+        sqlx::query("SELECT entity FROM delivery_deployments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(self.pool())
+            .await
+            .and_then(|row| row.map(|r| r.try_get(0)).transpose())
+            .map_err(query_error("finding a reported deployment"))
+    }
+
+    /// Records an incident, or moves a known one forward (resolved once, never reopened), and
+    /// links it to its deployment; in one transaction. `Differs` when the known one names
+    /// another entity or start.
+    pub async fn record_incident(&self, x: &NewIncident, now_ms: i64) -> Result<Upsert, StoreError> {
+        let context = "recording an incident";
+        let id = format!("{}:{}", x.source, x.external_id);
+        let _gate = self.writing().await;
+        let mut tx = self.pool().begin().await.map_err(query_error(context))?;
+        let inserted = sqlx::query(
+            "INSERT INTO delivery_incidents \
+             (id, source, external_id, entity, title, started_ms, resolved_ms, recorded_ms, updated_ms) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&id)
+        .bind(&x.source)
+        .bind(&x.external_id)
+        .bind(&x.entity)
+        .bind(&x.title)
+        .bind(x.started_ms)
+        .bind(x.resolved_ms)
+        .bind(now_ms)
+        .execute(&mut *tx)
+        .await
+        .map_err(query_error(context))?;
+        let mut outcome = Upsert::Created;
+        if inserted.rows_affected() == 0 {
+            let known = sqlx::query("SELECT entity, started_ms FROM delivery_incidents WHERE id = $1")
+                .bind(&id)
+                .fetch_one(&mut *tx)
+                .await
+                .map_err(query_error(context))?;
+            let (entity, started): (String, i64) = (
+                known.try_get(0).map_err(query_error(context))?,
+                known.try_get(1).map_err(query_error(context))?,
+            );
+            if entity != x.entity || started != x.started_ms {
+                return Ok(Upsert::Differs);
+            }
+            outcome = Upsert::Unchanged;
+            if let Some(resolved) = x.resolved_ms {
+                sqlx::query(
+                    "UPDATE delivery_incidents SET resolved_ms = $2, updated_ms = $3 \
+                     WHERE id = $1 AND resolved_ms IS NULL",
+                )
+                .bind(&id)
+                .bind(resolved)
+                .bind(now_ms)
+                .execute(&mut *tx)
+                .await
+                .map_err(query_error(context))?;
+            }
+        }
+        if let Some((deployment, entity)) = &x.link {
+            sqlx::query(
+                "INSERT INTO delivery_incident_links (incident_id, deployment_id, deployment_entity, linked_by, linked_ms) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (incident_id, deployment_id) DO NOTHING",
+            )
+            .bind(&id)
+            .bind(deployment)
+            .bind(entity)
+            .bind(&x.actor)
+            .bind(now_ms)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error(context))?;
+        }
+        tx.commit().await.map_err(query_error(context))?;
+        Ok(outcome)
+    }
+
+    /// One incident, by `<source>:<external id>`.
+    pub async fn incident(&self, id: &str) -> Result<Option<IncidentRow>, StoreError> {
+        let context = "reading an incident";
+        let row =
+            sqlx::query("SELECT id, entity, title, started_ms, resolved_ms FROM delivery_incidents WHERE id = $1")
+                .bind(id)
+                .fetch_optional(self.pool())
+                .await
+                .map_err(query_error(context))?;
+        row.map(|r| {
+            Ok(IncidentRow {
+                id: r.try_get(0)?,
+                entity: r.try_get(1)?,
+                title: r.try_get(2)?,
+                started_ms: r.try_get(3)?,
+                resolved_ms: r.try_get(4)?,
+            })
+        })
+        .transpose()
+        .map_err(query_error(context))
+    }
+
+    /// The incidents linked to deployments of `entity`, with every deployment each is linked to.
+    pub async fn incidents_linked_to(&self, entity: &str) -> Result<Vec<Incident>, StoreError> {
+        let context = "reading the incidents linked to an entity's deployments";
+        let rows = sqlx::query(
+            "SELECT i.id, i.source, i.entity, i.title, i.started_ms, i.resolved_ms, l.deployment_id \
+             FROM delivery_incidents i JOIN delivery_incident_links l ON l.incident_id = i.id \
+             WHERE i.id IN (SELECT incident_id FROM delivery_incident_links WHERE deployment_entity = $1) \
+             ORDER BY i.id, l.deployment_id",
+        )
+        .bind(entity)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        let mut out: Vec<Incident> = Vec::new();
+        for row in rows {
+            let id: String = row.try_get(0).map_err(query_error(context))?;
+            let deployment: String = row.try_get(6).map_err(query_error(context))?;
+            if let Some(last) = out.last_mut().filter(|x| x.id == id) {
+                last.deployments.push(deployment);
+                continue;
+            }
+            out.push(Incident {
+                id,
+                source: row.try_get(1).map_err(query_error(context))?,
+                entity: row.try_get(2).map_err(query_error(context))?,
+                title: row.try_get(3).map_err(query_error(context))?,
+                started_ms: row.try_get(4).map_err(query_error(context))?,
+                resolved_ms: row.try_get(5).map_err(query_error(context))?,
+                deployments: vec![deployment],
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many incidents of `entity` started in `[from_ms, to_ms)` are linked to no deployment.
+    pub async fn unlinked_incidents(&self, entity: &str, (from_ms, to_ms): (i64, i64)) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query(
+            "SELECT COUNT(*) FROM delivery_incidents i WHERE i.entity = $1 AND i.started_ms >= $2 AND i.started_ms < $3 \
+             AND NOT EXISTS (SELECT 1 FROM delivery_incident_links l WHERE l.incident_id = i.id)",
+        )
+        .bind(entity)
+        .bind(from_ms)
+        .bind(to_ms)
+        .fetch_one(self.pool())
+        .await
+        .and_then(|r| r.try_get(0))
+        .map_err(query_error("counting unlinked incidents"))?;
+        Ok(count.max(0) as u64)
+    }
+}
+
+fn reported(row: &AnyRow) -> Result<ReportedDeployment, sqlx::Error> {
+    let status: String = row.try_get(5)?;
+    Ok(ReportedDeployment {
+        id: row.try_get(0)?,
+        entity: row.try_get(1)?,
+        environment: row.try_get(2)?,
+        version: row.try_get(3)?,
+        commit: row.try_get(4)?,
+        failed: status == "failed",
+        started_ms: row.try_get(6)?,
+        finished_ms: row.try_get(7)?,
+    })
+}
