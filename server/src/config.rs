@@ -51,6 +51,8 @@ pub struct Config {
     pub auth: crate::auth::AuthConfig,
     /// Kubernetes clusters whose workloads the Deployments views show (none: the views are off).
     pub kubernetes: Vec<deployments::ClusterConfig>,
+    /// Delivery metrics: environments, rework window, Alertmanager's token (`dora:`).
+    pub dora: delivery::DeliverySettings,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -164,6 +166,7 @@ impl Config {
         let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
         let auth = file.auth(&base_url, production, &process_env)?;
         let kubernetes = file.kubernetes_clusters(&process_env)?;
+        let dora = file.dora(&process_env)?;
         Ok(Config {
             bind,
             database: DatabaseConfig { url: database_url },
@@ -176,6 +179,7 @@ impl Config {
             builtin_templates,
             auth,
             kubernetes,
+            dora,
         })
     }
 }

@@ -5,6 +5,7 @@ mod access;
 mod assets;
 mod auth;
 pub mod catalog;
+pub mod dora;
 mod health;
 mod kubernetes;
 mod observe;
@@ -50,6 +51,8 @@ pub fn router(state: AppState) -> Router {
         // Dry runs render whole templates before answering; the event stream lasts as long as its task.
         .nest("/api/scaffolder", scaffolder::router())
         .nest("/api/auth", auth::router())
+        // Delivery metrics: reports from CI and Alertmanager, the metrics (API only for now).
+        .merge(dora::router().layer(timeout(30)))
         // Live streams last as long as their page.
         .nest("/api/kubernetes", kubernetes::router())
         .route(

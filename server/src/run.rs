@@ -101,6 +101,7 @@ impl Server {
                 Some(kubernetes_entities),
             )?)
         };
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(catalog.store.clone(), config.dora.clone()));
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,
@@ -109,6 +110,7 @@ impl Server {
             auth,
             stopping,
             deployments,
+            delivery,
             metrics,
             site,
             leptos,

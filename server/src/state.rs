@@ -21,6 +21,8 @@ pub struct AppState {
     pub stopping: tokio::sync::watch::Receiver<bool>,
     /// The Deployments views, when clusters are configured.
     pub deployments: Option<Arc<deployments::Deployments>>,
+    /// Delivery metrics, deployments reported by CI and incidents.
+    pub delivery: Arc<delivery::Delivery>,
     pub metrics: Metrics,
     pub site: Site,
     pub leptos: LeptosOptions,

@@ -27,7 +27,8 @@ fn is_public(path: &str) -> bool {
     matches!(
         path,
         "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/signin" | "/api/webhooks/github"
-    ) || path.starts_with("/pkg/")
+    ) || path == crate::http::dora::ALERTMANAGER_PATH
+        || path.starts_with("/pkg/")
         || path.starts_with("/api/auth/")
 }
 
@@ -65,9 +66,10 @@ pub async fn authenticate(
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(auth, request.headers(), peer);
     let path = request.uri().path().to_string();
-    let bearer = request
-        .headers()
-        .get(header::AUTHORIZATION)
+    // Alertmanager's bearer token is checked by its handler, not as a Cairn API token.
+    let bearer = Some(request.headers())
+        .filter(|_| path != crate::http::dora::ALERTMANAGER_PATH)
+        .and_then(|h| h.get(header::AUTHORIZATION))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
         .map(|v| v.trim().to_string());

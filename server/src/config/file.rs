@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 mod access;
+mod dora;
 mod kubernetes;
 mod reading;
 
@@ -37,6 +38,8 @@ pub struct FileConfig {
     permission: access::PermissionSection,
     #[serde(default)]
     kubernetes: kubernetes::KubernetesSection,
+    #[serde(default)]
+    dora: dora::DoraSection,
 }
 
 /// `scaffolder.*`: Backstage's `concurrentTasksLimit`, and Cairn's limits and built-in templates.

@@ -112,6 +112,7 @@ impl TestDb {
             builtin_templates: false,
             auth: Default::default(),
             kubernetes: Vec::new(),
+            dora: Default::default(),
         }
     }
 }

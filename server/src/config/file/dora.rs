@@ -1,0 +1,138 @@
+//! `dora.*`: delivery metrics. Which clusters and namespaces are which environment (default:
+//! every watched cluster is production), the rework window, the longest range a metrics request
+//! covers, and the bearer token Alertmanager's webhook sends.
+
+use delivery::{DeliverySettings, Environment};
+use serde::Deserialize;
+
+use super::{Env, FileConfig, Interval, expand, value_error};
+use crate::config::ConfigError;
+
+/// More environments than this is a mistake in the file.
+const MAX_ENVIRONMENTS: usize = 50;
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub(super) struct DoraSection {
+    #[serde(default)]
+    environments: Vec<EnvironmentEntry>,
+    rework_window: Option<Interval>,
+    max_range_days: Option<u32>,
+    alertmanager: Option<AlertmanagerEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct EnvironmentEntry {
+    name: String,
+    #[serde(default)]
+    clusters: Vec<String>,
+    #[serde(default)]
+    namespaces: Vec<String>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct AlertmanagerEntry {
+    token: String,
+}
+
+impl std::fmt::Debug for AlertmanagerEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AlertmanagerEntry").finish_non_exhaustive()
+    }
+}
+
+impl FileConfig {
+    /// The `dora:` settings, checked.
+    pub(in crate::config) fn dora(&self, env: Env) -> Result<DeliverySettings, ConfigError> {
+        let section = &self.dora;
+        let defaults = DeliverySettings::default();
+        if section.environments.len() > MAX_ENVIRONMENTS {
+            return Err(value_error(
+                "dora.environments",
+                format!("more than {MAX_ENVIRONMENTS} environments"),
+            ));
+        }
+        let mut environments: Vec<Environment> = Vec::new();
+        for entry in &section.environments {
+            let name = entry.name.trim();
+            if name.is_empty() || name.len() > 63 || name.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(value_error(
+                    "dora.environments.name",
+                    format!("`{name}` must be 1–63 characters without spaces"),
+                ));
+            }
+            if environments.iter().any(|e| e.name == name) {
+                return Err(value_error(
+                    "dora.environments.name",
+                    format!("environment `{name}` is configured twice"),
+                ));
+            }
+            environments.push(Environment {
+                name: name.to_string(),
+                clusters: entry.clusters.iter().map(|c| c.trim().to_string()).collect(),
+                namespaces: entry.namespaces.iter().map(|n| n.trim().to_string()).collect(),
+            });
+        }
+        let rework_window = section
+            .rework_window
+            .as_ref()
+            .map_or(defaults.rework_window, Interval::duration);
+        if rework_window.is_zero() || rework_window > std::time::Duration::from_secs(30 * 86_400) {
+            return Err(value_error(
+                "dora.reworkWindow",
+                "must be more than zero and at most 30 days".into(),
+            ));
+        }
+        let max_range_days = section.max_range_days.unwrap_or(defaults.max_range_days);
+        if !(1..=800).contains(&max_range_days) {
+            return Err(value_error("dora.maxRangeDays", "must be 1 to 800".into()));
+        }
+        let alertmanager_token = section
+            .alertmanager
+            .as_ref()
+            .map(|a| expand(&a.token, "dora.alertmanager.token", env))
+            .transpose()?
+            .map(|t| t.trim().to_string());
+        if alertmanager_token.as_ref().is_some_and(|t| t.len() < 16) {
+            return Err(value_error(
+                "dora.alertmanager.token",
+                "must be at least 16 characters".into(),
+            ));
+        }
+        Ok(DeliverySettings {
+            environments,
+            rework_window,
+            max_range_days,
+            alertmanager_token,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dora_settings_are_read_and_checked() {
+        let file = FileConfig::parse(
+            "dora:\n  environments:\n    - name: production\n      clusters: [prod-eu]\n    - name: staging\n      namespaces: [stage]\n  reworkWindow: { hours: 12 }\n  alertmanager:\n    token: ${AM_TOKEN}\n",
+        )
+        .expect("parses");
+        let env = |name: &str| (name == "AM_TOKEN").then(|| "0123456789abcdef".to_string());
+        let settings = file.dora(&env).expect("valid");
+        assert_eq!(settings.environments.len(), 2);
+        assert_eq!(settings.environments[0].clusters, ["prod-eu"]);
+        assert_eq!(settings.rework_window, std::time::Duration::from_secs(12 * 3600));
+        assert_eq!(settings.alertmanager_token.as_deref(), Some("0123456789abcdef"));
+        assert_eq!(settings.max_range_days, 400);
+
+        let typo = FileConfig::parse("dora:\n  environments:\n    - name: production\n      cluster: [a]\n")
+            .expect_err("unknown key");
+        assert!(typo.contains("cluster") && typo.contains('4'), "{typo}");
+        let short = FileConfig::parse("dora:\n  alertmanager:\n    token: short\n").expect("parses");
+        let err = short.dora(&|_| None).expect_err("short token").to_string();
+        assert!(err.starts_with("dora.alertmanager.token"), "{err}");
+    }
+}
