@@ -111,7 +111,7 @@ fn a_rollback_marks_the_deployment_it_undid_as_failed() {
 fn an_incident_spanning_two_deployments_fails_one_unless_both_are_linked() {
     let stream = stream(vec![deployment("a", "v1", H), deployment("b", "v2", 5 * H)]);
     let spanning = incident("i", 2 * H, Some(9 * H), &["a"]);
-    let once = summary(&assess(&stream, &[spanning.clone()], Settings::default()));
+    let once = summary(&assess(&stream, std::slice::from_ref(&spanning), Settings::default()));
     assert_eq!(once.change_failure_rate.failed, 1);
     let both = incident("i", 2 * H, Some(9 * H), &["a", "b"]);
     let twice = summary(&assess(&stream, &[both], Settings::default()));
