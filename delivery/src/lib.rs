@@ -8,6 +8,7 @@
 //!   history and the catalog's ownership);
 //! - `report`: what `POST /api/dora/deployments` and `POST /api/incidents` accept, checked;
 //! - `alertmanager`: Alertmanager's webhook (payload version 4) as incidents;
+//! - `pagerduty`: PagerDuty's v3 webhooks (signature, incident events) as incidents;
 //! - `service`: `Delivery`, what the server's handlers call.
 //!
 //! It depends on `catalog` (entities, ownership, the store's pool and write gate) and
@@ -22,6 +23,8 @@ pub mod alertmanager;
 #[cfg(feature = "backend")]
 mod error;
 #[cfg(feature = "backend")]
+pub mod pagerduty;
+#[cfg(feature = "backend")]
 pub mod report;
 #[cfg(feature = "backend")]
 mod service;
@@ -31,4 +34,6 @@ pub mod store;
 #[cfg(feature = "backend")]
 pub use error::DeliveryError;
 #[cfg(feature = "backend")]
-pub use service::{Delivery, DeliverySettings, Environment, MetricsQuery, Scope};
+pub use service::{
+    Delivery, DeliverySettings, DeploymentStatusApplied, Environment, MetricsQuery, PagerDutyApplied, Scope,
+};

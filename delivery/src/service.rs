@@ -15,6 +15,10 @@ use crate::model::{Deployment, DeploymentSource, Metrics};
 use crate::report;
 use crate::store::{NewIncident, RolloutRow, Store, Upsert};
 
+mod incoming;
+
+pub use incoming::{DeploymentStatusApplied, PagerDutyApplied};
+
 /// The environment the metrics are about.
 pub const PRODUCTION: &str = "production";
 /// How far before a range deployments are read: what ran before it, failures whose rework window
@@ -31,6 +35,8 @@ pub struct Environment {
     pub clusters: Vec<String>,
     /// Empty: every namespace.
     pub namespaces: Vec<String>,
+    /// GitHub deployment environments that are this one (besides its own name).
+    pub github: Vec<String>,
 }
 
 impl Environment {
@@ -50,6 +56,8 @@ pub struct DeliverySettings {
     pub max_range_days: u32,
     /// The bearer token Alertmanager sends (None: its webhook is off).
     pub alertmanager_token: Option<String>,
+    /// The secret PagerDuty signs its v3 webhooks with (None: that webhook is off).
+    pub pagerduty_secret: Option<String>,
 }
 
 impl Default for DeliverySettings {
@@ -59,6 +67,7 @@ impl Default for DeliverySettings {
             rework_window: Duration::from_secs(24 * 3600),
             max_range_days: 400,
             alertmanager_token: None,
+            pagerduty_secret: None,
         }
     }
 }
@@ -140,6 +149,7 @@ impl Delivery {
             source: "api".into(),
             external_id: x.id.clone(),
             entity: x.entity,
+            service: None,
             title: x.title,
             started_ms: x.started_ms,
             resolved_ms: x.resolved_ms,
@@ -189,6 +199,7 @@ impl Delivery {
                 source: "alertmanager".into(),
                 external_id: alert.external_id(),
                 entity,
+                service: None,
                 title: alert.title.clone(),
                 started_ms: alert.started_ms,
                 resolved_ms: alert.ended_ms,

@@ -2,6 +2,8 @@
 //! the API and Alertmanager, rollouts of the history, and the metrics' golden cases.
 
 mod common;
+#[path = "delivery/webhooks.rs"]
+mod webhooks;
 
 use access::Scope;
 use common::{TestDb, TestServer};

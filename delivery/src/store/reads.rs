@@ -112,6 +112,25 @@ impl Store {
         .map_err(query_error("finding a workload's entity"))
     }
 
+    /// The entities whose annotation `annotation` is `value` (compared as the catalog's search
+    /// compares: case-insensitively), in ref order.
+    pub async fn entities_annotated(&self, annotation: &str, value: &str) -> Result<Vec<String>, StoreError> {
+        let context = "finding entities by annotation";
+        sqlx::query(
+            "SELECT DISTINCT e.entity_ref FROM entities e JOIN search s ON s.entity_id = e.id \
+             WHERE s.key = $1 AND s.value = $2 ORDER BY e.entity_ref",
+        )
+        .bind(format!("metadata.annotations.{annotation}"))
+        .bind(value.to_lowercase())
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()
+        .map_err(query_error(context))
+    }
+
     /// Whether the catalog holds `entity_ref`.
     pub async fn entity_exists(&self, entity_ref: &str) -> Result<bool, StoreError> {
         sqlx::query("SELECT 1 FROM entities WHERE entity_ref = $1")

@@ -34,7 +34,10 @@ pub enum Upsert {
 pub struct NewIncident {
     pub source: String,
     pub external_id: String,
+    /// `''` when no entity claims the incident's service (yet).
     pub entity: String,
+    /// The service the source raised it on (PagerDuty's service id).
+    pub service: Option<String>,
     pub title: String,
     pub started_ms: i64,
     pub resolved_ms: Option<i64>,
@@ -144,8 +147,8 @@ impl Store {
         let mut tx = self.pool().begin().await.map_err(query_error(context))?;
         let inserted = sqlx::query(
             "INSERT INTO delivery_incidents \
-             (id, source, external_id, entity, title, started_ms, resolved_ms, recorded_ms, updated_ms) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8) ON CONFLICT (id) DO NOTHING",
+             (id, source, external_id, entity, title, started_ms, resolved_ms, recorded_ms, updated_ms, service) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&id)
         .bind(&x.source)
@@ -155,6 +158,7 @@ impl Store {
         .bind(x.started_ms)
         .bind(x.resolved_ms)
         .bind(now_ms)
+        .bind(x.service.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(query_error(context))?;
@@ -258,6 +262,17 @@ impl Store {
             });
         }
         Ok(out)
+    }
+
+    /// How many incidents of `source` no entity claims (their service is mapped to none).
+    pub async fn unmapped_incidents(&self, source: &str) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query("SELECT COUNT(*) FROM delivery_incidents WHERE source = $1 AND entity = ''")
+            .bind(source)
+            .fetch_one(self.pool())
+            .await
+            .and_then(|r| r.try_get(0))
+            .map_err(query_error("counting unmapped incidents"))?;
+        Ok(count.max(0) as u64)
     }
 
     /// How many incidents of `entity` started in `[from_ms, to_ms)` are linked to no deployment.

@@ -28,6 +28,7 @@ fn is_public(path: &str) -> bool {
         path,
         "/healthz" | "/readyz" | "/metrics" | "/favicon.ico" | "/signin" | "/api/webhooks/github"
     ) || path == crate::http::dora::ALERTMANAGER_PATH
+        || path == crate::http::dora::PAGERDUTY_PATH
         || path.starts_with("/pkg/")
         || path.starts_with("/api/auth/")
 }

@@ -1,6 +1,6 @@
 //! Delivery metrics and what feeds them: `/api/dora` (deployments CI reports, the metrics) and
-//! `/api/incidents` (incidents reported through the API, Alertmanager's webhook). API only for now:
-//! no page shows them yet. Handlers authorize, parse and call `delivery::Delivery`.
+//! `/api/incidents` (incidents reported through the API, Alertmanager's and PagerDuty's
+//! webhooks). API only for now: no page shows them yet. Handlers authorize, parse and call `delivery::Delivery`.
 
 use access::Permission;
 use axum::{
@@ -27,6 +27,9 @@ const MAX_ALERTS_BYTES: usize = 4 << 20;
 /// Alertmanager's webhook: its bearer token is its own, not a Cairn API token (`auth::request`).
 pub const ALERTMANAGER_PATH: &str = "/api/incidents/alertmanager";
 
+/// PagerDuty's v3 webhook: signed with `dora.pagerduty.secret`, no Cairn credentials (`auth::request`).
+pub const PAGERDUTY_PATH: &str = "/api/incidents/pagerduty";
+
 /// `/api/dora/*` and `/api/incidents*`.
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -42,6 +45,10 @@ pub fn router() -> Router<AppState> {
         .route(
             ALERTMANAGER_PATH,
             post(alertmanager).layer(DefaultBodyLimit::max(MAX_ALERTS_BYTES)),
+        )
+        .route(
+            PAGERDUTY_PATH,
+            post(pagerduty).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
 }
 
@@ -103,6 +110,28 @@ async fn alertmanager(State(state): State<AppState>, headers: HeaderMap, body: B
         ));
     }
     let applied = state.delivery.alertmanager(&body, now_ms()).await.map_err(api_error)?;
+    Ok(Json(serde_json::to_value(applied).unwrap_or_default()))
+}
+
+/// `POST /api/incidents/pagerduty`: PagerDuty's v3 webhook; one of the `X-PagerDuty-Signature`
+/// signatures must be the body's under the configured secret.
+async fn pagerduty(State(state): State<AppState>, headers: HeaderMap, body: Bytes) -> Result<Json<Value>, ApiError> {
+    let Some(secret) = state.delivery.settings.pagerduty_secret.as_deref() else {
+        return Err(ApiError::Unavailable(
+            "PagerDuty's webhook is not configured here (dora.pagerduty.secret)".into(),
+        ));
+    };
+    let signature = headers
+        .get("x-pagerduty-signature")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !delivery::pagerduty::signed_by(secret, signature, &body) {
+        tracing::warn!("PagerDuty webhook refused: bad or missing signature");
+        return Err(ApiError::Unauthorized(
+            "no X-PagerDuty-Signature signature matches dora.pagerduty.secret".into(),
+        ));
+    }
+    let applied = state.delivery.pagerduty(&body, now_ms()).await.map_err(api_error)?;
     Ok(Json(serde_json::to_value(applied).unwrap_or_default()))
 }
 

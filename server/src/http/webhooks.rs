@@ -3,7 +3,8 @@
 //! event (created, renamed, archived, deleted…) refreshes those of the repository and the
 //! owner's discovery; a push that adds or removes a catalog file refreshes the discovery too, as
 //! do a GitHub App's installation events; membership, team and organization events refresh the
-//! owner's org sync. The
+//! owner's org sync; a `deployment_status` that finished a production deployment is recorded
+//! for the delivery metrics. The
 //! reply comes at once (GitHub waits 10 s at most); workers do the refreshes behind it.
 
 use axum::{
@@ -12,6 +13,7 @@ use axum::{
     http::{HeaderMap, StatusCode},
     response::{IntoResponse, Response},
 };
+use catalog::store::now_ms;
 use hmac::{Hmac, Mac};
 use serde_json::{Value, json};
 use sha2::Sha256;
@@ -61,6 +63,9 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
     if matches!(event.as_str(), "installation_repositories" | "installation") {
         let account = payload["installation"]["account"]["login"].as_str().unwrap_or_default();
         return refresh_github_locations(&state, &event, &delivery, "github-discovery", &host, account).await;
+    }
+    if event == "deployment_status" {
+        return deployment_status(&state, &delivery, &payload).await;
     }
     if matches!(event.as_str(), "membership" | "organization" | "team") {
         return refresh_github_locations(&state, &event, &delivery, "github-org", &host, &owner).await;
@@ -125,6 +130,24 @@ pub async fn github(State(state): State<AppState>, headers: HeaderMap, body: Byt
     }
     tracing::info!(event, delivery, branch, locations = locations.len(), "webhook accepted");
     request(&state, &event, &delivery, locations).await
+}
+
+/// A finished deployment to production becomes a reported deployment of each entity of the
+/// repository (`delivery`); other states and environments are acknowledged and ignored.
+async fn deployment_status(state: &AppState, delivery: &str, payload: &Value) -> Response {
+    match state.delivery.github_deployment_status(payload, now_ms()).await {
+        Ok(applied) => {
+            tracing::info!(delivery, recorded = applied.recorded.len(), ignored = ?applied.ignored, "deployment_status accepted");
+            (StatusCode::ACCEPTED, axum::Json(json!(applied))).into_response()
+        }
+        Err(delivery::DeliveryError::Invalid { field, message }) => {
+            reply(StatusCode::BAD_REQUEST, &format!("{field}: {message}"))
+        }
+        Err(e) => {
+            tracing::error!(error = %e, delivery, "webhook: recording a deployment_status failed");
+            reply(StatusCode::INTERNAL_SERVER_ERROR, "recording the deployment failed")
+        }
+    }
 }
 
 /// Asks for the `github-discovery` or `github-org` locations of `owner` on `host` to be read again.

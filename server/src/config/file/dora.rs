@@ -1,6 +1,6 @@
 //! `dora.*`: delivery metrics. Which clusters and namespaces are which environment (default:
 //! every watched cluster is production), the rework window, the longest range a metrics request
-//! covers, and the bearer token Alertmanager's webhook sends.
+//! covers, the bearer token Alertmanager's webhook sends and the secret PagerDuty signs with.
 
 use delivery::{DeliverySettings, Environment};
 use serde::Deserialize;
@@ -19,6 +19,7 @@ pub(super) struct DoraSection {
     rework_window: Option<Interval>,
     max_range_days: Option<u32>,
     alertmanager: Option<AlertmanagerEntry>,
+    pagerduty: Option<PagerDutyEntry>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -29,12 +30,27 @@ struct EnvironmentEntry {
     clusters: Vec<String>,
     #[serde(default)]
     namespaces: Vec<String>,
+    /// GitHub deployment environments that are this one.
+    #[serde(default)]
+    github: Vec<String>,
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct AlertmanagerEntry {
     token: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PagerDutyEntry {
+    secret: String,
+}
+
+impl std::fmt::Debug for PagerDutyEntry {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("PagerDutyEntry").finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AlertmanagerEntry {
@@ -73,6 +89,7 @@ impl FileConfig {
                 name: name.to_string(),
                 clusters: entry.clusters.iter().map(|c| c.trim().to_string()).collect(),
                 namespaces: entry.namespaces.iter().map(|n| n.trim().to_string()).collect(),
+                github: entry.github.iter().map(|g| g.trim().to_string()).collect(),
             });
         }
         let rework_window = section
@@ -101,11 +118,21 @@ impl FileConfig {
                 "must be at least 16 characters".into(),
             ));
         }
+        let pagerduty_secret = section
+            .pagerduty
+            .as_ref()
+            .map(|p| expand(&p.secret, "dora.pagerduty.secret", env))
+            .transpose()?
+            .map(|s| s.trim().to_string());
+        if pagerduty_secret.as_ref().is_some_and(String::is_empty) {
+            return Err(value_error("dora.pagerduty.secret", "must not be empty".into()));
+        }
         Ok(DeliverySettings {
             environments,
             rework_window,
             max_range_days,
             alertmanager_token,
+            pagerduty_secret,
         })
     }
 }
@@ -117,16 +144,24 @@ mod tests {
     #[test]
     fn dora_settings_are_read_and_checked() {
         let file = FileConfig::parse(
-            "dora:\n  environments:\n    - name: production\n      clusters: [prod-eu]\n    - name: staging\n      namespaces: [stage]\n  reworkWindow: { hours: 12 }\n  alertmanager:\n    token: ${AM_TOKEN}\n",
+            "dora:\n  environments:\n    - name: production\n      clusters: [prod-eu]\n      github: [prod]\n    - name: staging\n      namespaces: [stage]\n  reworkWindow: { hours: 12 }\n  alertmanager:\n    token: ${AM_TOKEN}\n  pagerduty:\n    secret: ${PD_SECRET}\n",
         )
         .expect("parses");
-        let env = |name: &str| (name == "AM_TOKEN").then(|| "0123456789abcdef".to_string());
+        let env = |name: &str| match name {
+            "AM_TOKEN" => Some("0123456789abcdef".to_string()),
+            "PD_SECRET" => Some("pd-signing-secret".to_string()),
+            _ => None,
+        };
         let settings = file.dora(&env).expect("valid");
         assert_eq!(settings.environments.len(), 2);
         assert_eq!(settings.environments[0].clusters, ["prod-eu"]);
         assert_eq!(settings.rework_window, std::time::Duration::from_secs(12 * 3600));
         assert_eq!(settings.alertmanager_token.as_deref(), Some("0123456789abcdef"));
         assert_eq!(settings.max_range_days, 400);
+        assert_eq!(settings.pagerduty_secret.as_deref(), Some("pd-signing-secret"));
+        assert_eq!(settings.environments[0].github, ["prod"]);
+        let typo = FileConfig::parse("dora:\n  pagerduty:\n    token: x\n").expect_err("unknown key");
+        assert!(typo.contains("token"), "{typo}");
 
         let typo = FileConfig::parse("dora:\n  environments:\n    - name: production\n      cluster: [a]\n")
             .expect_err("unknown key");
