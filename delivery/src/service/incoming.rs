@@ -48,16 +48,16 @@ impl Delivery {
             pagerduty::Delivery::Incident(event) => event,
             pagerduty::Delivery::Ignored { event_id, event_type } => {
                 tracing::debug!(event_id, event_type, "PagerDuty event ignored");
-                return Ok(self.pagerduty_applied(event_id, None, "ignored", None).await?);
+                return self.pagerduty_applied(event_id, None, "ignored", None).await;
             }
         };
         let id = format!("pagerduty:{}", event.incident_id);
         let before = self.store.incident(&id).await?;
         if event.action == Action::Acknowledged {
             let entity = before.map(|b| b.entity).filter(|e| !e.is_empty());
-            return Ok(self
+            return self
                 .pagerduty_applied(event.event_id, Some(id), "acknowledged", entity)
-                .await?);
+                .await;
         }
         // A known incident keeps its entity and start; a new one is mapped by its service.
         let (entity, started_ms) = match &before {
@@ -100,7 +100,7 @@ impl Delivery {
             );
         }
         let entity = Some(entity).filter(|e| !e.is_empty());
-        Ok(self.pagerduty_applied(event.event_id, Some(id), action, entity).await?)
+        self.pagerduty_applied(event.event_id, Some(id), action, entity).await
     }
 
     async fn pagerduty_applied(
