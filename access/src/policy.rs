@@ -31,13 +31,15 @@ pub enum Permission {
     CostRead,
     /// Report events (deployments) from pipelines.
     EventsReport,
+    /// Confirm or reject which deployment caused an incident of an entity.
+    IncidentLink,
     /// Manage API tokens and sessions, read the audit log. Always admins only.
     Admin,
 }
 
 impl Permission {
     /// Every permission that has a configurable rule (all but `Admin`).
-    pub const CONFIGURABLE: [Permission; 10] = [
+    pub const CONFIGURABLE: [Permission; 11] = [
         Permission::CatalogRead,
         Permission::LocationCreate,
         Permission::LocationDelete,
@@ -48,6 +50,7 @@ impl Permission {
         Permission::TaskCancel,
         Permission::CostRead,
         Permission::EventsReport,
+        Permission::IncidentLink,
     ];
 
     /// The name in `cairn.yaml` (`permission.rules`) and in denials.
@@ -63,6 +66,7 @@ impl Permission {
             Permission::TaskCancel => "scaffolder.task.cancel",
             Permission::CostRead => "cost.read",
             Permission::EventsReport => "events.report",
+            Permission::IncidentLink => "incidents.link",
             Permission::Admin => "admin",
         }
     }
@@ -80,6 +84,7 @@ impl Permission {
             Permission::TaskCancel => "cancel this task",
             Permission::CostRead => "see this entity's cost",
             Permission::EventsReport => "report events",
+            Permission::IncidentLink => "link this entity's incidents to deployments",
             Permission::Admin => "administer the portal",
         }
     }
@@ -99,7 +104,7 @@ impl Permission {
             | Permission::LocationDelete
             | Permission::EntityRefresh
             | Permission::EntityDelete => Some(Scope::CatalogWrite),
-            Permission::EventsReport => Some(Scope::EventsWrite),
+            Permission::EventsReport | Permission::IncidentLink => Some(Scope::EventsWrite),
             Permission::TemplateRun | Permission::TaskCancel | Permission::CostRead | Permission::Admin => None,
         }
     }
@@ -185,7 +190,8 @@ impl Default for Policy {
                     | Permission::EntityRefresh
                     | Permission::EntityDelete
                     | Permission::TaskCancel
-                    | Permission::CostRead => Rule::Owner,
+                    | Permission::CostRead
+                    | Permission::IncidentLink => Rule::Owner,
                     Permission::EventsReport | Permission::Admin => Rule::Admin,
                 };
                 (p, rule)
@@ -321,6 +327,8 @@ mod tests {
             )
         );
         assert!(!policy.decide(&jane, Permission::Admin, &[]).allowed());
+        assert!(policy.decide(&jane, Permission::IncidentLink, &owners).allowed());
+        assert!(!policy.decide(&jane, Permission::IncidentLink, &others).allowed());
         let admin = user(&["user:default/root"], true);
         assert!(policy.decide(&admin, Permission::EntityDelete, &others).allowed());
         assert!(matches!(

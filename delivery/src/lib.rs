@@ -35,5 +35,6 @@ pub mod store;
 pub use error::DeliveryError;
 #[cfg(feature = "backend")]
 pub use service::{
-    Delivery, DeliverySettings, DeploymentStatusApplied, Environment, MetricsQuery, PagerDutyApplied, Scope,
+    Delivery, DeliverySettings, DeploymentStatusApplied, Environment, MetricsQuery, PagerDutyApplied, Scope, Suspect,
+    SuspectReason, Suspects,
 };

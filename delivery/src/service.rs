@@ -16,8 +16,10 @@ use crate::report;
 use crate::store::{NewIncident, RolloutRow, Store, Upsert};
 
 mod incoming;
+mod suspects;
 
 pub use incoming::{DeploymentStatusApplied, PagerDutyApplied};
+pub use suspects::{Suspect, SuspectReason, Suspects};
 
 /// The environment the metrics are about.
 pub const PRODUCTION: &str = "production";

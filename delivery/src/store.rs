@@ -1,7 +1,9 @@
 //! Every SQL statement of delivery: its own tables (`records`: reported deployments, incidents,
-//! their links) and read-only reads of others' (`reads`). Over the catalog's store: the same pool,
+//! their links; `decisions`: owners' verdicts on suspected deployments) and read-only reads of
+//! others' (`reads`). Over the catalog's store: the same pool,
 //! and its write gate, so SQLite keeps one writer.
 
+mod decisions;
 mod reads;
 mod records;
 

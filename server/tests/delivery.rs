@@ -2,6 +2,8 @@
 //! the API and Alertmanager, rollouts of the history, and the metrics' golden cases.
 
 mod common;
+#[path = "delivery/suspects.rs"]
+mod suspects;
 #[path = "delivery/webhooks.rs"]
 mod webhooks;
 

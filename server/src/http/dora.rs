@@ -6,7 +6,7 @@ use access::Permission;
 use axum::{
     Json, Router,
     body::Bytes,
-    extract::{DefaultBodyLimit, Query, State},
+    extract::{DefaultBodyLimit, Path, Query, State},
     http::{HeaderMap, StatusCode, header},
     routing::{get, post},
 };
@@ -45,6 +45,11 @@ pub fn router() -> Router<AppState> {
         .route(
             ALERTMANAGER_PATH,
             post(alertmanager).layer(DefaultBodyLimit::max(MAX_ALERTS_BYTES)),
+        )
+        .route("/api/incidents/{id}/suspects", get(suspects))
+        .route(
+            "/api/incidents/{id}/links",
+            post(decide).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
         .route(
             PAGERDUTY_PATH,
@@ -133,6 +138,54 @@ async fn pagerduty(State(state): State<AppState>, headers: HeaderMap, body: Byte
     }
     let applied = state.delivery.pagerduty(&body, now_ms()).await.map_err(api_error)?;
     Ok(Json(serde_json::to_value(applied).unwrap_or_default()))
+}
+
+/// `GET /api/incidents/{id}/suspects`: the deployments suspected of causing it, ranked.
+async fn suspects(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let entity = state.delivery.incident_entity(&id).await.map_err(api_error)?;
+    authorize_entity(&state, &caller, Permission::CatalogRead, &entity).await?;
+    let suspects = state.delivery.suspects(&id).await.map_err(api_error)?;
+    Ok(Json(serde_json::to_value(suspects).unwrap_or_default()))
+}
+
+/// `POST /api/incidents/{id}/links` `{"deployment", "decision": "confirmed" | "rejected"}`:
+/// an owner of the incident's entity (`incidents.link`) says whether a deployment caused it.
+async fn decide(
+    State(state): State<AppState>,
+    Caller(caller): Caller,
+    Path(id): Path<String>,
+    body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let body = json_body(&body)?;
+    let entity = state.delivery.incident_entity(&id).await.map_err(api_error)?;
+    authorize_entity(&state, &caller, Permission::IncidentLink, &entity).await?;
+    let field = |name: &str| {
+        body[name]
+            .as_str()
+            .filter(|v| !v.is_empty() && v.len() <= 400)
+            .ok_or_else(|| ApiError::Input(format!("{name}: is required (a string)")))
+    };
+    let (deployment, decision) = (field("deployment")?, field("decision")?);
+    state
+        .delivery
+        .decide(&id, deployment, decision, &caller.actor(), now_ms())
+        .await
+        .map_err(api_error)?;
+    audit(
+        &state,
+        &caller,
+        &format!("incident-link-{decision}"),
+        &id,
+        Some(deployment),
+    )
+    .await;
+    Ok(Json(
+        json!({"incident": id, "deployment": deployment, "decision": decision}),
+    ))
 }
 
 #[derive(Deserialize)]

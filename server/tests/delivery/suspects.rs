@@ -1,0 +1,128 @@
+//! The deploy that caused it: an incident's suspects ranked with their reasons, and an owner's
+//! verdict that links (or unlinks) one and feeds the metrics.
+
+use super::*;
+
+async fn suspects(server: &TestServer, incident: &str) -> Value {
+    let response = server.get(&format!("/api/incidents/{incident}/suspects")).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    response.json().await.expect("json")
+}
+
+/// An incident of shop at T0 + 10 h; shop dependsOn checkout; billing is unrelated.
+async fn scene(server: &TestServer) {
+    for (id, entity, version, at_ms) in [
+        ("s0", "shop", "0.9", T0 - 20 * HOUR),
+        ("s1", "shop", "1.0", T0 + 9 * HOUR),
+        ("s2", "shop", "1.1", T0 + 12 * HOUR),
+        ("c1", "checkout", "1.0", T0 + 2 * HOUR),
+        ("c2", "checkout", "1.1", T0 + 8 * HOUR),
+        ("c3", "checkout", "1.0", T0 + 11 * HOUR),
+        ("b1", "billing", "1.0", T0 + 9 * HOUR),
+    ] {
+        report(server, deployment(id, entity, version, at_ms, "succeeded")).await;
+    }
+    incident(server, "INC-9", T0 + 10 * HOUR, None, None).await;
+}
+
+on_both_databases! {
+    async fn suspects_are_ranked_with_their_reasons_and_a_verdict_feeds_the_metrics(db: TestDb) {
+        let server = portal(&db, |_| {}).await;
+        scene(&server).await;
+        let found = suspects(&server, "api:INC-9").await;
+        let ranked: Vec<(&str, u64)> = found["suspects"].as_array().expect("suspects").iter()
+            .map(|s| (s["deployment"].as_str().unwrap_or_default(), s["score"].as_u64().unwrap_or_default()))
+            .collect();
+        // c2 (a dependency, 2 h before, rolled back by c3 afterwards) over s1 (same entity, 1 h
+        // before) over c1 (8 h before); s0 (30 h before), s2 (after) and billing are not suspects.
+        assert_eq!(ranked, [("c2", 86), ("s1", 78), ("c1", 46)], "{found}");
+        assert_eq!(found["suspects"][0]["reasons"], json!([
+            {"reason": "dependency", "entity": "component:default/checkout"},
+            {"reason": "minutesBefore", "minutes": 120},
+            {"reason": "rolledBack", "by": "c3"}
+        ]));
+        assert_eq!(found["suspects"][1]["reasons"], json!([{"reason": "sameEntity"}, {"reason": "minutesBefore", "minutes": 60}]));
+        assert_eq!(found["entity"], "component:default/shop");
+
+        let before = metrics(&server, &format!("entity=shop&{RANGE}")).await;
+        assert_eq!(before["changeFailureRate"]["failed"], 0);
+        let (status, answer) = post(&server, "/api/incidents/api:INC-9/links", &json!({"deployment": "s1", "decision": "confirmed"})).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let after = metrics(&server, &format!("entity=shop&{RANGE}")).await;
+        assert_eq!(after["changeFailureRate"]["failed"], 1, "a confirmed link fails the deployment");
+        assert_eq!(after["deployments"][1]["failures"], json!([{"reason": "incident", "id": "api:INC-9"}]));
+        let s1 = &suspects(&server, "api:INC-9").await["suspects"][1];
+        assert_eq!((&s1["linked"], &s1["decision"]), (&json!(true), &json!("confirmed")));
+
+        let (status, _) = post(&server, "/api/incidents/api:INC-9/links", &json!({"deployment": "s1", "decision": "rejected"})).await;
+        assert_eq!(status, StatusCode::OK);
+        assert_eq!(metrics(&server, &format!("entity=shop&{RANGE}")).await["changeFailureRate"]["failed"], 0);
+        let s1 = &suspects(&server, "api:INC-9").await["suspects"][1];
+        assert_eq!((&s1["linked"], &s1["decision"]), (&json!(false), &json!("rejected")));
+
+        let pool = server.state().catalog.store.pool().clone();
+        let audited: Vec<(String, String)> = sqlx::query_as(
+            "SELECT action, detail FROM audit_events WHERE target = 'api:INC-9' ORDER BY id",
+        ).fetch_all(&pool).await.expect("audit");
+        assert_eq!(audited, [
+            ("incident-link-confirmed".to_string(), "s1".to_string()),
+            ("incident-link-rejected".to_string(), "s1".to_string()),
+        ]);
+
+        for (body, expected) in [
+            (json!({"deployment": "s1", "decision": "maybe"}), "decision: `maybe`"),
+            (json!({"deployment": "b1", "decision": "confirmed"}), "deployment: b1 is of component:default/billing"),
+            (json!({"deployment": "nope", "decision": "confirmed"}), "deployment: there is no deployment nope"),
+            (json!({"decision": "confirmed"}), "deployment: is required"),
+        ] {
+            let (status, answer) = post(&server, "/api/incidents/api:INC-9/links", &body).await;
+            assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+            let message = answer["error"]["message"].as_str().expect("message");
+            assert!(message.starts_with(expected), "{message}");
+        }
+        assert_eq!(server.get("/api/incidents/api:NOPE/suspects").await.status(), StatusCode::NOT_FOUND);
+        server.stop().await;
+    }
+
+    async fn a_verdict_needs_incidents_link(db: TestDb) {
+        let provider = common::oidc::Provider::start(common::oidc::TestUser::new("sub-x", "x@example.test", "X")).await;
+        let server = portal(&db, |config| {
+            config.auth = cairn_server::auth::AuthConfig {
+                oidc: Some(cairn_server::auth::OidcConfig {
+                    issuer: provider.issuer.clone(),
+                    client_id: common::oidc::CLIENT_ID.into(),
+                    client_secret: Some(common::oidc::CLIENT_SECRET.into()),
+                    scopes: vec!["openid".into(), "email".into()],
+                    redirect_url: "http://127.0.0.1/api/auth/oidc/callback".into(),
+                    post_logout_redirect_url: "http://127.0.0.1/".into(),
+                    claim: "email".into(),
+                    provider_logout: false,
+                }),
+                ..Default::default()
+            };
+        })
+        .await;
+        let store = &server.state().auth.store;
+        let reader = cairn_server::auth::tokens::create(store, "reader", &[Scope::CatalogRead], "user:default/ada", None)
+            .await.expect("token");
+        let ci = cairn_server::auth::tokens::create(store, "ci", &[Scope::EventsWrite, Scope::CatalogRead], "user:default/ada", None)
+            .await.expect("token");
+        let send = |token: Option<String>, path: &'static str, body: Value| {
+            let request = server.client.post(server.url(path)).json(&body);
+            match token { Some(t) => request.bearer_auth(t), None => request }.send()
+        };
+        assert_eq!(send(Some(ci.secret.clone()), "/api/dora/deployments", deployment("s1", "shop", "1.0", T0 + 9 * HOUR, "succeeded"))
+            .await.expect("post").status(), StatusCode::CREATED);
+        let x = json!({"id": "INC-9", "entity": "shop", "title": "down", "startedAt": at(T0 + 10 * HOUR)});
+        assert_eq!(send(Some(ci.secret.clone()), "/api/incidents", x).await.expect("post").status(), StatusCode::CREATED);
+        let verdict = json!({"deployment": "s1", "decision": "confirmed"});
+        let path = "/api/incidents/api:INC-9/links";
+        assert_eq!(send(None, path, verdict.clone()).await.expect("post").status(), StatusCode::UNAUTHORIZED);
+        assert_eq!(send(Some(reader.secret.clone()), path, verdict.clone()).await.expect("post").status(), StatusCode::FORBIDDEN);
+        assert_eq!(send(Some(ci.secret.clone()), path, verdict).await.expect("post").status(), StatusCode::OK);
+        let listed = server.client.get(server.url("/api/incidents/api:INC-9/suspects")).bearer_auth(&reader.secret)
+            .send().await.expect("get");
+        assert_eq!(listed.status(), StatusCode::OK, "reading them needs only catalog:read");
+        server.stop().await;
+    }
+}
