@@ -1,7 +1,7 @@
 //! Every SQL statement of delivery: its own tables (`records`: reported deployments, incidents,
 //! their links; `decisions`: owners' verdicts on suspected deployments) and read-only reads of
-//! others' (`reads`). Over the catalog's store: the same pool,
-//! and its write gate, so SQLite keeps one writer.
+//! others' (`reads`). Over the catalog's store: the same pool, and its write gate, so SQLite
+//! keeps one writer.
 
 mod decisions;
 mod reads;

@@ -67,9 +67,10 @@ pub async fn authenticate(
     let peer = request.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0);
     let ip = client_ip(auth, request.headers(), peer);
     let path = request.uri().path().to_string();
-    // Alertmanager's bearer token is checked by its handler, not as a Cairn API token.
+    // Alertmanager's bearer token is checked by its handler, not as a Cairn API token; PagerDuty
+    // signs its body instead, so whatever it sends in Authorization is no Cairn credential either.
     let bearer = Some(request.headers())
-        .filter(|_| path != crate::http::dora::ALERTMANAGER_PATH)
+        .filter(|_| path != crate::http::dora::ALERTMANAGER_PATH && path != crate::http::dora::PAGERDUTY_PATH)
         .and_then(|h| h.get(header::AUTHORIZATION))
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
