@@ -15,6 +15,7 @@
 //! `deployments` (the rollout history, the workload mapping).
 
 pub mod buckets;
+pub mod changes;
 pub mod metrics;
 pub mod model;
 
@@ -22,6 +23,8 @@ pub mod model;
 pub mod alertmanager;
 #[cfg(feature = "backend")]
 mod error;
+#[cfg(feature = "backend")]
+pub mod git;
 #[cfg(feature = "backend")]
 pub mod pagerduty;
 #[cfg(feature = "backend")]

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{AssessedDeployment, Deployment, DeploymentSource, FailureReason, Incident, ReworkReason};
 
-pub use summary::{MAX_LISTED, summarize};
+pub use summary::{MAX_LISTED, MEASURED_FROM, median, summarize};
 
 /// What the metrics need to know beyond the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,6 +105,7 @@ pub fn assess(stream: &[Deployment], incidents: &[Incident], settings: Settings)
             rework: Vec::new(),
             recovered_ms: None,
             recovered_by: None,
+            changes: None,
         });
     }
     for i in 0..out.len() {

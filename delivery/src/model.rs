@@ -74,7 +74,7 @@ pub enum ReworkReason {
 }
 
 /// A deployment as the metrics judged it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct AssessedDeployment {
     pub id: String,
@@ -90,6 +90,37 @@ pub struct AssessedDeployment {
     pub recovered_ms: Option<i64>,
     /// The deployment that remediated it, or the incident whose resolution did.
     pub recovered_by: Option<String>,
+    /// What it changed and how long that took to reach production (None: not looked at).
+    #[serde(default)]
+    pub changes: Option<DeploymentChanges>,
+}
+
+/// A deployment's changes: the commits reachable from its commit and not from the previous
+/// deployment's (`crate::changes` says what is measured).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeploymentChanges {
+    /// The commit it runs, when it was resolved.
+    pub commit: Option<String>,
+    /// The previous deployment's commit the changes are counted from.
+    pub previous_commit: Option<String>,
+    /// Changes counted (non-merge commits), including those dropped.
+    pub changes: u64,
+    /// Changes whose lead time was ≤ 0 (committed after the deployment finished: clocks).
+    pub dropped: u64,
+    /// More than `dora.changes.maxCommits` commits: only that many were read.
+    pub truncated: bool,
+    pub lead_time_median_seconds: Option<f64>,
+    /// Why its changes are unknown (no commit, no repository, the repository unreadable…).
+    pub unknown: Option<String>,
+    /// Each kept change's lead time in seconds (first commit → deployment finished).
+    #[serde(skip)]
+    pub lead_seconds: Vec<f64>,
+    /// Each kept change's merge → deploy in seconds.
+    #[serde(skip)]
+    pub merge_seconds: Vec<f64>,
+    #[serde(skip)]
+    pub merge_dropped: u64,
 }
 
 impl AssessedDeployment {
@@ -107,7 +138,7 @@ pub struct Metrics {
     pub to_ms: i64,
     pub interval: String,
     pub deployment_frequency: DeploymentFrequency,
-    pub lead_time_for_changes: NotComputed,
+    pub lead_time_for_changes: LeadTime,
     pub change_failure_rate: ChangeFailureRate,
     pub failed_deployment_recovery_time: RecoveryTime,
     pub rework_rate: ReworkRate,
@@ -129,12 +160,35 @@ pub struct DeploymentFrequency {
     pub per_week: f64,
 }
 
-/// A metric this slice does not compute yet, and why.
+/// Lead time for changes: from each change's first commit to the deployment that brought it to
+/// production finishing, over the changes of the deployments in the range.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct NotComputed {
+pub struct LeadTime {
+    /// Median seconds (None without changes).
     pub value: Option<f64>,
-    pub reason: String,
+    pub p90_seconds: Option<f64>,
+    /// Changes counted, with lead times > 0.
+    pub changes: u64,
+    /// Changes dropped because their lead time was ≤ 0.
+    pub dropped: u64,
+    /// Deployments whose changes were read.
+    pub deployments: u64,
+    /// Deployments whose changes are unknown (see each deployment's `changes.unknown`).
+    pub unknown: u64,
+    /// What the start of a lead time is.
+    pub measured_from: String,
+    pub merge_to_deploy: MergeToDeploy,
+}
+
+/// From a change reaching the deployed branch to the deployment finishing.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MergeToDeploy {
+    pub value: Option<f64>,
+    pub p90_seconds: Option<f64>,
+    pub changes: u64,
+    pub dropped: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -185,4 +239,7 @@ pub struct Bucket {
     pub recovered: u64,
     /// Median recovery of the failed deployments of this interval that recovered.
     pub recovery_median_seconds: Option<f64>,
+    /// Changes deployed in this interval (lead time > 0) and their median lead time.
+    pub changes: u64,
+    pub lead_time_median_seconds: Option<f64>,
 }

@@ -7,15 +7,19 @@ use std::time::Duration;
 
 use serde_json::Value;
 
+use catalog::ingest::git::GitSettings;
+
 use crate::DeliveryError;
 use crate::alertmanager;
 use crate::buckets::{Interval, buckets};
+use crate::git::History;
 use crate::metrics::{self, Settings};
 use crate::model::{Deployment, DeploymentSource, Metrics};
 use crate::report;
 use crate::store::{NewIncident, RolloutRow, Store, Upsert};
 
 mod incoming;
+mod lead_time;
 mod suspects;
 
 pub use incoming::{DeploymentStatusApplied, PagerDutyApplied};
@@ -60,6 +64,11 @@ pub struct DeliverySettings {
     pub alertmanager_token: Option<String>,
     /// The secret PagerDuty signs its v3 webhooks with (None: that webhook is off).
     pub pagerduty_secret: Option<String>,
+    /// Where repositories are cloned to read deployments' changes (None: `delivery` inside the
+    /// catalog's Git cache).
+    pub changes_cache_dir: Option<std::path::PathBuf>,
+    /// Most commits read for one deployment's changes.
+    pub max_commits: usize,
 }
 
 impl Default for DeliverySettings {
@@ -70,6 +79,8 @@ impl Default for DeliverySettings {
             max_range_days: 400,
             alertmanager_token: None,
             pagerduty_secret: None,
+            changes_cache_dir: None,
+            max_commits: 1000,
         }
     }
 }
@@ -80,6 +91,8 @@ impl std::fmt::Debug for DeliverySettings {
             .field("environments", &self.environments)
             .field("rework_window", &self.rework_window)
             .field("max_range_days", &self.max_range_days)
+            .field("changes_cache_dir", &self.changes_cache_dir)
+            .field("max_commits", &self.max_commits)
             .finish_non_exhaustive()
     }
 }
@@ -114,14 +127,25 @@ pub struct AlertsApplied {
 pub struct Delivery {
     pub store: Store,
     rollouts: deployments::store::Store,
+    history: History,
     pub settings: DeliverySettings,
 }
 
 impl Delivery {
-    pub fn new(catalog: catalog::store::Store, settings: DeliverySettings) -> Delivery {
+    /// `git` (the catalog's): its reading policy, tokens and timeout apply to the clones read for
+    /// lead time, kept in `settings.changes_cache_dir`.
+    pub fn new(catalog: catalog::store::Store, settings: DeliverySettings, git: &GitSettings) -> Delivery {
+        let git = GitSettings {
+            cache_dir: settings
+                .changes_cache_dir
+                .clone()
+                .unwrap_or_else(|| git.cache_dir.join("delivery")),
+            ..git.clone()
+        };
         Delivery {
             store: Store::new(catalog.clone()),
             rollouts: deployments::store::Store::new(catalog),
+            history: History::new(git, settings.max_commits),
             settings,
         }
     }
@@ -243,7 +267,9 @@ impl Delivery {
         for entity in &entities {
             let stream = metrics::stream(self.production_deployments(entity, range).await?);
             let incidents = self.store.incidents_linked_to(entity).await?;
-            assessed.extend(metrics::assess(&stream, &incidents, settings));
+            let mut judged = metrics::assess(&stream, &incidents, settings);
+            self.changes(entity, &stream, &mut judged, range).await?;
+            assessed.extend(judged);
             unlinked += self.store.unlinked_incidents(entity, range).await?;
         }
         let buckets = buckets(query.from_ms, query.to_ms, query.interval)

@@ -166,7 +166,10 @@ impl Config {
         let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
         let auth = file.auth(&base_url, production, &process_env)?;
         let kubernetes = file.kubernetes_clusters(&process_env)?;
-        let dora = file.dora(&process_env)?;
+        let mut dora = file.dora(&process_env)?;
+        // Clones for lead time live beside the catalog's, unless configured elsewhere.
+        dora.changes_cache_dir
+            .get_or_insert_with(|| data_dir.join("delivery-git"));
         Ok(Config {
             bind,
             database: DatabaseConfig { url: database_url },

@@ -101,7 +101,11 @@ impl Server {
                 Some(kubernetes_entities),
             )?)
         };
-        let delivery = std::sync::Arc::new(delivery::Delivery::new(catalog.store.clone(), config.dora.clone()));
+        let delivery = std::sync::Arc::new(delivery::Delivery::new(
+            catalog.store.clone(),
+            config.dora.clone(),
+            &config.catalog.git,
+        ));
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,

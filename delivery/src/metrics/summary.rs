@@ -1,8 +1,8 @@
 //! The assessed deployments of every entity asked for, summed into the five metrics and a series.
 
 use crate::model::{
-    AssessedDeployment, Bucket, ChangeFailureRate, DeploymentFrequency, FailureReason, Metrics, NotComputed,
-    RecoveryTime, ReworkRate, ReworkReason,
+    AssessedDeployment, Bucket, ChangeFailureRate, DeploymentFrequency, FailureReason, LeadTime, MergeToDeploy,
+    Metrics, RecoveryTime, ReworkRate, ReworkReason,
 };
 
 /// Most deployments a metrics answer lists (the counts cover them all).
@@ -43,10 +43,7 @@ pub fn summarize(
             value: ratio(deployments as f64, days).unwrap_or(0.0),
             per_week: ratio(deployments as f64 * 7.0, days).unwrap_or(0.0),
         },
-        lead_time_for_changes: NotComputed {
-            value: None,
-            reason: "not computed yet: needs commit resolution".into(),
-        },
+        lead_time_for_changes: lead_time(&in_range),
         change_failure_rate: ChangeFailureRate {
             failed,
             deployments,
@@ -82,6 +79,11 @@ fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> B
         .filter(|d| d.finished_ms >= start_ms && d.finished_ms < end_ms)
         .collect();
     let recoveries: Vec<f64> = here.iter().filter_map(|d| recovery_seconds(d)).collect();
+    let lead: Vec<f64> = here
+        .iter()
+        .filter_map(|d| d.changes.as_ref())
+        .flat_map(|c| c.lead_seconds.iter().copied())
+        .collect();
     Bucket {
         start_ms,
         end_ms,
@@ -90,7 +92,43 @@ fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> B
         rework: here.iter().filter(|d| !d.rework.is_empty()).count() as u64,
         recovered: recoveries.len() as u64,
         recovery_median_seconds: median(recoveries),
+        changes: lead.len() as u64,
+        lead_time_median_seconds: median(lead),
     }
+}
+
+/// What `measured_from` says.
+pub const MEASURED_FROM: &str = "the first commit of each change: its author date, or the earliest date a `git merge --squash` message lists; a squash made elsewhere counts from when it was squashed";
+
+fn lead_time(in_range: &[&AssessedDeployment]) -> LeadTime {
+    let changes: Vec<_> = in_range.iter().filter_map(|d| d.changes.as_ref()).collect();
+    let lead: Vec<f64> = changes.iter().flat_map(|c| c.lead_seconds.iter().copied()).collect();
+    let merge: Vec<f64> = changes.iter().flat_map(|c| c.merge_seconds.iter().copied()).collect();
+    LeadTime {
+        value: median(lead.clone()),
+        p90_seconds: percentile(lead.clone(), 0.9),
+        changes: lead.len() as u64,
+        dropped: changes.iter().map(|c| c.dropped).sum(),
+        deployments: changes.iter().filter(|c| c.unknown.is_none()).count() as u64,
+        unknown: changes.iter().filter(|c| c.unknown.is_some()).count() as u64,
+        measured_from: MEASURED_FROM.into(),
+        merge_to_deploy: MergeToDeploy {
+            value: median(merge.clone()),
+            p90_seconds: percentile(merge.clone(), 0.9),
+            changes: merge.len() as u64,
+            dropped: changes.iter().map(|c| c.merge_dropped).sum(),
+        },
+    }
+}
+
+/// The nearest-rank percentile `p` (0 < p ≤ 1).
+fn percentile(mut values: Vec<f64>, p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    values.sort_by(f64::total_cmp);
+    let rank = ((p * values.len() as f64).ceil() as usize).clamp(1, values.len());
+    Some(values[rank - 1])
 }
 
 fn recovery_seconds(d: &AssessedDeployment) -> Option<f64> {
@@ -101,7 +139,7 @@ fn ratio(a: f64, b: f64) -> Option<f64> {
     (b > 0.0).then(|| a / b)
 }
 
-fn median(mut values: Vec<f64>) -> Option<f64> {
+pub fn median(mut values: Vec<f64>) -> Option<f64> {
     if values.is_empty() {
         return None;
     }

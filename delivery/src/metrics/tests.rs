@@ -174,9 +174,37 @@ fn rework_is_within_the_window_after_a_failure_only() {
 fn lead_time_is_never_made_up() {
     let metrics = summary(&[]);
     assert_eq!(metrics.lead_time_for_changes.value, None);
-    assert_eq!(
-        metrics.lead_time_for_changes.reason,
-        "not computed yet: needs commit resolution"
-    );
+    assert_eq!(metrics.lead_time_for_changes.changes, 0);
     assert_eq!(metrics.change_failure_rate.value, None);
+}
+
+#[test]
+fn lead_time_sums_the_changes_of_the_deployments_in_range() {
+    use crate::model::DeploymentChanges;
+    let mut assessed = assess(
+        &[deployment("a", "1", H), deployment("b", "2", 2 * H)],
+        &[],
+        Settings::default(),
+    );
+    assessed[0].changes = Some(DeploymentChanges {
+        lead_seconds: vec![10.0, 30.0],
+        merge_seconds: vec![5.0],
+        dropped: 1,
+        merge_dropped: 2,
+        ..DeploymentChanges::default()
+    });
+    assessed[1].changes = Some(DeploymentChanges {
+        unknown: Some("no commit".into()),
+        ..DeploymentChanges::default()
+    });
+    let lead = summary(&assessed).lead_time_for_changes;
+    assert_eq!((lead.value, lead.p90_seconds), (Some(20.0), Some(30.0)));
+    assert_eq!(
+        (lead.changes, lead.dropped, lead.deployments, lead.unknown),
+        (2, 1, 1, 1)
+    );
+    assert_eq!(
+        (lead.merge_to_deploy.value, lead.merge_to_deploy.dropped),
+        (Some(5.0), 2)
+    );
 }

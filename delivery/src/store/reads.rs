@@ -131,6 +131,39 @@ impl Store {
         .map_err(query_error(context))
     }
 
+    /// `entity_ref`'s annotations `github.com/project-slug` and `backstage.io/source-location`,
+    /// as written.
+    pub async fn repository_annotations(
+        &self,
+        entity_ref: &str,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        use crate::changes::{ANNOTATION_PROJECT_SLUG, ANNOTATION_SOURCE_LOCATION};
+        let context = "reading an entity's repository";
+        let [slug, source] =
+            [ANNOTATION_PROJECT_SLUG, ANNOTATION_SOURCE_LOCATION].map(|a| format!("metadata.annotations.{a}"));
+        let rows = sqlx::query(
+            "SELECT s.key, s.original_value FROM entities e JOIN search s ON s.entity_id = e.id \
+             WHERE e.entity_ref = $1 AND s.key IN ($2, $3)",
+        )
+        .bind(entity_ref)
+        .bind(&slug)
+        .bind(&source)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        let mut out = (None, None);
+        for row in rows {
+            let key: String = row.try_get(0).map_err(query_error(context))?;
+            let value: Option<String> = row.try_get(1).map_err(query_error(context))?;
+            if key == slug {
+                out.0 = value;
+            } else {
+                out.1 = value;
+            }
+        }
+        Ok(out)
+    }
+
     /// Whether the catalog holds `entity_ref`.
     pub async fn entity_exists(&self, entity_ref: &str) -> Result<bool, StoreError> {
         sqlx::query("SELECT 1 FROM entities WHERE entity_ref = $1")

@@ -1,6 +1,7 @@
 //! `dora.*`: delivery metrics. Which clusters and namespaces are which environment (default:
 //! every watched cluster is production), the rework window, the longest range a metrics request
-//! covers, the bearer token Alertmanager's webhook sends and the secret PagerDuty signs with.
+//! covers, the bearer token Alertmanager's webhook sends and the secret PagerDuty signs with, and
+//! where repositories are cloned for lead time (`changes`).
 
 use delivery::{DeliverySettings, Environment};
 use serde::Deserialize;
@@ -20,6 +21,16 @@ pub(super) struct DoraSection {
     max_range_days: Option<u32>,
     alertmanager: Option<AlertmanagerEntry>,
     pagerduty: Option<PagerDutyEntry>,
+    changes: Option<ChangesEntry>,
+}
+
+/// `dora.changes`: where repositories are cloned for lead time, and how many commits one
+/// deployment's changes may have.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct ChangesEntry {
+    cache_dir: Option<std::path::PathBuf>,
+    max_commits: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -127,7 +138,14 @@ impl FileConfig {
         if pagerduty_secret.as_ref().is_some_and(String::is_empty) {
             return Err(value_error("dora.pagerduty.secret", "must not be empty".into()));
         }
+        let changes = section.changes.as_ref();
+        let max_commits = changes.and_then(|c| c.max_commits).unwrap_or(defaults.max_commits);
+        if !(1..=100_000).contains(&max_commits) {
+            return Err(value_error("dora.changes.maxCommits", "must be 1 to 100000".into()));
+        }
         Ok(DeliverySettings {
+            changes_cache_dir: changes.and_then(|c| c.cache_dir.clone()),
+            max_commits,
             environments,
             rework_window,
             max_range_days,
@@ -160,6 +178,16 @@ mod tests {
         assert_eq!(settings.max_range_days, 400);
         assert_eq!(settings.pagerduty_secret.as_deref(), Some("pd-signing-secret"));
         assert_eq!(settings.environments[0].github, ["prod"]);
+        assert_eq!((settings.max_commits, settings.changes_cache_dir), (1000, None));
+        let changes = FileConfig::parse("dora:\n  changes:\n    cacheDir: /var/cache/cairn\n    maxCommits: 50\n")
+            .expect("parses")
+            .dora(&|_| None)
+            .expect("valid");
+        assert_eq!(changes.max_commits, 50);
+        assert_eq!(
+            changes.changes_cache_dir.as_deref(),
+            Some(std::path::Path::new("/var/cache/cairn"))
+        );
         let typo = FileConfig::parse("dora:\n  pagerduty:\n    token: x\n").expect_err("unknown key");
         assert!(typo.contains("token"), "{typo}");
 

@@ -1,0 +1,107 @@
+//! Each deployment's changes, for lead time: its commit resolved in the entity's repository, the
+//! commits since the previous production deployment's, and their lead times
+//! (`crate::changes` says what is measured).
+
+use crate::DeliveryError;
+use crate::changes::{image_tag_commits, lead_times, repository};
+use crate::model::{AssessedDeployment, Deployment, DeploymentChanges, DeploymentSource};
+
+use super::Delivery;
+
+impl Delivery {
+    /// Fills `changes` of the deployments of one entity's `stream` (judged as `assessed`, in the
+    /// same order) that finished in `range`. A repository that cannot be read leaves them
+    /// unknown, with the reason; it never fails the metrics.
+    pub(super) async fn changes(
+        &self,
+        entity: &str,
+        stream: &[Deployment],
+        assessed: &mut [AssessedDeployment],
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<(), DeliveryError> {
+        if !stream.iter().any(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms) {
+            return Ok(());
+        }
+        let (slug, source) = self.store.repository_annotations(entity).await?;
+        let repo = repository(slug.as_deref(), source.as_deref());
+        let mut previous: Option<String> = None;
+        for (d, a) in stream.iter().zip(assessed.iter_mut()) {
+            if d.finished_ms >= to_ms {
+                break;
+            }
+            let candidates = match (&d.source, &d.commit) {
+                (_, Some(commit)) => vec![commit.clone()],
+                (DeploymentSource::Rollout, None) => image_tag_commits(&d.version),
+                (DeploymentSource::Reported, None) => Vec::new(),
+            };
+            let resolved = match (&repo, candidates.is_empty()) {
+                (None, _) => Err(
+                    "the entity names no repository (github.com/project-slug, or a url: backstage.io/source-location)"
+                        .to_string(),
+                ),
+                (Some(_), true) => Err("no commit: none was reported and no image tag is one".to_string()),
+                (Some(repo), false) => match self.history.resolve(repo, &candidates).await {
+                    Ok(Some(sha)) => Ok(sha),
+                    Ok(None) => Err(format!("{} is not a commit of {repo}", candidates.join(", "))),
+                    Err(why) => Err(why),
+                },
+            };
+            if d.finished_ms >= from_ms {
+                a.changes = Some(
+                    self.deployment_changes(repo.as_deref(), previous.as_deref(), &resolved, d)
+                        .await,
+                );
+            }
+            // A rollout that failed never ran: its changes reach production with the next one.
+            if let Ok(sha) = resolved
+                && !d.failed
+            {
+                previous = Some(sha);
+            }
+        }
+        Ok(())
+    }
+
+    async fn deployment_changes(
+        &self,
+        repo: Option<&str>,
+        previous: Option<&str>,
+        resolved: &Result<String, String>,
+        d: &Deployment,
+    ) -> DeploymentChanges {
+        let unknown = |commit: Option<&String>, why: String| DeploymentChanges {
+            commit: commit.cloned(),
+            previous_commit: previous.map(str::to_string),
+            unknown: Some(why),
+            ..DeploymentChanges::default()
+        };
+        let (repo, commit) = match (repo, resolved) {
+            (Some(repo), Ok(commit)) => (repo, commit),
+            (_, Err(why)) => return unknown(None, why.clone()),
+            (None, Ok(_)) => return unknown(None, "no repository".into()),
+        };
+        let Some(previous) = previous else {
+            return unknown(
+                Some(commit),
+                "no earlier production deployment with a known commit to count its changes from".into(),
+            );
+        };
+        let range = match self.history.range(repo, previous, commit).await {
+            Ok(range) => range,
+            Err(why) => return unknown(Some(commit), why),
+        };
+        let (lead_seconds, dropped, merge_seconds, merge_dropped) = lead_times(&range.changes, d.finished_ms);
+        DeploymentChanges {
+            commit: Some(commit.clone()),
+            previous_commit: Some(previous.to_string()),
+            changes: range.changes.len() as u64,
+            dropped,
+            truncated: range.truncated,
+            lead_time_median_seconds: crate::metrics::median(lead_seconds.clone()),
+            unknown: None,
+            lead_seconds,
+            merge_seconds,
+            merge_dropped,
+        }
+    }
+}
