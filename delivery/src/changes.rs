@@ -231,7 +231,7 @@ mod tests {
 
     #[test]
     fn rev_list_output_is_read_with_squashed_dates() {
-        let output = "aaa\0bbb ccc\0100\0200\0Merge\n\x1e\nbbb\0\0050\0060\0Squashed commit of the following:\n\ncommit 1\nAuthor: A <a@x>\nDate:   Mon Mar 3 10:00:00 2025 +0000\n\n    one\n\ncommit 2\nAuthor: A <a@x>\nDate:   Sun Mar 2 09:00:00 2025 +0100\n\x1e\n";
+        let output = "aaa\x00bbb ccc\x00100\x00200\x00Merge\n\x1e\nbbb\x00\x0050\x0060\x00Squashed commit of the following:\n\ncommit 1\nAuthor: A <a@x>\nDate:   Mon Mar 3 10:00:00 2025 +0000\n\n    one\n\ncommit 2\nAuthor: A <a@x>\nDate:   Sun Mar 2 09:00:00 2025 +0100\n\x1e\n";
         let commits = parse_rev_list(output);
         assert_eq!(commits.len(), 2);
         assert_eq!(commits[0].parents, ["bbb", "ccc"]);
