@@ -31,7 +31,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
         let files = match collect_files(path, MAX_FILES) {
             Ok(files) => files,
             Err(err) => {
-                eprintln!("error: {err}");
+                eprintln!("error: {}", for_terminal(&err.to_string()));
                 unreadable += 1;
                 continue;
             }
@@ -52,7 +52,7 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
                         let line = serde_json::json!({"file": shown, "document": null, "ok": false, "entity_ref": null, "error": err.to_string()});
                         let _ = writeln!(out, "{line}");
                     } else {
-                        let _ = writeln!(out, "✗ {err}");
+                        let _ = writeln!(out, "✗ {}", for_terminal(&err.to_string()));
                     }
                 }
             }
@@ -81,16 +81,61 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
 
 fn print(out: &mut impl Write, verdict: &Verdict, format: OutputFormat) -> std::io::Result<()> {
     for warning in &verdict.warnings {
-        eprintln!("warning: {} (document {}): {warning}", verdict.file, verdict.document);
+        eprintln!(
+            "warning: {} (document {}): {}",
+            for_terminal(&verdict.file),
+            verdict.document,
+            for_terminal(warning)
+        );
     }
     match format {
         OutputFormat::Json => writeln!(out, "{}", serde_json::to_string(verdict).unwrap_or_default()),
         OutputFormat::Text => {
-            let what = verdict.entity_ref.as_deref().unwrap_or("(no entity)");
+            let what = for_terminal(verdict.entity_ref.as_deref().unwrap_or("(no entity)"));
+            let file = for_terminal(&verdict.file);
             match &verdict.error {
-                None => writeln!(out, "✓ {} #{} {what}", verdict.file, verdict.document),
-                Some(error) => writeln!(out, "✗ {} #{} {what}\n    {error}", verdict.file, verdict.document),
+                None => writeln!(out, "✓ {file} #{} {what}", verdict.document),
+                Some(error) => writeln!(
+                    out,
+                    "✗ {file} #{} {what}\n    {}",
+                    verdict.document,
+                    for_terminal(error)
+                ),
             }
         }
+    }
+}
+
+/// Text from a file as a terminal may show it: control characters (an escape sequence could
+/// rewrite the CI log or the terminal's title) and bidirectional overrides (which reorder what
+/// the reader sees) are written as `\u{…}`; line breaks and tabs stay.
+fn for_terminal(text: &str) -> std::borrow::Cow<'_, str> {
+    let unsafe_char = |c: char| {
+        (c.is_control() && c != '\n' && c != '\t') || matches!(c, '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}')
+    };
+    if !text.chars().any(unsafe_char) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| {
+            if unsafe_char(c) {
+                format!("\\u{{{:x}}}", c as u32)
+            } else {
+                c.to_string()
+            }
+        })
+        .collect::<String>()
+        .into()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::for_terminal;
+
+    #[test]
+    fn escape_sequences_and_bidi_overrides_are_shown_not_obeyed() {
+        assert_eq!(for_terminal("plain\n\tline"), "plain\n\tline");
+        assert_eq!(for_terminal("\u{1b}]0;pwned\u{7}title"), "\\u{1b}]0;pwned\\u{7}title");
+        assert_eq!(for_terminal("a\u{202e}b\u{9b}c"), "a\\u{202e}b\\u{9b}c");
     }
 }
