@@ -18,21 +18,45 @@ pub fn install(dir: &Path) -> std::io::Result<PathBuf> {
     let root = dir.join(&version);
     let marker = root.join(".complete");
     if !marker.exists() {
-        let partial = dir.join(format!("{version}.partial"));
-        let _ = std::fs::remove_dir_all(&partial);
+        // Several processes may share a data directory (the browser tests start three servers in
+        // one, an operator runs `cairn migrate` beside a server): each writes its own copy.
+        static WRITERS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let writer = WRITERS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let partial = dir.join(format!("{version}{PARTIAL}{}-{writer}", std::process::id()));
         write_dir(&GOLDEN_PATHS, &partial)?;
         std::fs::write(partial.join(".complete"), b"")?;
-        let _ = std::fs::remove_dir_all(&root);
-        // A rename, so a crash mid-write never leaves a half-written version in use.
-        std::fs::rename(&partial, &root)?;
+        if marker.exists() {
+            // Another writer finished first, with the same content.
+            let _ = std::fs::remove_dir_all(&partial);
+        } else {
+            let _ = std::fs::remove_dir_all(&root);
+            // A rename, so a crash mid-write never leaves a half-written version in use.
+            if let Err(err) = std::fs::rename(&partial, &root) {
+                let _ = std::fs::remove_dir_all(&partial);
+                if !marker.exists() {
+                    return Err(err);
+                }
+            }
+        }
     }
     for entry in std::fs::read_dir(dir)?.flatten() {
-        if entry.file_name() != version.as_str() {
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        // Another writer's copy in progress is left alone; a crashed writer's is removed later.
+        let in_progress = name.contains(PARTIAL)
+            && entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t.elapsed().unwrap_or_default() < std::time::Duration::from_secs(600));
+        if name != version.as_str() && !in_progress {
             let _ = std::fs::remove_dir_all(entry.path());
         }
     }
     std::path::absolute(root.join("catalog-info.yaml"))
 }
+
+/// Marks a copy being written: `<version>.partial-<pid>-<n>`.
+const PARTIAL: &str = ".partial-";
 
 fn write_dir(source: &Dir<'_>, target: &Path) -> std::io::Result<()> {
     std::fs::create_dir_all(target)?;
@@ -85,5 +109,25 @@ mod tests {
         // Again: same place, nothing rewritten.
         assert_eq!(super::install(dir.path()).unwrap(), location);
         assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
+    }
+
+    /// Servers sharing a data directory start together: every one gets the complete templates.
+    #[test]
+    fn writers_sharing_a_directory_all_succeed() {
+        let dir = tempfile::tempdir().unwrap();
+        let locations: Vec<_> = std::thread::scope(|scope| {
+            let writers: Vec<_> = (0..4).map(|_| scope.spawn(|| super::install(dir.path()))).collect();
+            writers.into_iter().map(|w| w.join().unwrap().unwrap()).collect()
+        });
+        assert!(locations.iter().all(|l| *l == locations[0]), "{locations:?}");
+        assert!(locations[0].parent().unwrap().join(".complete").is_file());
+        assert!(
+            locations[0]
+                .parent()
+                .unwrap()
+                .join("services/shared/chart/Chart.yaml")
+                .is_file()
+        );
+        assert_eq!(super::install(dir.path()).unwrap(), locations[0]);
     }
 }
