@@ -38,13 +38,34 @@ pub struct Portal {
     pub provider: Provider,
 }
 
-pub async fn portal(db: &TestDb, tune: impl FnOnce(&mut AuthConfig)) -> Portal {
+pub async fn portal(db: &TestDb, tune: impl Fn(&mut AuthConfig)) -> Portal {
     let provider = Provider::start(maya()).await;
-    // The redirect URL names the portal's port, so it is chosen before the portal starts.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .expect("free port")
-        .port();
+    // The redirect URL names the portal's port, so it is chosen before the portal starts; another
+    // process may take it in between, and then a new one is chosen.
+    let mut attempts = 0;
+    let server = loop {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("free port")
+            .port();
+        match TestServer::try_start_with(portal_config(db, &provider, port, &tune)).await {
+            Ok(server) => break server,
+            Err(err) if attempts < 5 && format!("{err:#}").contains("Address already in use") => attempts += 1,
+            Err(err) => panic!("server starts: {err:#}"),
+        }
+    };
+    let catalog = &server.state().catalog;
+    catalog.sync_config_locations().await.expect("sync");
+    catalog.refresh_all().await.expect("refresh");
+    Portal { server, provider }
+}
+
+fn portal_config(
+    db: &TestDb,
+    provider: &Provider,
+    port: u16,
+    tune: &impl Fn(&mut AuthConfig),
+) -> cairn_server::config::Config {
     let base = format!("http://127.0.0.1:{port}");
     let mut config = db.config();
     config.bind = format!("127.0.0.1:{port}").parse().expect("addr");
@@ -67,11 +88,7 @@ pub async fn portal(db: &TestDb, tune: impl FnOnce(&mut AuthConfig)) -> Portal {
         ..AuthConfig::default()
     };
     tune(&mut config.auth);
-    let server = TestServer::start_with(config).await;
-    let catalog = &server.state().catalog;
-    catalog.sync_config_locations().await.expect("sync");
-    catalog.refresh_all().await.expect("refresh");
-    Portal { server, provider }
+    config
 }
 
 impl Portal {

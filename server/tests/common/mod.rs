@@ -199,17 +199,23 @@ impl TestServer {
     }
 
     pub async fn start_with(config: Config) -> TestServer {
-        let server = Server::start(&config).await.expect("server starts");
+        TestServer::try_start_with(config).await.expect("server starts")
+    }
+
+    /// [`TestServer::start_with`], for a caller that can try again (a port chosen in advance may
+    /// be taken by someone else before the server binds it).
+    pub async fn try_start_with(config: Config) -> anyhow::Result<TestServer> {
+        let server = Server::start(&config).await?;
         let base = format!("http://{}", server.addr);
         let client = reqwest::Client::builder()
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client");
-        TestServer {
+        Ok(TestServer {
             server: Some(server),
             base,
             client,
-        }
+        })
     }
 
     pub fn url(&self, path: &str) -> String {
