@@ -39,6 +39,49 @@ async fn portal(db: &TestDb, tune: impl FnOnce(&mut cairn_server::config::Config
     server
 }
 
+/// A portal that requires sign-in (at a local provider), and two API tokens of Ada's: `reader`
+/// (catalog:read) and `ci` (events:write too). The provider lives as long as the portal needs it.
+async fn signed_in_portal(
+    db: &TestDb,
+) -> (
+    TestServer,
+    common::oidc::Provider,
+    cairn_server::auth::tokens::NewToken,
+    cairn_server::auth::tokens::NewToken,
+) {
+    let provider = common::oidc::Provider::start(common::oidc::TestUser::new("sub-x", "x@example.test", "X")).await;
+    let server = portal(db, |config| {
+        config.auth = cairn_server::auth::AuthConfig {
+            oidc: Some(cairn_server::auth::OidcConfig {
+                issuer: provider.issuer.clone(),
+                client_id: common::oidc::CLIENT_ID.into(),
+                client_secret: Some(common::oidc::CLIENT_SECRET.into()),
+                scopes: vec!["openid".into(), "email".into()],
+                redirect_url: "http://127.0.0.1/api/auth/oidc/callback".into(),
+                post_logout_redirect_url: "http://127.0.0.1/".into(),
+                claim: "email".into(),
+                provider_logout: false,
+            }),
+            ..Default::default()
+        };
+    })
+    .await;
+    let store = &server.state().auth.store;
+    let reader = cairn_server::auth::tokens::create(store, "reader", &[Scope::CatalogRead], "user:default/ada", None)
+        .await
+        .expect("token");
+    let ci = cairn_server::auth::tokens::create(
+        store,
+        "ci",
+        &[Scope::EventsWrite, Scope::CatalogRead],
+        "user:default/ada",
+        None,
+    )
+    .await
+    .expect("token");
+    (server, provider, reader, ci)
+}
+
 fn at(ms: i64) -> String {
     let secs = ms / 1000;
     let (days, rest) = (secs / 86_400, secs % 86_400);
@@ -285,28 +328,7 @@ on_both_databases! {
     }
 
     async fn reporting_needs_a_token_with_events_write(db: TestDb) {
-        let provider = common::oidc::Provider::start(common::oidc::TestUser::new("sub-x", "x@example.test", "X")).await;
-        let server = portal(&db, |config| {
-            config.auth = cairn_server::auth::AuthConfig {
-                oidc: Some(cairn_server::auth::OidcConfig {
-                    issuer: provider.issuer.clone(),
-                    client_id: common::oidc::CLIENT_ID.into(),
-                    client_secret: Some(common::oidc::CLIENT_SECRET.into()),
-                    scopes: vec!["openid".into(), "email".into()],
-                    redirect_url: "http://127.0.0.1/api/auth/oidc/callback".into(),
-                    post_logout_redirect_url: "http://127.0.0.1/".into(),
-                    claim: "email".into(),
-                    provider_logout: false,
-                }),
-                ..Default::default()
-            };
-        })
-        .await;
-        let store = &server.state().auth.store;
-        let reader = cairn_server::auth::tokens::create(store, "reader", &[Scope::CatalogRead], "user:default/ada", None)
-            .await.expect("token");
-        let ci = cairn_server::auth::tokens::create(store, "ci", &[Scope::EventsWrite, Scope::CatalogRead], "user:default/ada", None)
-            .await.expect("token");
+        let (server, _provider, reader, ci) = signed_in_portal(&db).await;
         let body = deployment("d1", "shop", "1.0", T0, "succeeded");
         let send = |path: &'static str, token: Option<String>| {
             let request = server.client.post(server.url(path)).json(&body);

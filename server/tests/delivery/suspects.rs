@@ -85,28 +85,7 @@ on_both_databases! {
     }
 
     async fn a_verdict_needs_incidents_link(db: TestDb) {
-        let provider = common::oidc::Provider::start(common::oidc::TestUser::new("sub-x", "x@example.test", "X")).await;
-        let server = portal(&db, |config| {
-            config.auth = cairn_server::auth::AuthConfig {
-                oidc: Some(cairn_server::auth::OidcConfig {
-                    issuer: provider.issuer.clone(),
-                    client_id: common::oidc::CLIENT_ID.into(),
-                    client_secret: Some(common::oidc::CLIENT_SECRET.into()),
-                    scopes: vec!["openid".into(), "email".into()],
-                    redirect_url: "http://127.0.0.1/api/auth/oidc/callback".into(),
-                    post_logout_redirect_url: "http://127.0.0.1/".into(),
-                    claim: "email".into(),
-                    provider_logout: false,
-                }),
-                ..Default::default()
-            };
-        })
-        .await;
-        let store = &server.state().auth.store;
-        let reader = cairn_server::auth::tokens::create(store, "reader", &[Scope::CatalogRead], "user:default/ada", None)
-            .await.expect("token");
-        let ci = cairn_server::auth::tokens::create(store, "ci", &[Scope::EventsWrite, Scope::CatalogRead], "user:default/ada", None)
-            .await.expect("token");
+        let (server, _provider, reader, ci) = signed_in_portal(&db).await;
         let send = |token: Option<String>, path: &'static str, body: Value| {
             let request = server.client.post(server.url(path)).json(&body);
             match token { Some(t) => request.bearer_auth(t), None => request }.send()
