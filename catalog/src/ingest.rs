@@ -39,6 +39,19 @@ pub enum IngestError {
     Store(#[from] StoreError),
 }
 
+impl IngestError {
+    /// The message for the caller of request `request_id`: where it leaves out what the server
+    /// log has (why a repository could not be read), the request id joins the two.
+    pub fn for_caller(&self, request_id: &str) -> String {
+        match self {
+            IngestError::Remote { kind, message } if *kind != RemoteFailure::NotAllowed => {
+                format!("{message} (request id {request_id}; the server log has the detail)")
+            }
+            other => other.to_string(),
+        }
+    }
+}
+
 /// How reaching a repository failed, in the few kinds a caller may be told apart.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum RemoteFailure {

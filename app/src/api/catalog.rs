@@ -32,21 +32,10 @@ fn internal(err: impl std::fmt::Display) -> ServerFnError {
 /// (as the REST API's replies do).
 #[cfg(feature = "ssr")]
 fn unreadable(err: catalog::ingest::IngestError) -> ServerFnError {
-    use catalog::ingest::{IngestError, RemoteFailure};
-    match &err {
-        IngestError::Remote { kind, message } if *kind != RemoteFailure::NotAllowed => {
-            let id = use_context::<http::request::Parts>()
-                .and_then(|p| {
-                    p.headers
-                        .get("x-request-id")
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_string)
-                })
-                .unwrap_or_else(|| "-".into());
-            ServerFnError::new(format!("{message} (request id {id}; the server log has the detail)"))
-        }
-        _ => ServerFnError::new(err.to_string()),
-    }
+    let id = use_context::<http::request::Parts>()
+        .and_then(|p| p.headers.get("x-request-id")?.to_str().ok().map(str::to_string))
+        .unwrap_or_else(|| "-".into());
+    ServerFnError::new(err.for_caller(&id))
 }
 
 /// One page of the catalog list, with kind counts and filter facets.

@@ -9,7 +9,7 @@ use axum::{
 };
 use serde_json::json;
 
-use catalog::ingest::{IngestError, RemoteFailure};
+use catalog::ingest::IngestError;
 use catalog::service::CatalogError;
 
 /// An API failure.
@@ -101,12 +101,7 @@ impl ApiError {
     /// repository could not be read), the request id joins the two.
     pub fn from_catalog(err: CatalogError, id: &RequestId) -> ApiError {
         match err {
-            CatalogError::Ingest(IngestError::Remote { kind, message }) if kind != RemoteFailure::NotAllowed => {
-                ApiError::Input(format!(
-                    "{message} (request id {}; the server log has the detail)",
-                    id.0
-                ))
-            }
+            CatalogError::Ingest(e @ IngestError::Remote { .. }) => ApiError::Input(e.for_caller(&id.0)),
             other => other.into(),
         }
     }
