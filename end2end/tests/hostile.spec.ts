@@ -72,12 +72,15 @@ async function watch(page: Page, origin: string): Promise<string[]> {
 for (const route of routes()) {
   test(`route ${route} renders hostile strings inertly`, async ({ page, baseURL }) => {
     const origin = new URL(baseURL!).origin;
-    // A task of the hostile template: its log and output carry hostile strings too.
-    const created = await page.request.post("/api/scaffolder/v2/tasks", {
-      data: { templateRef: "template:default/hostile-template", values: { name: HOSTILE, note: HOSTILE, choice: "a" } },
-    });
-    expect(created.status()).toBe(201);
-    const task = (await created.json()).id as string;
+    // For the task page, a task of the hostile template: its log and output carry hostile strings too.
+    let task = "";
+    if (route.includes(":id")) {
+      const created = await page.request.post("/api/scaffolder/v2/tasks", {
+        data: { templateRef: "template:default/hostile-template", values: { name: HOSTILE, note: HOSTILE, choice: "a" } },
+      });
+      expect(created.status()).toBe(201);
+      task = (await created.json()).id as string;
+    }
     const problems = await watch(page, origin);
     for (const path of pages(route, task)) {
       await page.goto(path);
