@@ -7,7 +7,7 @@
 # and POST /api/incidents, several clients in parallel). Prints a table:
 #   - one entity over 90 days by week (GET /api/dora/metrics?entity=…), p50/p95 over REQUESTS;
 #   - a group over a year (?group=…): team-00 (the big one) and an ordinary team; and the
-#     organisation: the API has no org-wide scope, so all 50 groups, one request each, in sequence;
+#     organisation over a year (neither entity nor group);
 #   - a reported deployment (POST /api/dora/deployments) until /api/dora/metrics counts it: the API
 #     path, not a rollout in a cluster;
 #   - an incident (POST /api/incidents, linked to that deployment) until its suspects show it

@@ -16,7 +16,7 @@ use std::collections::BTreeMap;
 
 use crate::model::{AssessedDeployment, Deployment, DeploymentSource, FailureReason, Incident, ReworkReason};
 
-pub use summary::{MAX_LISTED, MEASURED_FROM, median, summarize};
+pub use summary::{MAX_LISTED, MEASURED_FROM, breakdown, median, summarize};
 
 /// What the metrics need to know beyond the data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -133,6 +133,8 @@ impl AssessedDeployment {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct Metrics {
+    /// `entity`, `group` (what it and its child groups own) or `organisation` (every entity).
+    pub scope: String,
     pub entities: Vec<String>,
     pub from_ms: i64,
     pub to_ms: i64,
@@ -148,6 +150,30 @@ pub struct Metrics {
     /// The deployments in the range, newest first, at most `MAX_LISTED`.
     pub deployments: Vec<AssessedDeployment>,
     pub deployments_truncated: bool,
+    /// What `breakdown` is per: `entity`, or `owner` for the organisation.
+    pub breakdown_by: String,
+    /// The same counts per entity or owner, most deployments first: the drill-down.
+    pub breakdown: Vec<BreakdownRow>,
+}
+
+/// The counts of one entity (or one owner's entities) within a group's or the organisation's
+/// metrics; summed, the rows give the whole (each deployment belongs to one row).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BreakdownRow {
+    /// An entity ref, or an owner's (empty: entities without an owner).
+    pub key: String,
+    /// Entities in this row (1 for an entity).
+    pub entities: u64,
+    pub deployments: u64,
+    pub failed: u64,
+    pub rework: u64,
+    pub recovered: u64,
+    pub recovery_median_seconds: Option<f64>,
+    /// Changes with a lead time, and their median.
+    pub changes: u64,
+    pub lead_time_median_seconds: Option<f64>,
+    pub unlinked_incidents: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

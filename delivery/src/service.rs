@@ -3,6 +3,7 @@
 //! and namespaces, and reported deployments of environment `production`) and incidents, and let
 //! `crate::metrics` judge them.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -16,7 +17,7 @@ use crate::git::History;
 use crate::metrics::{self, Settings};
 use crate::model::{Deployment, DeploymentSource, Metrics};
 use crate::report;
-use crate::store::{NewIncident, RolloutRow, Store, Upsert};
+use crate::store::{Among, NewIncident, RolloutRow, Store, Upsert};
 
 mod incoming;
 mod lead_time;
@@ -25,6 +26,8 @@ mod suspects;
 pub use incoming::{DeploymentStatusApplied, PagerDutyApplied};
 pub use suspects::{Suspect, SuspectReason, Suspects};
 
+/// How many levels of child groups a group's metrics reach down.
+const MAX_GROUP_DEPTH: usize = 10;
 /// The environment the metrics are about.
 pub const PRODUCTION: &str = "production";
 /// How far before a range deployments are read: what ran before it, failures whose rework window
@@ -101,8 +104,20 @@ impl std::fmt::Debug for DeliverySettings {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Scope {
     Entity(String),
-    /// Every entity the group owns.
+    /// Every entity the group and its child groups own.
     Group(String),
+    /// Every entity.
+    Organisation,
+}
+
+impl Scope {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Scope::Entity(_) => "entity",
+            Scope::Group(_) => "group",
+            Scope::Organisation => "organisation",
+        }
+    }
 }
 
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -246,42 +261,104 @@ impl Delivery {
         Ok(applied)
     }
 
-    /// The metrics of an entity or a group over a range.
+    /// The metrics of an entity, a group or the organisation over a range. Each read covers the
+    /// whole set at once; each entity's deployments are then judged on their own.
     pub async fn metrics(&self, query: &MetricsQuery) -> Result<Metrics, DeliveryError> {
-        let entities = match &query.scope {
+        let (entities, among_all) = match &query.scope {
             Scope::Entity(entity) => {
                 self.known_entity(entity, "entity").await?;
-                vec![entity.clone()]
+                (vec![entity.clone()], false)
             }
             Scope::Group(group) => {
                 self.known_entity(group, "group").await?;
-                self.store.owned_by(group).await?
+                (self.group_entities(group).await?, false)
             }
+            Scope::Organisation => (Vec::new(), true),
+        };
+        let among = if among_all {
+            Among::All
+        } else {
+            Among::Entities(&entities)
         };
         let settings = Settings {
             rework_window_ms: i64::try_from(self.settings.rework_window.as_millis()).unwrap_or(i64::MAX),
         };
         let range = (query.from_ms, query.to_ms);
+        let mut deployments = self.production_deployments(among, range).await?;
+        let mut incidents = self.store.incidents_linked(among).await?;
+        let unlinked = self.store.unlinked_incidents(among, range).await?;
+        let deployed: Vec<String> = deployments
+            .iter()
+            .filter(|(_, list)| list.iter().any(|d| d.finished_ms >= range.0 && d.finished_ms < range.1))
+            .map(|(entity, _)| entity.clone())
+            .collect();
+        let repositories = self.store.repository_annotations(Among::Entities(&deployed)).await?;
         let mut assessed = Vec::new();
-        let mut unlinked = 0;
-        for entity in &entities {
-            let stream = metrics::stream(self.production_deployments(entity, range).await?);
-            let incidents = self.store.incidents_linked_to(entity).await?;
-            let mut judged = metrics::assess(&stream, &incidents, settings);
-            self.changes(entity, &stream, &mut judged, range).await?;
+        for (entity, list) in std::mem::take(&mut deployments) {
+            let stream = metrics::stream(list);
+            let linked = incidents.remove(&entity).unwrap_or_default();
+            let mut judged = metrics::assess(&stream, &linked, settings);
+            let (slug, source) = repositories.get(&entity).cloned().unwrap_or_default();
+            let repo = crate::changes::repository(slug.as_deref(), source.as_deref());
+            self.changes(repo.as_deref(), &stream, &mut judged, range).await?;
             assessed.extend(judged);
-            unlinked += self.store.unlinked_incidents(entity, range).await?;
         }
+        let entities = if among_all {
+            let mut all: std::collections::BTreeSet<String> = assessed.iter().map(|d| d.entity.clone()).collect();
+            all.extend(unlinked.keys().cloned());
+            all.into_iter().collect()
+        } else {
+            entities
+        };
         let buckets = buckets(query.from_ms, query.to_ms, query.interval)
             .ok_or_else(|| DeliveryError::invalid("interval", "makes too many intervals for this range"))?;
-        Ok(metrics::summarize(
+        let (breakdown_by, breakdown) = if among_all {
+            let owners = self.store.owners(Among::All).await?;
+            let owner = |entity: &str| owners.get(entity).cloned().unwrap_or_default();
+            (
+                "owner",
+                metrics::breakdown(&entities, &assessed, &unlinked, range, owner),
+            )
+        } else {
+            (
+                "entity",
+                metrics::breakdown(&entities, &assessed, &unlinked, range, str::to_string),
+            )
+        };
+        let mut out = metrics::summarize(
             entities,
             &assessed,
-            unlinked,
+            unlinked.values().sum(),
             range,
             query.interval.as_str(),
             &buckets,
-        ))
+        );
+        out.scope = query.scope.name().into();
+        out.breakdown_by = breakdown_by.into();
+        out.breakdown = breakdown;
+        Ok(out)
+    }
+
+    /// What `group` and its child groups (to `MAX_GROUP_DEPTH` levels) own, at most
+    /// `MAX_GROUP_ENTITIES`.
+    async fn group_entities(&self, group: &str) -> Result<Vec<String>, DeliveryError> {
+        let mut groups = vec![group.to_string()];
+        let mut level = groups.clone();
+        for _ in 0..MAX_GROUP_DEPTH {
+            let children: Vec<String> = self
+                .store
+                .child_groups(&level)
+                .await?
+                .into_iter()
+                .filter(|g| !groups.contains(g))
+                .collect();
+            if children.is_empty() {
+                break;
+            }
+            groups.extend(children.iter().cloned());
+            level = children;
+        }
+        Ok(self.store.owned_by(&groups).await?)
     }
 
     /// Parses a metrics request: `entity` or `group`, `from`/`to` (RFC 3339 or a date; default
@@ -301,7 +378,8 @@ impl Delivery {
                     .map(|r| r.to_string().to_lowercase())
                     .map_err(|e| DeliveryError::invalid("group", e.to_string()))?,
             ),
-            _ => return Err(DeliveryError::invalid("entity", "give exactly one of entity and group")),
+            (None, None) => Scope::Organisation,
+            (Some(_), Some(_)) => return Err(DeliveryError::invalid("entity", "give entity or group, not both")),
         };
         let time = |text: Option<&str>, field: &str, default: i64| match text {
             None => Ok(default),
@@ -333,20 +411,22 @@ impl Delivery {
         })
     }
 
-    /// An entity's production deployments around `range`: rollouts and reported ones.
+    /// The production deployments of `among` around `range`, rollouts and reported ones, per
+    /// entity.
     async fn production_deployments(
         &self,
-        entity: &str,
+        among: Among<'_>,
         (from_ms, to_ms): (i64, i64),
-    ) -> Result<Vec<Deployment>, DeliveryError> {
+    ) -> Result<BTreeMap<String, Vec<Deployment>>, DeliveryError> {
         let around = (from_ms.saturating_sub(LOOKBACK_MS), to_ms.saturating_add(HORIZON_MS));
-        let rollouts = self.store.rollouts_of(entity, around).await?;
-        let mut out: Vec<Deployment> = rollouts
-            .into_iter()
-            .filter(|r| self.is_production(r))
-            .map(|r| Deployment {
+        let mut out: BTreeMap<String, Vec<Deployment>> = BTreeMap::new();
+        for r in self.store.rollouts_among(among, around).await? {
+            if !self.is_production(&r) {
+                continue;
+            }
+            out.entry(r.entity.clone()).or_default().push(Deployment {
                 id: r.deployment_id(),
-                entity: entity.to_string(),
+                entity: r.entity,
                 commit: None,
                 source: DeploymentSource::Rollout,
                 started_ms: r.started_ms,
@@ -355,21 +435,22 @@ impl Delivery {
                 rolled_back: r.outcome == "rolled-back",
                 restores: r.restores_seq.is_some(),
                 version: r.version,
-            })
-            .collect();
-        let reported = self.store.reported_deployments(entity, PRODUCTION, around).await?;
-        out.extend(reported.into_iter().map(|d| Deployment {
-            id: d.id,
-            entity: d.entity,
-            version: d.version,
-            commit: d.commit,
-            source: DeploymentSource::Reported,
-            started_ms: d.started_ms,
-            finished_ms: d.finished_ms,
-            failed: d.failed,
-            rolled_back: false,
-            restores: false,
-        }));
+            });
+        }
+        for d in self.store.reported_deployments(among, PRODUCTION, around).await? {
+            out.entry(d.entity.clone()).or_default().push(Deployment {
+                id: d.id,
+                entity: d.entity,
+                version: d.version,
+                commit: d.commit,
+                source: DeploymentSource::Reported,
+                started_ms: d.started_ms,
+                finished_ms: d.finished_ms,
+                failed: d.failed,
+                rolled_back: false,
+                restores: false,
+            });
+        }
         Ok(out)
     }
 

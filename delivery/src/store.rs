@@ -8,7 +8,7 @@ mod reads;
 mod records;
 
 pub use catalog::store::StoreError;
-pub use reads::RolloutRow;
+pub use reads::{MAX_GROUP_ENTITIES, RolloutRow};
 pub use records::{IncidentRow, NewIncident, ReportedDeployment, Upsert};
 
 /// Delivery's statements over the catalog's database.
@@ -33,4 +33,37 @@ impl Store {
 
 fn query_error(context: &'static str) -> impl FnOnce(sqlx::Error) -> StoreError {
     move |source| StoreError::Query { context, source }
+}
+
+/// Which entities a read covers: some (read in chunks of `CHUNK`, as `IN` lists both databases
+/// take), or every one (the organisation).
+#[derive(Clone, Copy, Debug)]
+pub enum Among<'a> {
+    Entities(&'a [String]),
+    All,
+}
+
+/// Most entities one statement names.
+const CHUNK: usize = 500;
+
+impl<'a> Among<'a> {
+    /// The statements to run: one per chunk of the entities (none without entities), or one.
+    fn chunks(self) -> Vec<Option<&'a [String]>> {
+        match self {
+            Among::All => vec![None],
+            Among::Entities(entities) => entities.chunks(CHUNK).map(Some).collect(),
+        }
+    }
+}
+
+/// `column IN ($first, $first + 1, …)` for a chunk (bound after the statement's own parameters),
+/// or a condition that always holds.
+fn in_list(column: &str, chunk: Option<&[String]>, first: usize) -> String {
+    match chunk {
+        None => "1 = 1".into(),
+        Some(chunk) => {
+            let params: Vec<String> = (first..first + chunk.len()).map(|i| format!("${i}")).collect();
+            format!("{column} IN ({})", params.join(", "))
+        }
+    }
 }

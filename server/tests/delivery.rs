@@ -226,9 +226,61 @@ on_both_databases! {
         // A redeploy of the running version is not a deployment; a group sums what it owns.
         report(&server, deployment("c4", "checkout", "1.0", T0 + 13 * HOUR, "succeeded")).await;
         let group = metrics(&server, &format!("group=team-a&{RANGE}")).await;
-        assert_eq!(group["entities"], json!(["component:default/checkout", "component:default/shop"]));
+        assert_eq!(
+            group["entities"],
+            json!(["component:default/checkout", "component:default/ledger", "component:default/shop"])
+        );
         assert_eq!(group["changeFailureRate"]["deployments"], 6);
         assert_eq!(group["changeFailureRate"]["failed"], 2);
+        assert_eq!(group["scope"], "group");
+        assert_eq!(group["breakdownBy"], "entity");
+        let rows: Vec<(&str, u64, u64)> = group["breakdown"]
+            .as_array()
+            .expect("breakdown")
+            .iter()
+            .map(|r| (r["key"].as_str().unwrap(), r["deployments"].as_u64().unwrap(), r["failed"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(
+            rows,
+            [("component:default/checkout", 3, 1), ("component:default/shop", 3, 1), ("component:default/ledger", 0, 0)]
+        );
+        server.stop().await;
+    }
+
+    async fn a_group_covers_its_child_groups_and_the_organisation_everything(db: TestDb) {
+        let server = portal(&db, |_| {}).await;
+        report(&server, deployment("s1", "shop", "1.0", T0 + HOUR, "succeeded")).await;
+        report(&server, deployment("l1", "ledger", "1.0", T0 + 2 * HOUR, "succeeded")).await;
+        report(&server, deployment("l2", "ledger", "1.1", T0 + 3 * HOUR, "failed")).await;
+        report(&server, deployment("b1", "billing", "1.0", T0 + 4 * HOUR, "succeeded")).await;
+        let parent = metrics(&server, &format!("group=team-a&{RANGE}")).await;
+        assert_eq!(
+            parent["entities"],
+            json!(["component:default/checkout", "component:default/ledger", "component:default/shop"]),
+            "{parent}"
+        );
+        assert_eq!(parent["changeFailureRate"]["deployments"], 3);
+        assert_eq!(parent["breakdown"][0]["key"], "component:default/ledger");
+        // checkout never deployed: still a row, of zeros.
+        assert_eq!(parent["breakdown"][2]["key"], "component:default/checkout");
+        assert_eq!(parent["breakdown"][2]["deployments"], 0);
+        let child = metrics(&server, &format!("group=payments&{RANGE}")).await;
+        assert_eq!(child["entities"], json!(["component:default/ledger"]));
+
+        let org = metrics(&server, RANGE).await;
+        assert_eq!(org["scope"], "organisation");
+        assert_eq!(org["breakdownBy"], "owner");
+        assert_eq!(org["changeFailureRate"]["deployments"], 4, "{org}");
+        assert_eq!(org["changeFailureRate"]["failed"], 1);
+        let owners: Vec<(&str, u64)> = org["breakdown"]
+            .as_array()
+            .expect("breakdown")
+            .iter()
+            .map(|r| (r["key"].as_str().unwrap(), r["deployments"].as_u64().unwrap()))
+            .collect();
+        assert_eq!(owners, [("group:default/payments", 2), ("group:default/someone-else", 1), ("group:default/team-a", 1)]);
+        let both = server.get(&format!("/api/dora/metrics?entity=shop&group=team-a&{RANGE}")).await;
+        assert_eq!(both.status(), StatusCode::BAD_REQUEST);
         server.stop().await;
     }
 

@@ -1,8 +1,10 @@
 //! The assessed deployments of every entity asked for, summed into the five metrics and a series.
 
+use std::collections::BTreeMap;
+
 use crate::model::{
-    AssessedDeployment, Bucket, ChangeFailureRate, DeploymentFrequency, FailureReason, LeadTime, MergeToDeploy,
-    Metrics, RecoveryTime, ReworkRate, ReworkReason,
+    AssessedDeployment, BreakdownRow, Bucket, ChangeFailureRate, DeploymentFrequency, FailureReason, LeadTime,
+    MergeToDeploy, Metrics, RecoveryTime, ReworkRate, ReworkReason,
 };
 
 /// Most deployments a metrics answer lists (the counts cover them all).
@@ -33,6 +35,7 @@ pub fn summarize(
     let rework = count(&|d| !d.rework.is_empty());
     let recoveries: Vec<f64> = in_range.iter().filter_map(|d| recovery_seconds(d)).collect();
     Metrics {
+        scope: String::new(),
         entities,
         from_ms,
         to_ms,
@@ -70,14 +73,66 @@ pub fn summarize(
         series: buckets.iter().map(|b| bucket(*b, &in_range)).collect(),
         deployments_truncated: in_range.len() > MAX_LISTED,
         deployments: in_range.into_iter().take(MAX_LISTED).cloned().collect(),
+        breakdown_by: String::new(),
+        breakdown: Vec::new(),
     }
 }
 
-fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> Bucket {
-    let here: Vec<&&AssessedDeployment> = in_range
+/// The breakdown of `assessed` (its deployments in `[from_ms, to_ms)`) into rows by `key_of`
+/// each entity: every one of `entities` has its row, deployments or not; most deployments first.
+pub fn breakdown(
+    entities: &[String],
+    assessed: &[AssessedDeployment],
+    unlinked_incidents: &BTreeMap<String, u64>,
+    (from_ms, to_ms): (i64, i64),
+    key_of: impl Fn(&str) -> String,
+) -> Vec<BreakdownRow> {
+    #[derive(Default)]
+    struct Sums {
+        row: BreakdownRow,
+        recoveries: Vec<f64>,
+        lead: Vec<f64>,
+    }
+    let mut rows: BTreeMap<String, Sums> = BTreeMap::new();
+    for entity in entities {
+        rows.entry(key_of(entity)).or_default().row.entities += 1;
+    }
+    for d in assessed
         .iter()
-        .filter(|d| d.finished_ms >= start_ms && d.finished_ms < end_ms)
+        .filter(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms)
+    {
+        let sums = rows.entry(key_of(&d.entity)).or_default();
+        sums.row.deployments += 1;
+        sums.row.failed += u64::from(d.failed());
+        sums.row.rework += u64::from(!d.rework.is_empty());
+        sums.recoveries.extend(recovery_seconds(d));
+        if let Some(changes) = &d.changes {
+            sums.lead.extend(changes.lead_seconds.iter().copied());
+        }
+    }
+    for (entity, count) in unlinked_incidents {
+        rows.entry(key_of(entity)).or_default().row.unlinked_incidents += count;
+    }
+    let mut out: Vec<BreakdownRow> = rows
+        .into_iter()
+        .map(|(key, sums)| BreakdownRow {
+            key,
+            recovered: sums.recoveries.len() as u64,
+            recovery_median_seconds: median(sums.recoveries),
+            changes: sums.lead.len() as u64,
+            lead_time_median_seconds: median(sums.lead),
+            ..sums.row
+        })
         .collect();
+    out.sort_by(|a, b| b.deployments.cmp(&a.deployments).then_with(|| a.key.cmp(&b.key)));
+    out
+}
+
+/// `in_range` is newest first: the bucket's deployments are one slice of it.
+fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> Bucket {
+    let first = in_range.partition_point(|d| d.finished_ms >= end_ms);
+    let past = in_range.partition_point(|d| d.finished_ms >= start_ms);
+    let here = &in_range[first..past.max(first)];
     let recoveries: Vec<f64> = here.iter().filter_map(|d| recovery_seconds(d)).collect();
     let lead: Vec<f64> = here
         .iter()

@@ -3,18 +3,18 @@
 //! (`crate::changes` says what is measured).
 
 use crate::DeliveryError;
-use crate::changes::{image_tag_commits, lead_times, repository};
+use crate::changes::{image_tag_commits, lead_times};
 use crate::model::{AssessedDeployment, Deployment, DeploymentChanges, DeploymentSource};
 
 use super::Delivery;
 
 impl Delivery {
-    /// Fills `changes` of the deployments of one entity's `stream` (judged as `assessed`, in the
+    /// Fills `changes` of the deployments of one entity's `stream` (its repository `repo`) (judged as `assessed`, in the
     /// same order) that finished in `range`. A repository that cannot be read leaves them
     /// unknown, with the reason; it never fails the metrics.
     pub(super) async fn changes(
         &self,
-        entity: &str,
+        repo: Option<&str>,
         stream: &[Deployment],
         assessed: &mut [AssessedDeployment],
         (from_ms, to_ms): (i64, i64),
@@ -22,8 +22,6 @@ impl Delivery {
         if !stream.iter().any(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms) {
             return Ok(());
         }
-        let (slug, source) = self.store.repository_annotations(entity).await?;
-        let repo = repository(slug.as_deref(), source.as_deref());
         let mut previous: Option<String> = None;
         for (d, a) in stream.iter().zip(assessed.iter_mut()) {
             if d.finished_ms >= to_ms {
@@ -34,7 +32,7 @@ impl Delivery {
                 (DeploymentSource::Rollout, None) => image_tag_commits(&d.version),
                 (DeploymentSource::Reported, None) => Vec::new(),
             };
-            let resolved = match (&repo, candidates.is_empty()) {
+            let resolved = match (repo, candidates.is_empty()) {
                 (None, _) => Err(
                     "the entity names no repository (github.com/project-slug, or a url: backstage.io/source-location)"
                         .to_string(),
@@ -47,10 +45,7 @@ impl Delivery {
                 },
             };
             if d.finished_ms >= from_ms {
-                a.changes = Some(
-                    self.deployment_changes(repo.as_deref(), previous.as_deref(), &resolved, d)
-                        .await,
-                );
+                a.changes = Some(self.deployment_changes(repo, previous.as_deref(), &resolved, d).await);
             }
             // A rollout that failed never ran: its changes reach production with the next one.
             if let Ok(sha) = resolved

@@ -8,6 +8,7 @@ use super::{Delivery, Settings};
 use crate::DeliveryError;
 use crate::metrics;
 use crate::model::FailureReason;
+use crate::store::Among;
 
 /// How far before an incident a deployment is a suspect.
 pub const SUSPECT_WINDOW_MS: i64 = 24 * 3_600_000;
@@ -98,9 +99,10 @@ impl Delivery {
                 .into_iter()
                 .filter(|e| *e != entity),
         );
+        let range = (start - SUSPECT_WINDOW_MS, start + 1);
+        let mut deployments = self.production_deployments(Among::Entities(&entities), range).await?;
         for suspect_entity in entities {
-            let range = (start - SUSPECT_WINDOW_MS, start + 1);
-            let stream = metrics::stream(self.production_deployments(&suspect_entity, range).await?);
+            let stream = metrics::stream(deployments.remove(&suspect_entity).unwrap_or_default());
             for d in metrics::assess(&stream, &[], settings) {
                 if d.started_ms >= start || d.finished_ms < start - SUSPECT_WINDOW_MS {
                     continue;

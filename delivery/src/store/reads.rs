@@ -6,7 +6,9 @@
 
 use sqlx::Row;
 
-use super::{Store, StoreError, query_error};
+use std::collections::BTreeMap;
+
+use super::{Among, Store, StoreError, in_list, query_error};
 
 /// Most entities one group's metrics cover.
 pub const MAX_GROUP_ENTITIES: i64 = 2000;
@@ -14,6 +16,7 @@ pub const MAX_GROUP_ENTITIES: i64 = 2000;
 /// One finished rollout of an entity's workload.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RolloutRow {
+    pub entity: String,
     pub cluster: String,
     pub namespace: String,
     pub kind: String,
@@ -39,41 +42,52 @@ impl RolloutRow {
 }
 
 impl Store {
-    /// The rollouts of `entity`'s workloads that ended (completed, failed, rolled back) and
+    /// The rollouts of the workloads of `among` that ended (completed, failed, rolled back) and
     /// started in `[from_ms, to_ms)`.
-    pub async fn rollouts_of(&self, entity: &str, (from_ms, to_ms): (i64, i64)) -> Result<Vec<RolloutRow>, StoreError> {
-        let context = "reading an entity's rollouts";
-        let rows = sqlx::query(
-            "SELECT cluster, namespace, kind, name, seq, version, outcome, started_ms, \
-                    COALESCE(finished_ms, rolled_back_ms, started_ms), failed_ms, restores_seq \
-             FROM deployment_rollouts \
-             WHERE entity = $1 AND started_ms >= $2 AND started_ms < $3 \
-               AND outcome IN ('completed', 'failed', 'rolled-back')",
-        )
-        .bind(entity)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(self.pool())
-        .await
-        .map_err(query_error(context))?;
-        rows.iter()
-            .map(|r| {
-                Ok(RolloutRow {
-                    cluster: r.try_get(0)?,
-                    namespace: r.try_get(1)?,
-                    kind: r.try_get(2)?,
-                    name: r.try_get(3)?,
-                    seq: r.try_get(4)?,
-                    version: r.try_get(5)?,
-                    outcome: r.try_get(6)?,
-                    started_ms: r.try_get(7)?,
-                    finished_ms: r.try_get(8)?,
-                    failed_ms: r.try_get(9)?,
-                    restores_seq: r.try_get(10)?,
-                })
-            })
-            .collect::<Result<_, sqlx::Error>>()
-            .map_err(query_error(context))
+    pub async fn rollouts_among(
+        &self,
+        among: Among<'_>,
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<Vec<RolloutRow>, StoreError> {
+        let context = "reading entities' rollouts";
+        let mut out = Vec::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT cluster, namespace, kind, name, seq, version, outcome, started_ms, \
+                        COALESCE(finished_ms, rolled_back_ms, started_ms), failed_ms, restores_seq, entity \
+                 FROM deployment_rollouts \
+                 WHERE entity IS NOT NULL AND started_ms >= $1 AND started_ms < $2 \
+                   AND outcome IN ('completed', 'failed', 'rolled-back') AND {}",
+                in_list("entity", chunk, 3)
+            );
+            let mut query = sqlx::query(&sql).bind(from_ms).bind(to_ms);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            let rows = query.fetch_all(self.pool()).await.map_err(query_error(context))?;
+            for r in &rows {
+                out.push(
+                    (|| {
+                        Ok::<_, sqlx::Error>(RolloutRow {
+                            cluster: r.try_get(0)?,
+                            namespace: r.try_get(1)?,
+                            kind: r.try_get(2)?,
+                            name: r.try_get(3)?,
+                            seq: r.try_get(4)?,
+                            version: r.try_get(5)?,
+                            outcome: r.try_get(6)?,
+                            started_ms: r.try_get(7)?,
+                            finished_ms: r.try_get(8)?,
+                            failed_ms: r.try_get(9)?,
+                            restores_seq: r.try_get(10)?,
+                            entity: r.try_get(11)?,
+                        })
+                    })()
+                    .map_err(query_error(context))?,
+                );
+            }
+        }
+        Ok(out)
     }
 
     /// The entity of a recorded rollout, by its key and sequence number.
@@ -131,34 +145,37 @@ impl Store {
         .map_err(query_error(context))
     }
 
-    /// `entity_ref`'s annotations `github.com/project-slug` and `backstage.io/source-location`,
-    /// as written.
+    /// The annotations `github.com/project-slug` and `backstage.io/source-location` of each of
+    /// `among` that has one, as written.
     pub async fn repository_annotations(
         &self,
-        entity_ref: &str,
-    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        among: Among<'_>,
+    ) -> Result<BTreeMap<String, (Option<String>, Option<String>)>, StoreError> {
         use crate::changes::{ANNOTATION_PROJECT_SLUG, ANNOTATION_SOURCE_LOCATION};
-        let context = "reading an entity's repository";
+        let context = "reading entities' repositories";
         let [slug, source] =
             [ANNOTATION_PROJECT_SLUG, ANNOTATION_SOURCE_LOCATION].map(|a| format!("metadata.annotations.{a}"));
-        let rows = sqlx::query(
-            "SELECT s.key, s.original_value FROM entities e JOIN search s ON s.entity_id = e.id \
-             WHERE e.entity_ref = $1 AND s.key IN ($2, $3)",
-        )
-        .bind(entity_ref)
-        .bind(&slug)
-        .bind(&source)
-        .fetch_all(self.pool())
-        .await
-        .map_err(query_error(context))?;
-        let mut out = (None, None);
-        for row in rows {
-            let key: String = row.try_get(0).map_err(query_error(context))?;
-            let value: Option<String> = row.try_get(1).map_err(query_error(context))?;
-            if key == slug {
-                out.0 = value;
-            } else {
-                out.1 = value;
+        let mut out: BTreeMap<String, (Option<String>, Option<String>)> = BTreeMap::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT e.entity_ref, s.key, s.original_value FROM entities e JOIN search s ON s.entity_id = e.id \
+                 WHERE s.key IN ($1, $2) AND {}",
+                in_list("e.entity_ref", chunk, 3)
+            );
+            let mut query = sqlx::query(&sql).bind(&slug).bind(&source);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                let entity: String = row.try_get(0).map_err(query_error(context))?;
+                let key: String = row.try_get(1).map_err(query_error(context))?;
+                let value: Option<String> = row.try_get(2).map_err(query_error(context))?;
+                let both = out.entry(entity).or_default();
+                if key == slug {
+                    both.0 = value;
+                } else {
+                    both.1 = value;
+                }
             }
         }
         Ok(out)
@@ -174,21 +191,72 @@ impl Store {
             .map_err(query_error("finding an entity"))
     }
 
-    /// The entities `group` owns (`ownedBy` it), at most `MAX_GROUP_ENTITIES`, in ref order.
-    pub async fn owned_by(&self, group: &str) -> Result<Vec<String>, StoreError> {
-        let context = "reading what a group owns";
-        sqlx::query(
-            "SELECT DISTINCT source_ref FROM relations WHERE type = 'ownedBy' AND target_ref = $1 \
-             ORDER BY source_ref LIMIT $2",
-        )
-        .bind(group)
-        .bind(MAX_GROUP_ENTITIES)
-        .fetch_all(self.pool())
-        .await
-        .map_err(query_error(context))?
-        .iter()
-        .map(|r| r.try_get(0))
-        .collect::<Result<_, _>>()
-        .map_err(query_error(context))
+    /// The entities `groups` own (`ownedBy` one of them), at most `MAX_GROUP_ENTITIES`, in ref
+    /// order.
+    pub async fn owned_by(&self, groups: &[String]) -> Result<Vec<String>, StoreError> {
+        let context = "reading what groups own";
+        let mut out = std::collections::BTreeSet::new();
+        for chunk in Among::Entities(groups).chunks() {
+            let sql = format!(
+                "SELECT DISTINCT source_ref FROM relations WHERE type = 'ownedBy' AND {} ORDER BY source_ref LIMIT $1",
+                in_list("target_ref", chunk, 2)
+            );
+            let mut query = sqlx::query(&sql).bind(MAX_GROUP_ENTITIES);
+            for group in chunk.unwrap_or_default() {
+                query = query.bind(group);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                out.insert(row.try_get::<String, _>(0).map_err(query_error(context))?);
+            }
+        }
+        Ok(out.into_iter().take(MAX_GROUP_ENTITIES as usize).collect())
+    }
+
+    /// The groups whose parent is one of `groups`.
+    pub async fn child_groups(&self, groups: &[String]) -> Result<Vec<String>, StoreError> {
+        let context = "reading child groups";
+        let mut out = Vec::new();
+        for chunk in Among::Entities(groups).chunks() {
+            // Only declared relations are stored: a child's `childOf` (spec.parent) or a parent's
+            // `parentOf` (spec.children).
+            let len = chunk.map_or(0, <[String]>::len);
+            let sql = format!(
+                "SELECT source_ref FROM relations WHERE type = 'childOf' AND {} \
+                 UNION SELECT target_ref FROM relations WHERE type = 'parentOf' AND {}",
+                in_list("target_ref", chunk, 1),
+                in_list("source_ref", chunk, 1 + len)
+            );
+            let mut query = sqlx::query(&sql);
+            for group in chunk.unwrap_or_default().iter().chain(chunk.unwrap_or_default()) {
+                query = query.bind(group);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                out.push(row.try_get(0).map_err(query_error(context))?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// Each of `among`'s owner (the first `ownedBy` target in ref order), for those that have one.
+    pub async fn owners(&self, among: Among<'_>) -> Result<BTreeMap<String, String>, StoreError> {
+        let context = "reading owners";
+        let mut out = BTreeMap::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT source_ref, MIN(target_ref) FROM relations WHERE type = 'ownedBy' AND {} GROUP BY source_ref",
+                in_list("source_ref", chunk, 1)
+            );
+            let mut query = sqlx::query(&sql);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                out.insert(
+                    row.try_get(0).map_err(query_error(context))?,
+                    row.try_get(1).map_err(query_error(context))?,
+                );
+            }
+        }
+        Ok(out)
     }
 }

@@ -3,7 +3,9 @@
 
 use sqlx::{Row, any::AnyRow};
 
-use super::{Store, StoreError, query_error};
+use std::collections::{BTreeMap, BTreeSet};
+
+use super::{Among, Store, StoreError, in_list, query_error};
 use crate::model::Incident;
 
 /// A deployment as CI reported it.
@@ -102,29 +104,31 @@ impl Store {
         })
     }
 
-    /// An entity's reported deployments in `environment` that finished in `[from_ms, to_ms)`.
+    /// The reported deployments of `among` in `environment` that finished in `[from_ms, to_ms)`.
     pub async fn reported_deployments(
         &self,
-        entity: &str,
+        among: Among<'_>,
         environment: &str,
         (from_ms, to_ms): (i64, i64),
     ) -> Result<Vec<ReportedDeployment>, StoreError> {
         let context = "reading reported deployments";
-        let rows = sqlx::query(&format!(
-            "SELECT {DEPLOYMENT_COLUMNS} FROM delivery_deployments \
-             WHERE entity = $1 AND environment = $2 AND finished_ms >= $3 AND finished_ms < $4"
-        ))
-        .bind(entity)
-        .bind(environment)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_all(self.pool())
-        .await
-        .map_err(query_error(context))?;
-        rows.iter()
-            .map(reported)
-            .collect::<Result<_, _>>()
-            .map_err(query_error(context))
+        let mut out = Vec::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT {DEPLOYMENT_COLUMNS} FROM delivery_deployments \
+                 WHERE environment = $1 AND finished_ms >= $2 AND finished_ms < $3 AND {}",
+                in_list("entity", chunk, 4)
+            );
+            let mut query = sqlx::query(&sql).bind(environment).bind(from_ms).bind(to_ms);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            let rows = query.fetch_all(self.pool()).await.map_err(query_error(context))?;
+            for row in &rows {
+                out.push(reported(row).map_err(query_error(context))?);
+            }
+        }
+        Ok(out)
     }
 
     /// The entity of the reported deployment `id`, if there is one.
@@ -230,36 +234,59 @@ impl Store {
         .map_err(query_error(context))
     }
 
-    /// The incidents linked to deployments of `entity`, with every deployment each is linked to.
-    pub async fn incidents_linked_to(&self, entity: &str) -> Result<Vec<Incident>, StoreError> {
-        let context = "reading the incidents linked to an entity's deployments";
-        let rows = sqlx::query(
-            "SELECT i.id, i.source, i.entity, i.title, i.started_ms, i.resolved_ms, l.deployment_id \
-             FROM delivery_incidents i JOIN delivery_incident_links l ON l.incident_id = i.id \
-             WHERE i.id IN (SELECT incident_id FROM delivery_incident_links WHERE deployment_entity = $1) \
-             ORDER BY i.id, l.deployment_id",
-        )
-        .bind(entity)
-        .fetch_all(self.pool())
-        .await
-        .map_err(query_error(context))?;
-        let mut out: Vec<Incident> = Vec::new();
-        for row in rows {
-            let id: String = row.try_get(0).map_err(query_error(context))?;
-            let deployment: String = row.try_get(6).map_err(query_error(context))?;
-            if let Some(last) = out.last_mut().filter(|x| x.id == id) {
-                last.deployments.push(deployment);
-                continue;
+    /// The incidents linked to deployments of `among`, with every deployment each is linked to,
+    /// under each entity of `among` one of its linked deployments belongs to.
+    pub async fn incidents_linked(&self, among: Among<'_>) -> Result<BTreeMap<String, Vec<Incident>>, StoreError> {
+        let context = "reading the incidents linked to entities' deployments";
+        let mut incidents: BTreeMap<String, (Incident, BTreeSet<String>)> = BTreeMap::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT i.id, i.source, i.entity, i.title, i.started_ms, i.resolved_ms, l.deployment_id, l.deployment_entity \
+                 FROM delivery_incidents i JOIN delivery_incident_links l ON l.incident_id = i.id \
+                 WHERE i.id IN (SELECT incident_id FROM delivery_incident_links WHERE {}) \
+                 ORDER BY i.id, l.deployment_id",
+                in_list("deployment_entity", chunk, 1)
+            );
+            let mut query = sqlx::query(&sql);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
             }
-            out.push(Incident {
-                id,
-                source: row.try_get(1).map_err(query_error(context))?,
-                entity: row.try_get(2).map_err(query_error(context))?,
-                title: row.try_get(3).map_err(query_error(context))?,
-                started_ms: row.try_get(4).map_err(query_error(context))?,
-                resolved_ms: row.try_get(5).map_err(query_error(context))?,
-                deployments: vec![deployment],
-            });
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                let id: String = row.try_get(0).map_err(query_error(context))?;
+                let deployment: String = row.try_get(6).map_err(query_error(context))?;
+                let deployment_entity: String = row.try_get(7).map_err(query_error(context))?;
+                let (incident, entities) = match incidents.entry(id.clone()) {
+                    std::collections::btree_map::Entry::Occupied(known) => known.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(new) => new.insert((
+                        Incident {
+                            id,
+                            source: row.try_get(1).map_err(query_error(context))?,
+                            entity: row.try_get(2).map_err(query_error(context))?,
+                            title: row.try_get(3).map_err(query_error(context))?,
+                            started_ms: row.try_get(4).map_err(query_error(context))?,
+                            resolved_ms: row.try_get(5).map_err(query_error(context))?,
+                            deployments: Vec::new(),
+                        },
+                        BTreeSet::new(),
+                    )),
+                };
+                // Chunks overlap when an incident is linked across them: each link once.
+                if !incident.deployments.contains(&deployment) {
+                    incident.deployments.push(deployment);
+                }
+                entities.insert(deployment_entity);
+            }
+        }
+        let wanted = |entity: &String| match among {
+            Among::All => true,
+            Among::Entities(list) => list.contains(entity),
+        };
+        let mut out: BTreeMap<String, Vec<Incident>> = BTreeMap::new();
+        for (_, (mut incident, entities)) in incidents {
+            incident.deployments.sort();
+            for entity in entities.into_iter().filter(wanted) {
+                out.entry(entity).or_default().push(incident.clone());
+            }
         }
         Ok(out)
     }
@@ -275,20 +302,33 @@ impl Store {
         Ok(count.max(0) as u64)
     }
 
-    /// How many incidents of `entity` started in `[from_ms, to_ms)` are linked to no deployment.
-    pub async fn unlinked_incidents(&self, entity: &str, (from_ms, to_ms): (i64, i64)) -> Result<u64, StoreError> {
-        let count: i64 = sqlx::query(
-            "SELECT COUNT(*) FROM delivery_incidents i WHERE i.entity = $1 AND i.started_ms >= $2 AND i.started_ms < $3 \
-             AND NOT EXISTS (SELECT 1 FROM delivery_incident_links l WHERE l.incident_id = i.id)",
-        )
-        .bind(entity)
-        .bind(from_ms)
-        .bind(to_ms)
-        .fetch_one(self.pool())
-        .await
-        .and_then(|r| r.try_get(0))
-        .map_err(query_error("counting unlinked incidents"))?;
-        Ok(count.max(0) as u64)
+    /// How many incidents of each of `among` started in `[from_ms, to_ms)` and are linked to no
+    /// deployment (entities without any are left out).
+    pub async fn unlinked_incidents(
+        &self,
+        among: Among<'_>,
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<BTreeMap<String, u64>, StoreError> {
+        let context = "counting unlinked incidents";
+        let mut out = BTreeMap::new();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT i.entity, COUNT(*) FROM delivery_incidents i \
+                 WHERE i.entity <> '' AND i.started_ms >= $1 AND i.started_ms < $2 AND {} \
+                 AND NOT EXISTS (SELECT 1 FROM delivery_incident_links l WHERE l.incident_id = i.id) \
+                 GROUP BY i.entity",
+                in_list("i.entity", chunk, 3)
+            );
+            let mut query = sqlx::query(&sql).bind(from_ms).bind(to_ms);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                let count: i64 = row.try_get(1).map_err(query_error(context))?;
+                out.insert(row.try_get(0).map_err(query_error(context))?, count.max(0) as u64);
+            }
+        }
+        Ok(out)
     }
 }
 

@@ -204,7 +204,7 @@ on_both_databases! {
         assert_eq!(m["deploymentFrequency"]["deployments"], 2, "{m}");
         assert_eq!(m["changeFailureRate"]["failed"], 1);
         let stored = server.state().delivery.store
-            .reported_deployments("component:default/shop", "production", (T0, T0 + 4 * HOUR)).await.expect("read");
+            .reported_deployments(delivery::store::Among::Entities(&["component:default/shop".into()]), "production", (T0, T0 + 4 * HOUR)).await.expect("read");
         let first = stored.iter().find(|d| d.id == "github:145988746:component:default/shop").expect("recorded");
         assert_eq!((first.version.as_str(), first.commit.as_deref()), ("v1.4.0", Some("9f2c1a7d3e4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d")));
         assert_eq!((first.started_ms, first.finished_ms), (T0 + HOUR - 300_000, T0 + HOUR));
