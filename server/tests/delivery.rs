@@ -1,6 +1,8 @@
 //! Delivery metrics through HTTP on SQLite and PostgreSQL: deployments CI reports, incidents from
 //! the API and Alertmanager, rollouts of the history, and the metrics' golden cases.
 
+#[path = "delivery/alertmanager.rs"]
+mod alertmanager;
 mod common;
 #[path = "delivery/lead_time.rs"]
 mod lead_time;

@@ -3,6 +3,7 @@
 
 #![allow(dead_code, reason = "each test binary uses a different part of the harness")]
 
+pub mod alertmanager;
 pub mod git;
 pub mod oidc;
 
