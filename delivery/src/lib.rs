@@ -2,7 +2,8 @@
 //! production clusters and from CI), incidents and the deployments they are linked to, and the
 //! metrics computed from them.
 //!
-//! `model`, `metrics` and `buckets` are pure (compile to wasm, pages share them). With the
+//! `model`, `metrics`, `buckets`, `bands` (DORA's tiers per report year) and `export` (tables as
+//! CSV and JSON) are pure (compile to wasm, pages share them). With the
 //! `backend` feature:
 //! - `store`: every SQL statement of this crate (its tables, and read-only reads of the rollout
 //!   history and the catalog's ownership);
@@ -14,8 +15,10 @@
 //! It depends on `catalog` (entities, ownership, the store's pool and write gate) and
 //! `deployments` (the rollout history, the workload mapping).
 
+pub mod bands;
 pub mod buckets;
 pub mod changes;
+pub mod export;
 pub mod metrics;
 pub mod model;
 
@@ -38,6 +41,6 @@ pub mod store;
 pub use error::DeliveryError;
 #[cfg(feature = "backend")]
 pub use service::{
-    Delivery, DeliverySettings, DeploymentStatusApplied, Environment, MetricsQuery, PagerDutyApplied, Scope, Suspect,
-    SuspectReason, Suspects,
+    Delivery, DeliverySettings, DeploymentStatusApplied, Environment, MAX_INCIDENTS, MetricsQuery, PagerDutyApplied,
+    Scope, Suspect, SuspectReason, Suspects,
 };

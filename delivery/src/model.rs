@@ -269,3 +269,96 @@ pub struct Bucket {
     pub changes: u64,
     pub lead_time_median_seconds: Option<f64>,
 }
+
+impl FailureReason {
+    /// In words, as pages and exports show it.
+    pub fn text(&self) -> String {
+        match self {
+            FailureReason::RolloutFailed => "rollout failed".into(),
+            FailureReason::RolledBack { by: Some(by) } => format!("rolled back by {by}"),
+            FailureReason::RolledBack { by: None } => "rolled back".into(),
+            FailureReason::Incident { id } => format!("incident {id}"),
+        }
+    }
+}
+
+impl ReworkReason {
+    pub fn text(&self) -> String {
+        match self {
+            ReworkReason::Rollback => "a rollback".into(),
+            ReworkReason::AfterFailure { failed } => format!("within the rework window after {failed} failed"),
+        }
+    }
+}
+
+/// An entity's (or a group's, or every) incident in a range, newest first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IncidentList {
+    pub from_ms: i64,
+    pub to_ms: i64,
+    pub incidents: Vec<Incident>,
+    /// More started in the range than the `limit` listed.
+    pub truncated: bool,
+    pub limit: u64,
+}
+
+/// Why a deployment is suspected of causing an incident, each weighing in its score.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "reason", rename_all = "camelCase", rename_all_fields = "camelCase")]
+pub enum SuspectReason {
+    /// A deployment of the incident's own entity.
+    SameEntity,
+    /// A deployment of an entity the incident's `dependsOn`.
+    Dependency { entity: String },
+    /// How long before the incident started it finished (negative: still rolling out then).
+    MinutesBefore { minutes: i64 },
+    /// A later deployment brought back an earlier version.
+    RolledBack { by: Option<String> },
+    /// Its rollout failed, or CI reported it failed.
+    Failed,
+}
+
+impl SuspectReason {
+    pub fn text(&self) -> String {
+        match self {
+            SuspectReason::SameEntity => "same entity".into(),
+            SuspectReason::Dependency { entity } => format!("a dependency: {entity}"),
+            SuspectReason::MinutesBefore { minutes } if *minutes < 0 => "still rolling out when it started".into(),
+            SuspectReason::MinutesBefore { minutes } => format!("finished {minutes} min before"),
+            SuspectReason::RolledBack { by: Some(by) } => format!("rolled back by {by}"),
+            SuspectReason::RolledBack { by: None } => "rolled back".into(),
+            SuspectReason::Failed => "its rollout failed".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspect {
+    pub deployment: String,
+    pub entity: String,
+    pub version: String,
+    pub commit: Option<String>,
+    pub finished_ms: i64,
+    /// Higher is more likely: same entity 40 (dependency 20), recency up to 40, rolled back 30,
+    /// failed 20.
+    pub score: u32,
+    pub reasons: Vec<SuspectReason>,
+    /// Linked to the incident (confirmed, or reported with it).
+    pub linked: bool,
+    /// An owner's verdict: confirmed | rejected.
+    pub decision: Option<String>,
+}
+
+/// An incident's suspected deployments, most likely first.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Suspects {
+    pub incident: String,
+    /// None when no entity claims the incident (then nothing is suspected).
+    pub entity: Option<String>,
+    pub started_ms: i64,
+    pub window_hours: i64,
+    pub suspects: Vec<Suspect>,
+}

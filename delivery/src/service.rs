@@ -19,10 +19,12 @@ use crate::model::{Deployment, DeploymentSource, Metrics};
 use crate::report;
 use crate::store::{Among, NewIncident, RolloutRow, Store, Upsert};
 
+mod incidents;
 mod incoming;
 mod lead_time;
 mod suspects;
 
+pub use incidents::MAX_INCIDENTS;
 pub use incoming::{DeploymentStatusApplied, PagerDutyApplied};
 pub use suspects::{Suspect, SuspectReason, Suspects};
 

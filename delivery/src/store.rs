@@ -1,9 +1,11 @@
 //! Every SQL statement of delivery: its own tables (`records`: reported deployments, incidents,
 //! their links; `decisions`: owners' verdicts on suspected deployments) and read-only reads of
-//! others' (`reads`). Over the catalog's store: the same pool, and its write gate, so SQLite
+//! others' (`reads`); `incidents` lists the incidents of a range. Over the catalog's store: the
+//! same pool, and its write gate, so SQLite
 //! keeps one writer.
 
 mod decisions;
+mod incidents;
 mod reads;
 mod records;
 

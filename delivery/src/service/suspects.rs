@@ -2,61 +2,15 @@
 //! and of what it `dependsOn` in the day before it started, ranked, each with the reasons as data;
 //! an owner's verdict confirms one (the link feeds the metrics) or rejects it.
 
-use serde::Serialize;
-
 use super::{Delivery, Settings};
 use crate::DeliveryError;
 use crate::metrics;
 use crate::model::FailureReason;
+pub use crate::model::{Suspect, SuspectReason, Suspects};
 use crate::store::Among;
 
 /// How far before an incident a deployment is a suspect.
 pub const SUSPECT_WINDOW_MS: i64 = 24 * 3_600_000;
-
-/// Why a deployment is suspected, each weighing in its score.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(tag = "reason", rename_all = "camelCase", rename_all_fields = "camelCase")]
-pub enum SuspectReason {
-    /// A deployment of the incident's own entity.
-    SameEntity,
-    /// A deployment of an entity the incident's `dependsOn`.
-    Dependency { entity: String },
-    /// How long before the incident started it finished (negative: still rolling out then).
-    MinutesBefore { minutes: i64 },
-    /// A later deployment brought back an earlier version.
-    RolledBack { by: Option<String> },
-    /// Its rollout failed, or CI reported it failed.
-    Failed,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Suspect {
-    pub deployment: String,
-    pub entity: String,
-    pub version: String,
-    pub commit: Option<String>,
-    pub finished_ms: i64,
-    /// Higher is more likely: same entity 40 (dependency 20), recency up to 40, rolled back 30,
-    /// failed 20.
-    pub score: u32,
-    pub reasons: Vec<SuspectReason>,
-    /// Linked to the incident (confirmed, or reported with it).
-    pub linked: bool,
-    /// An owner's verdict: confirmed | rejected.
-    pub decision: Option<String>,
-}
-
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Suspects {
-    pub incident: String,
-    /// None when no entity claims the incident (then nothing is suspected).
-    pub entity: Option<String>,
-    pub started_ms: i64,
-    pub window_hours: i64,
-    pub suspects: Vec<Suspect>,
-}
 
 impl Delivery {
     /// The entity of incident `id` (`''` when none claims it).
