@@ -9,6 +9,7 @@
 //! covers every type. The `kube-api` binary serves the same, driven over HTTP (`control`).
 
 mod control;
+pub mod demo;
 mod discovery;
 mod requests;
 pub mod scenarios;
@@ -77,6 +78,9 @@ pub struct State {
     pub watch_requests: HashMap<String, usize>,
     /// `410 Gone` answers given.
     pub gone: usize,
+    /// Scenarios stamp the wall clock's time rather than a fixed one (the demo's live cluster,
+    /// whose rollouts the history records as they happen).
+    pub live_clock: bool,
     uids: u64,
 }
 

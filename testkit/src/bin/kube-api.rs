@@ -1,14 +1,20 @@
-//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]`: a local
-//! Kubernetes API server on 127.0.0.1 (a free port) for browser tests and benchmarks. Prints
-//! `listening on http://127.0.0.1:PORT` as its first line, then serves until killed; the cluster is
-//! changed through the `/_testkit/` control endpoints (see `testkit::kube_api`'s `control`).
+//! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]
+//! [--demo] [--demo-every SECONDS] [--exit-with-stdin]`: a local Kubernetes API server on 127.0.0.1
+//! (a free port) for browser tests, benchmarks and the demo. Prints `listening on
+//! http://127.0.0.1:PORT` as its first line, then serves until killed (or, with
+//! `--exit-with-stdin`, until its standard input closes: the parent that started it is gone); the
+//! cluster is changed through the `/_testkit/` control endpoints (see `testkit::kube_api`'s
+//! `control`). `--demo` runs the Northwind services on the wall clock (`testkit::kube_api::demo`),
+//! `--demo-every` plays its live script, an episode every so many seconds.
 
 use std::io::Write;
 use std::path::PathBuf;
 
-use testkit::kube_api::KubeApi;
+use std::time::Duration;
 
-const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]";
+use testkit::kube_api::{KubeApi, demo};
+
+const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T] [--demo] [--demo-every SECONDS] [--exit-with-stdin]";
 
 struct Options {
     fixtures: Option<PathBuf>,
@@ -19,6 +25,10 @@ struct Options {
     namespaces: usize,
     namespace: String,
     token: Option<String>,
+    demo: bool,
+    /// Seconds between the demo script's episodes (none: the demo cluster stands still).
+    demo_every: Option<u64>,
+    exit_with_stdin: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -29,6 +39,9 @@ fn options() -> Result<Options, String> {
         namespaces: 1,
         namespace: "synthetic".into(),
         token: None,
+        demo: false,
+        demo_every: None,
+        exit_with_stdin: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -59,6 +72,17 @@ fn options() -> Result<Options, String> {
                     .ok_or_else(|| format!("--namespaces {text}: expected a number above 0"))?;
             }
             "--token" => options.token = Some(value()?),
+            "--demo" => options.demo = true,
+            "--demo-every" => {
+                let text = value()?;
+                options.demo_every = Some(
+                    text.parse()
+                        .ok()
+                        .filter(|s| *s > 0)
+                        .ok_or_else(|| format!("--demo-every {text}: expected seconds above 0"))?,
+                );
+            }
+            "--exit-with-stdin" => options.exit_with_stdin = true,
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -98,8 +122,24 @@ async fn main() {
             first += here;
         }
     }
+    let _script = options.demo.then(|| start_demo(&api, options.demo_every)).flatten();
     let mut stdout = std::io::stdout();
     let _ = writeln!(stdout, "listening on {}", api.url);
     let _ = stdout.flush();
-    std::future::pending::<()>().await;
+    if options.exit_with_stdin {
+        // Reads until end of file: the parent closed its end, or died.
+        let _ = tokio::io::copy(&mut tokio::io::stdin(), &mut tokio::io::sink()).await;
+    } else {
+        std::future::pending::<()>().await;
+    }
+}
+
+/// The Northwind demo cluster, and its live script when `every` is given.
+fn start_demo(api: &KubeApi, every: Option<u64>) -> Option<tokio::task::JoinHandle<()>> {
+    let (run, first_revision) = demo::run_stamp(std::time::SystemTime::now());
+    if let Err(error) = api.load_demo(&run, first_revision) {
+        eprintln!("kube-api: cannot load the demo: {error}");
+        std::process::exit(1);
+    }
+    every.map(|seconds| api.play(demo::Script::new(first_revision, &run), Duration::from_secs(seconds)))
 }

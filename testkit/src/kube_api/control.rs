@@ -24,6 +24,7 @@
 //! | `scale` | `{"namespace", "name", "replicas": 5}` |
 //! | `roll-out` | `{"namespace", "name", "image", "outcome": "progressing" \| "complete" \| "failed"}` (an older image: a rollback) |
 //! | `crash-loop` | `{"namespace", "pod", "restarts": 7, "reason": "OOMKilled"}` |
+//! | `recover` | `{"namespace", "pod"}` (a crash-looping pod runs again) |
 //! | `autoscale` | `{"namespace", "name" (the HPA), "replicas": 6, "cpu": 85}` |
 //! | `canary-step` | `{"namespace", "name" (the Rollout), "step": 2}` |
 
@@ -89,7 +90,7 @@ async fn control(Extract(state): Extract<Arc<Mutex<State>>>, Path(action): Path<
             let (namespace, name) = (field(&body, "namespace")?, field(&body, "name")?);
             state.delete(type_name, namespace, name).map(revision)
         }),
-        "scale" | "roll-out" | "crash-loop" | "autoscale" | "canary-step" => {
+        "scale" | "roll-out" | "crash-loop" | "recover" | "autoscale" | "canary-step" => {
             scenario(&mut state, &action, &body).map(revision)
         }
         "forbid" | "allow" | "remove-definition" | "install-definition" => type_of(&body).map(|type_name| {
@@ -131,6 +132,7 @@ fn scenario(state: &mut State, action: &str, body: &Value) -> Result<u64, String
             let reason = body["reason"].as_str().unwrap_or("Error");
             state.crash_loop(namespace, field(body, "pod")?, number(body, "restarts")?, reason)
         }
+        "recover" => state.recover(namespace, field(body, "pod")?),
         "autoscale" => state.autoscale(
             namespace,
             field(body, "name")?,

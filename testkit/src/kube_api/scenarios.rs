@@ -13,7 +13,8 @@ mod argo;
 mod deployments;
 mod pods;
 
-/// Every time written here: a fixed clock keeps fixtures and scenarios comparable.
+/// Every time written here, unless the cluster runs on the wall clock (`State::live_clock`, the
+/// demo): a fixed clock keeps fixtures and scenarios comparable.
 const NOW: &str = "2026-12-05T11:00:00Z";
 const NODES: [&str; 3] = ["worker-1", "worker-2", "worker-3"];
 
@@ -40,6 +41,22 @@ impl Outcome {
 }
 
 impl State {
+    /// The time a controller would write now: [`NOW`], or the wall clock's on a live cluster.
+    pub(super) fn now(&self) -> String {
+        self.seconds_ago(0)
+    }
+
+    pub(super) fn seconds_ago(&self, seconds: i64) -> String {
+        let now = if self.live_clock {
+            chrono::Utc::now()
+        } else {
+            chrono::DateTime::parse_from_rfc3339(NOW)
+                .expect("a valid time")
+                .to_utc()
+        };
+        (now - chrono::TimeDelta::seconds(seconds)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    }
+
     pub(super) fn object(&self, type_name: &str, namespace: &str, name: &str) -> Result<Value, String> {
         self.objects
             .get(&(type_name.to_owned(), namespace.to_owned(), name.to_owned()))

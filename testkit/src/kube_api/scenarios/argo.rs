@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::pods::PodState;
-use super::{NOW, State, str_of};
+use super::{State, str_of};
 
 impl State {
     /// An Argo Rollout at canary step `index` (`steps.len()` promotes it): the weight of the last
@@ -67,7 +67,7 @@ impl State {
         .into();
         status["message"] = (if pausing { "CanaryPauseStep" } else { "" }).into();
         status["pauseConditions"] = if pausing {
-            json!([{ "reason": "CanaryPauseStep", "startTime": NOW }])
+            json!([{ "reason": "CanaryPauseStep", "startTime": self.now() }])
         } else {
             Value::Null
         };

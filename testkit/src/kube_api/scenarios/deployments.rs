@@ -3,7 +3,7 @@
 use serde_json::{Value, json};
 
 use super::pods::{PodState, is_ready, make_ready, new_pod};
-use super::{NOW, Outcome, State, str_of};
+use super::{Outcome, State, str_of};
 
 impl State {
     /// Sets a Deployment's replicas; its current ReplicaSet gains or loses ready pods.
@@ -40,7 +40,7 @@ impl State {
             Some(existing) => existing.clone(),
             None => {
                 let hash = template_hash(image);
-                replica_set_of(&deployment, &format!("{name}-{hash}"), &hash)
+                replica_set_of(&deployment, &format!("{name}-{hash}"), &hash, &self.now())
             }
         };
         let new_name = str_of(&new_set["metadata"]["name"]);
@@ -52,7 +52,7 @@ impl State {
             // The pods an earlier step started are up by now.
             for mut pod in self.owned("pods", namespace, &new_set["metadata"]["uid"]) {
                 if !is_ready(&pod) {
-                    make_ready(&mut pod);
+                    make_ready(&mut pod, &self.now());
                     self.apply(pod)?;
                 }
             }
@@ -104,7 +104,7 @@ impl State {
         let status = &mut hpa["status"];
         status["currentReplicas"] = replicas.into();
         status["desiredReplicas"] = replicas.into();
-        status["lastScaleTime"] = NOW.into();
+        status["lastScaleTime"] = self.now().into();
         status["currentMetrics"] = json!([{ "type": "Resource", "resource": {
             "name": "cpu", "current": { "averageUtilization": cpu },
         }}]);
@@ -113,7 +113,7 @@ impl State {
     }
 
     /// The current ReplicaSet of a Deployment: the one of its revision.
-    pub(super) fn current_replica_set(&self, deployment: &Value) -> Result<Value, String> {
+    pub(in crate::kube_api) fn current_replica_set(&self, deployment: &Value) -> Result<Value, String> {
         let revision = deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"].clone();
         let namespace = str_of(&deployment["metadata"]["namespace"]);
         self.owned("replicasets.apps", &namespace, &deployment["metadata"]["uid"])
@@ -142,7 +142,7 @@ impl State {
         }
         for index in pods.len()..count {
             self.uids += 1;
-            let pod = new_pod(&set, self.uids, index, state);
+            let pod = new_pod(&set, self.uids, index, state, &self.now());
             self.apply(pod)?;
         }
         let ready = self
@@ -194,6 +194,7 @@ impl State {
         let updated = self.owned("pods", namespace, &current["metadata"]["uid"]).len();
         let desired = deployment["spec"]["replicas"].as_u64().unwrap_or(1) as usize;
         let generation = deployment_generation(&deployment);
+        let now = self.now();
         let status = &mut deployment["status"];
         status["observedGeneration"] = generation.into();
         status["replicas"] = total.into();
@@ -210,13 +211,13 @@ impl State {
             "type": "Available", "status": if available { "True" } else { "False" },
             "reason": if available { "MinimumReplicasAvailable" } else { "MinimumReplicasUnavailable" },
             "message": if available { "Deployment has minimum availability." } else { "Deployment does not have minimum availability." },
-            "lastUpdateTime": NOW, "lastTransitionTime": NOW,
+            "lastUpdateTime": now, "lastTransitionTime": now,
         })];
         let previous = status["conditions"].as_array().cloned().unwrap_or_default();
         match progress {
             Some((state, reason, message)) => conditions.push(json!({
                 "type": "Progressing", "status": state, "reason": reason, "message": message,
-                "lastUpdateTime": NOW, "lastTransitionTime": NOW,
+                "lastUpdateTime": now, "lastTransitionTime": now,
             })),
             None => conditions.extend(previous.into_iter().filter(|c| c["type"] == "Progressing")),
         }
@@ -252,7 +253,7 @@ pub(super) fn template_hash(image: &str) -> String {
         .collect()
 }
 
-fn replica_set_of(deployment: &Value, name: &str, hash: &str) -> Value {
+fn replica_set_of(deployment: &Value, name: &str, hash: &str, now: &str) -> Value {
     let mut template = deployment["spec"]["template"].clone();
     template["metadata"]["labels"]["pod-template-hash"] = hash.into();
     let mut selector = deployment["spec"]["selector"]["matchLabels"].clone();
@@ -261,7 +262,7 @@ fn replica_set_of(deployment: &Value, name: &str, hash: &str) -> Value {
         "apiVersion": "apps/v1", "kind": "ReplicaSet",
         "metadata": {
             "name": name, "namespace": deployment["metadata"]["namespace"], "generation": 1,
-            "creationTimestamp": NOW, "labels": template["metadata"]["labels"],
+            "creationTimestamp": now, "labels": template["metadata"]["labels"],
             "annotations": {},
             "ownerReferences": [{
                 "apiVersion": "apps/v1", "kind": "Deployment", "name": deployment["metadata"]["name"],
