@@ -1,5 +1,8 @@
 //! Views shared by several pages.
 
+pub mod charts;
+pub mod delivery;
+pub mod demo_banner;
 pub mod deployments;
 pub mod entity;
 pub mod entity_link;

@@ -27,6 +27,7 @@ pub fn Header() -> impl IntoView {
                 {Features::current().deployments.then(|| view! { <A href="/deployments">"Deployments"</A> })}
                 <A href="/create">"Create"</A>
                 <RegisterLink viewer=viewer.clone() />
+                <A href="/delivery">"Delivery"</A>
                 <A href="/admin/locations">"Locations"</A>
                 {admin.then(|| view! {
                     <A href="/admin/tokens">"Tokens"</A>

@@ -1,6 +1,6 @@
 //! `/catalog/{namespace}/{kind}/{name}`: one entity — about, relations, processing errors, its
 //! API definition, a Group's or User's people and ownership, the relations graph, and actions —
-//! and the heading and tabs its other tabs share (`entity_deployments`).
+//! and the heading and tabs its other tabs share (`entity_deployments`, `entity_delivery`).
 
 use crate::safe::title::PageTitle;
 use leptos::prelude::*;
@@ -98,6 +98,7 @@ pub fn EntityHeading(row: EntityRow, #[prop(optional)] children: Option<Children
 pub enum EntityTab {
     Overview,
     Deployments,
+    Delivery,
 }
 
 /// Kinds whose entities run as workloads (the Deployments tab is offered for them).
@@ -105,11 +106,18 @@ fn deployable(kind: &str) -> bool {
     matches!(kind.to_ascii_lowercase().as_str(), "component" | "resource" | "system")
 }
 
-/// "Overview | Deployments" under the heading, when the portal watches clusters; otherwise
-/// nothing, since the overview would be the only tab.
+/// Kinds with delivery metrics: what deploys, and a Group (its team view).
+fn delivers(kind: &str) -> bool {
+    deployable(kind) || kind.eq_ignore_ascii_case("group")
+}
+
+/// "Overview | Deployments | Delivery" under the heading: Deployments when the portal watches
+/// clusters and the kind runs as workloads, Delivery for those and Groups; nothing when the
+/// overview would be the only tab.
 #[component]
 pub fn EntityTabs(entity_ref: String, kind: String, current: EntityTab) -> impl IntoView {
-    (Features::current().deployments && deployable(&kind)).then(|| {
+    let deployments = Features::current().deployments && deployable(&kind);
+    (deployments || delivers(&kind)).then(|| {
         let base = entity_href(&entity_ref);
         let tab = move |tab: EntityTab, href: String, label: &'static str| {
             let here = tab == current;
@@ -120,7 +128,8 @@ pub fn EntityTabs(entity_ref: String, kind: String, current: EntityTab) -> impl 
         view! {
             <nav class="entity-tabs kind-tabs" aria-label="Entity" data-testid="entity-tabs">
                 {tab(EntityTab::Overview, base.clone(), "Overview")}
-                {tab(EntityTab::Deployments, format!("{base}/deployments"), "Deployments")}
+                {deployments.then(|| tab(EntityTab::Deployments, format!("{base}/deployments"), "Deployments"))}
+                {delivers(&kind).then(|| tab(EntityTab::Delivery, format!("{base}/delivery"), "Delivery"))}
             </nav>
         }
     })

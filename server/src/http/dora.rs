@@ -1,6 +1,9 @@
 //! Delivery metrics and what feeds them: `/api/dora` (deployments CI reports, the metrics) and
 //! `/api/incidents` (incidents reported through the API, Alertmanager's and PagerDuty's
-//! webhooks). API only for now: no page shows them yet. Handlers authorize, parse and call `delivery::Delivery`.
+//! webhooks); `views` serves what the Delivery pages show as data (incident lists, exports).
+//! Handlers authorize, parse and call `delivery::Delivery`.
+
+mod views;
 
 use access::Permission;
 use axum::{
@@ -38,9 +41,12 @@ pub fn router() -> Router<AppState> {
             post(report_deployment).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
         .route("/api/dora/metrics", get(metrics))
+        .route("/api/dora/export/{file}", get(views::export))
         .route(
             "/api/incidents",
-            post(report_incident).layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
+            get(views::list)
+                .post(report_incident)
+                .layer(DefaultBodyLimit::max(MAX_REPORT_BYTES)),
         )
         .route(
             ALERTMANAGER_PATH,
