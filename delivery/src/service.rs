@@ -429,7 +429,7 @@ impl Delivery {
             out.entry(r.entity.clone()).or_default().push(Deployment {
                 id: r.deployment_id(),
                 entity: r.entity,
-                commit: None,
+                commit: r.commit,
                 source: DeploymentSource::Rollout,
                 started_ms: r.started_ms,
                 finished_ms: r.finished_ms,

@@ -275,6 +275,7 @@ impl Seen {
             finished_ms: None,
             failed_ms: None,
             message: self.message.clone().filter(|_| self.outcome == RolloutOutcome::Failed),
+            commit: w.source_revision.clone(),
         }
     }
 }

@@ -112,6 +112,10 @@ pub struct Workload {
     pub revision_since_ms: Option<i64>,
     /// The running version: every container's image.
     pub images: Vec<ContainerImage>,
+    /// The commit the images were built from, when the pod template says (the annotation
+    /// `org.opencontainers.image.revision`, 7 to 64 hex digits).
+    #[serde(default)]
+    pub source_revision: Option<String>,
     pub rollout: RolloutStatus,
     pub pods: Vec<PodInfo>,
     pub autoscaler: Option<Autoscaler>,
@@ -391,6 +395,7 @@ impl Workload {
             revision: Some("1".into()),
             revision_since_ms: None,
             images: Vec::new(),
+            source_revision: None,
             rollout: RolloutStatus {
                 phase: RolloutPhase::Complete,
                 message: None,

@@ -203,6 +203,11 @@ fn relate<'a>(objects: &'a ClusterObjects, selected: &[(Source<'a>, Mapped)]) ->
     related
 }
 
+/// 7 to 64 hex digits: an abbreviated or full SHA-1 or SHA-256 commit id.
+fn is_commit(text: &str) -> bool {
+    (7..=64).contains(&text.len()) && text.bytes().all(|b| b.is_ascii_hexdigit())
+}
+
 fn assemble(
     objects: &ClusterObjects,
     source: Source<'_>,
@@ -212,6 +217,7 @@ fn assemble(
 ) -> Workload {
     let Shape {
         containers,
+        source_revision,
         replicas,
         revision,
         rollout,
@@ -235,6 +241,7 @@ fn assemble(
         created_ms: time_ms(meta.creation_timestamp.as_ref()),
         replicas,
         images: images::container_images(&containers, &current_pods, &other_pods),
+        source_revision: source_revision.filter(|r| is_commit(r)),
         revision: revision.name,
         revision_since_ms: revision.since_ms,
         rollout,

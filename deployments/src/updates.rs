@@ -106,6 +106,7 @@ pub fn without_pods(w: &Workload) -> Workload {
         revision,
         revision_since_ms,
         images,
+        source_revision,
         rollout,
         pods: _,
         autoscaler,
@@ -125,6 +126,7 @@ pub fn without_pods(w: &Workload) -> Workload {
         revision: revision.clone(),
         revision_since_ms: *revision_since_ms,
         images: images.clone(),
+        source_revision: source_revision.clone(),
         rollout: rollout.clone(),
         pods: Vec::new(),
         autoscaler: autoscaler.clone(),
@@ -146,6 +148,7 @@ fn same_apart_from_pods(a: &Workload, b: &Workload) -> bool {
         && a.revision == b.revision
         && a.revision_since_ms == b.revision_since_ms
         && a.images == b.images
+        && a.source_revision == b.source_revision
         && a.rollout == b.rollout
         && a.autoscaler == b.autoscaler
         && a.events == b.events

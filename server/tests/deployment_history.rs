@@ -51,6 +51,7 @@ fn deployment(name: &str, revision: &str, since: i64, image: &str) -> Workload {
         },
         revision: Some(revision.into()),
         revision_since_ms: Some(since),
+        source_revision: None,
         images: vec![ContainerImage {
             container: "app".into(),
             image: image.into(),
@@ -137,7 +138,13 @@ on_both_databases! {
 
         let mut v2 = deployment("checkout", "2", 10_000, "checkout:1.1");
         v2.images[0].digest = Some("sha256:aaaa".into());
+        v2.source_revision = Some("9f2c1a7d3e4b".into());
         let started = observe(&store, std::slice::from_ref(&v2), NOW).await.expect("started");
+        let commit: Option<String> = sqlx::query_scalar("SELECT commit_sha FROM deployment_rollouts WHERE revision = '2'")
+            .fetch_one(store.pool())
+            .await
+            .expect("commit");
+        assert_eq!(commit.as_deref(), Some("9f2c1a7d3e4b"), "the pod template's org.opencontainers.image.revision");
         assert_eq!(summary(&started), [("checkout".into(), "2".into(), RolloutOutcome::InProgress)]);
         assert_eq!((started[0].started_ms, started[0].finished_ms), (10_000, None));
         assert_eq!(started[0].version, "app=checkout:1.1", "no digest before the pods all run it");

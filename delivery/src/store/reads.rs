@@ -29,6 +29,8 @@ pub struct RolloutRow {
     pub finished_ms: i64,
     pub failed_ms: Option<i64>,
     pub restores_seq: Option<i64>,
+    /// Its pod template's `org.opencontainers.image.revision`.
+    pub commit: Option<String>,
 }
 
 impl RolloutRow {
@@ -54,7 +56,7 @@ impl Store {
         for chunk in among.chunks() {
             let sql = format!(
                 "SELECT cluster, namespace, kind, name, seq, version, outcome, started_ms, \
-                        COALESCE(finished_ms, rolled_back_ms, started_ms), failed_ms, restores_seq, entity \
+                        COALESCE(finished_ms, rolled_back_ms, started_ms), failed_ms, restores_seq, entity, commit_sha \
                  FROM deployment_rollouts \
                  WHERE entity IS NOT NULL AND started_ms >= $1 AND started_ms < $2 \
                    AND outcome IN ('completed', 'failed', 'rolled-back') AND {}",
@@ -81,6 +83,7 @@ impl Store {
                             failed_ms: r.try_get(9)?,
                             restores_seq: r.try_get(10)?,
                             entity: r.try_get(11)?,
+                            commit: r.try_get(12)?,
                         })
                     })()
                     .map_err(query_error(context))?,

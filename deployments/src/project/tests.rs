@@ -515,3 +515,26 @@ fn a_workload_of_a_thousand_pods() {
 
 const LABEL_SELECTOR: &str = mapping::LABEL_SELECTOR_ANNOTATION;
 const NAMESPACE: &str = mapping::NAMESPACE_ANNOTATION;
+
+#[test]
+fn the_pod_templates_oci_revision_names_the_commit_and_anything_else_is_ignored() {
+    let with = |revision: &str| {
+        let mut list = items(HEALTHY);
+        for item in list.iter_mut().filter(|i| i["kind"] == "Deployment") {
+            item["spec"]["template"]["metadata"]["annotations"] =
+                json!({"org.opencontainers.image.revision": revision});
+        }
+        entity_workloads(&objects(list), &entity("checkout", &[]))[0]
+            .source_revision
+            .clone()
+    };
+    let sha = "9f2c1a7d3e4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d";
+    assert_eq!(with(sha).as_deref(), Some(sha));
+    assert_eq!(with("9f2c1a7").as_deref(), Some("9f2c1a7"), "abbreviated");
+    assert_eq!(with("main"), None, "a branch is not a commit");
+    assert_eq!(with(&"a".repeat(65)), None, "longer than any hash");
+    assert_eq!(
+        entity_workloads(&load(HEALTHY), &entity("checkout", &[]))[0].source_revision,
+        None
+    );
+}

@@ -99,6 +99,8 @@ pub enum Current {
 /// What a workload object says of itself.
 pub struct Shape<'a> {
     pub containers: Cow<'a, [Container]>,
+    /// The pod template's `org.opencontainers.image.revision`: the commit its images were built from.
+    pub source_revision: Option<String>,
     pub replicas: Replicas,
     pub revision: Option<String>,
     pub rollout: RolloutStatus,
@@ -109,6 +111,9 @@ pub struct Shape<'a> {
 fn count(n: Option<i32>) -> u32 {
     n.and_then(|n| u32::try_from(n).ok()).unwrap_or(0)
 }
+
+/// The OCI image annotation naming the source commit, set on pod templates by many pipelines.
+const OCI_REVISION: &str = "org.opencontainers.image.revision";
 
 fn annotation(meta: &ObjectMeta, key: &str) -> Option<String> {
     meta.annotations.as_ref()?.get(key).cloned()
@@ -158,6 +163,9 @@ fn deployment(d: &Deployment) -> Shape<'_> {
             spec.and_then(|s| s.template.spec.as_ref())
                 .map_or(&[], |p| &p.containers[..]),
         ),
+        source_revision: spec
+            .and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| annotation(m, OCI_REVISION)),
         replicas,
         revision: annotation(&d.metadata, DEPLOYMENT_REVISION),
         rollout: RolloutStatus {
@@ -206,6 +214,9 @@ fn stateful_set(s: &StatefulSet) -> Shape<'_> {
             spec.and_then(|s| s.template.spec.as_ref())
                 .map_or(&[], |p| &p.containers[..]),
         ),
+        source_revision: spec
+            .and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| annotation(m, OCI_REVISION)),
         replicas,
         revision: update_revision.clone(),
         rollout: RolloutStatus {
@@ -262,6 +273,9 @@ fn daemon_set(d: &DaemonSet) -> Shape<'_> {
             spec.and_then(|s| s.template.spec.as_ref())
                 .map_or(&[], |p| &p.containers[..]),
         ),
+        source_revision: spec
+            .and_then(|s| s.template.metadata.as_ref())
+            .and_then(|m| annotation(m, OCI_REVISION)),
         replicas,
         revision: d.metadata.generation.map(|g| g.to_string()),
         rollout: RolloutStatus {
@@ -309,6 +323,9 @@ fn rollout(r: &DynamicObject) -> Shape<'_> {
         serde_json::from_value::<Vec<Container>>(spec["template"]["spec"]["containers"].clone()).unwrap_or_default();
     Shape {
         containers: Cow::Owned(containers),
+        source_revision: spec["template"]["metadata"]["annotations"][OCI_REVISION]
+            .as_str()
+            .map(str::to_string),
         replicas,
         revision: annotation(&r.metadata, ROLLOUT_REVISION),
         rollout: RolloutStatus {

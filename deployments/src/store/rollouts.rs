@@ -16,7 +16,7 @@ pub(crate) use record::{Change, Replaced, Start};
 pub const MAX_ROLLOUTS: u32 = 500;
 
 const COLUMNS: &str = "cluster, namespace, kind, name, seq, entity, revision, version, digests, outcome, \
-                       started_ms, finished_ms, failed_ms, message";
+                       started_ms, finished_ms, failed_ms, message, commit_sha";
 const KEY_IS: &str = "cluster = $1 AND namespace = $2 AND kind = $3 AND name = $4";
 
 /// One rollout as stored: the record the views show plus what deciding the next change needs.
@@ -35,6 +35,8 @@ pub(crate) struct StoredRollout {
     pub finished_ms: Option<i64>,
     pub failed_ms: Option<i64>,
     pub message: Option<String>,
+    /// The commit the pod template says its images were built from, when it started.
+    pub commit: Option<String>,
 }
 
 impl StoredRollout {
@@ -83,7 +85,8 @@ impl Store {
             .map(|row| {
                 Ok(Head {
                     latest: stored(row)?,
-                    object_created_ms: row.try_get(14).map_err(query_error("reading the latest rollouts"))?,
+                    // After the 15 of COLUMNS.
+                    object_created_ms: row.try_get(15).map_err(query_error("reading the latest rollouts"))?,
                 })
             })
             .collect()
@@ -187,6 +190,7 @@ fn stored(row: &AnyRow) -> Result<StoredRollout, StoreError> {
         finished_ms: row.try_get(11).map_err(read)?,
         failed_ms: row.try_get(12).map_err(read)?,
         message: row.try_get(13).map_err(read)?,
+        commit: row.try_get(14).map_err(read)?,
     })
 }
 

@@ -143,6 +143,20 @@ on_both_databases! {
         .execute(&pool)
         .await
         .expect("insert rollout");
+        // A rollout whose tag is no commit, but whose pod template says which commit it was built
+        // from (`org.opencontainers.image.revision`): the same commit again, so no changes.
+        sqlx::query(
+            "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, outcome, \
+             started_ms, finished_ms, first_sight, recorded_ms, updated_ms, commit_sha) \
+             VALUES ('prod', 'shop', 'Deployment', 'shop', 2, 'component:default/shop', '2', $1, 'completed', $2, $3, 0, $3, $3, $4)",
+        )
+        .bind("app=registry.example.com/acme/shop:release-7")
+        .bind(h(24) - 60_000)
+        .bind(h(24))
+        .bind(&tagged)
+        .execute(&pool)
+        .await
+        .expect("insert rollout");
         report(&server, reported("d7", &skewed, h(25))).await;
 
         let m = metrics(&server, &format!("entity=shop&{RANGE}&interval=day")).await;
@@ -164,12 +178,15 @@ on_both_databases! {
         assert_eq!(rollout["changes"]["commit"], json!(tagged), "the image tag resolved in full");
         assert_eq!(rollout["changes"]["previousCommit"], json!(github_squash));
         assert_eq!(lead("rollout:prod/shop/Deployment/shop/1"), Some(3600.0));
+        let annotated = deployment(&m, "rollout:prod/shop/Deployment/shop/2");
+        assert_eq!(annotated["changes"]["commit"], json!(tagged), "the pod template's revision annotation");
+        assert_eq!((annotated["changes"]["changes"].as_u64(), annotated["changes"]["unknown"].as_str()), (Some(0), None));
         assert_eq!((count("d7"), deployment(&m, "d7")["changes"]["dropped"].as_u64()), (Some(1), Some(1)));
 
         let l = &m["leadTimeForChanges"];
-        // 2 + 2 + 1 + 2 + 1 + 1 counted, 1 dropped; 6 deployments with changes, d0 unknown.
+        // 2 + 2 + 1 + 2 + 1 + 1 (+ 0) counted, 1 dropped; 8 deployments with changes, d0 unknown.
         assert_eq!((l["changes"].as_u64(), l["dropped"].as_u64()), (Some(9), Some(1)), "{l}");
-        assert_eq!((l["deployments"].as_u64(), l["unknown"].as_u64()), (Some(7), Some(1)));
+        assert_eq!((l["deployments"].as_u64(), l["unknown"].as_u64()), (Some(8), Some(1)));
         // Sorted: 1 1 2 2 3 3 3 4 4 h; median 3 h, p90 the 9th of 9 (nearest rank).
         assert_eq!(l["value"], json!(3.0 * 3600.0));
         assert_eq!(l["p90Seconds"], json!(4.0 * 3600.0));
@@ -185,7 +202,7 @@ on_both_databases! {
         let refused = portal(&db, work.path(), &http, false).await;
         let m = metrics(&refused, &format!("entity=shop&{RANGE}")).await;
         assert_eq!(m["leadTimeForChanges"]["changes"], 0, "{m}");
-        assert_eq!(m["leadTimeForChanges"]["unknown"], 8);
+        assert_eq!(m["leadTimeForChanges"]["unknown"], 9);
         let why = deployment(&m, "d1")["changes"]["unknown"].as_str().unwrap_or_default().to_string();
         assert!(why.contains("is not an allowed host"), "{why}");
         refused.stop().await;

@@ -149,8 +149,8 @@ async fn start(tx: &mut AnyConnection, new: &Start, now_ms: i64) -> Result<Optio
     sqlx::query(
         "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, \
          digests, outcome, started_ms, finished_ms, failed_ms, restores_seq, first_sight, message, \
-         recorded_ms, updated_ms) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17)",
+         recorded_ms, updated_ms, commit_sha) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $17, $18)",
     )
     .bind(&k.cluster)
     .bind(&k.namespace)
@@ -169,6 +169,7 @@ async fn start(tx: &mut AnyConnection, new: &Start, now_ms: i64) -> Result<Optio
     .bind(i64::from(*first_sight))
     .bind(rollout.message.as_deref())
     .bind(now_ms)
+    .bind(rollout.commit.as_deref())
     .execute(&mut *tx)
     .await
     .map_err(query_error(context))?;
