@@ -44,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <HydrationScripts options />
                 <MetaTags />
             </head>
-            <body data-register-locations=features.register_locations.to_string() data-deployments=features.deployments.to_string() data-viewer=viewer>
+            <body data-register-locations=features.register_locations.to_string() data-deployments=features.deployments.to_string() data-demo=features.demo.to_string() data-viewer=viewer>
                 <App />
             </body>
         </html>

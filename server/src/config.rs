@@ -53,6 +53,8 @@ pub struct Config {
     pub kubernetes: Vec<deployments::ClusterConfig>,
     /// Delivery metrics: environments, rework window, Alertmanager's token (`dora:`).
     pub dora: delivery::DeliverySettings,
+    /// The demo's simulated cluster and generated history (`demo:`); None in a real installation.
+    pub demo: Option<crate::demo::DemoSettings>,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -166,6 +168,7 @@ impl Config {
         let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
         let auth = file.auth(&base_url, production, &process_env)?;
         let kubernetes = file.kubernetes_clusters(&process_env)?;
+        let demo = file.demo(&config_dir, &process_env)?;
         let mut dora = file.dora(&process_env)?;
         // Clones for lead time live beside the catalog's, unless configured elsewhere.
         dora.changes_cache_dir
@@ -183,6 +186,7 @@ impl Config {
             auth,
             kubernetes,
             dora,
+            demo,
         })
     }
 }

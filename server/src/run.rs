@@ -17,6 +17,8 @@ pub struct Server {
     task: tokio::task::JoinHandle<std::io::Result<()>>,
     stop_workers: tokio::sync::watch::Sender<bool>,
     workers: Vec<tokio::task::JoinHandle<()>>,
+    /// The demo's simulated cluster (a child process), stopped with the server.
+    simulated: Option<crate::demo::SimulatedCluster>,
 }
 
 impl Server {
@@ -47,15 +49,25 @@ impl Server {
                 .builtin_locations
                 .push(("file".into(), location.display().to_string()));
         }
+        let mut clusters = config.kubernetes.clone();
+        let simulated = match config.demo.as_ref().and_then(|d| d.cluster.as_ref()) {
+            Some(settings) => {
+                let simulated = crate::demo::SimulatedCluster::start(settings).await?;
+                tracing::warn!(cluster = %settings.name, url = %simulated.url, "demo: the cluster is simulated");
+                clusters.push(simulated.config(settings));
+                Some(simulated)
+            }
+            None => None,
+        };
         // The clusters' catalog file is in place before the catalog first reads its locations.
         let kubernetes_entities = config
             .scaffolder
             .work_dir
             .with_file_name("kubernetes")
             .join("clusters.yaml");
-        if !config.kubernetes.is_empty() {
-            let clusters: Vec<_> = config.kubernetes.iter().map(|c| c.entity.clone()).collect();
-            write_new_file(&kubernetes_entities, &deployments::entities::documents(&clusters, &[]))
+        if !clusters.is_empty() {
+            let entities: Vec<_> = clusters.iter().map(|c| c.entity.clone()).collect();
+            write_new_file(&kubernetes_entities, &deployments::entities::documents(&entities, &[]))
                 .with_context(|| format!("writing {}", kubernetes_entities.display()))?;
             catalog_config
                 .builtin_locations
@@ -90,13 +102,13 @@ impl Server {
         if auth.guest_mode() {
             tracing::warn!("no sign-in provider is configured (auth.oidc): guest mode, everyone may do everything");
         }
-        let deployments = if config.kubernetes.is_empty() {
+        let deployments = if clusters.is_empty() {
             None
         } else {
-            let names: Vec<&str> = config.kubernetes.iter().map(|c| c.entity.name.as_str()).collect();
+            let names: Vec<&str> = clusters.iter().map(|c| c.entity.name.as_str()).collect();
             tracing::info!(clusters = ?names, "watching Kubernetes clusters");
             Some(deployments::Deployments::start(
-                &config.kubernetes,
+                &clusters,
                 catalog.clone(),
                 Some(kubernetes_entities),
             )?)
@@ -106,6 +118,15 @@ impl Server {
             config.dora.clone(),
             &config.catalog.git,
         ));
+        let demo_history = config.demo.as_ref().map(|demo| {
+            tracing::warn!(days = demo.history.days, "demo: generating a delivery history");
+            tokio::spawn(crate::demo::run_backfill(
+                delivery.clone(),
+                catalog.store.clone(),
+                demo.history.clone(),
+                workers_stopped_for_sessions.clone(),
+            ))
+        });
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,
@@ -115,6 +136,7 @@ impl Server {
             stopping,
             deployments,
             delivery,
+            demo: config.demo.is_some(),
             metrics,
             site,
             leptos,
@@ -142,7 +164,11 @@ impl Server {
             shutdown,
             task,
             stop_workers,
-            workers: vec![refresh_loop, task_workers, session_sweeper],
+            workers: [refresh_loop, task_workers, session_sweeper]
+                .into_iter()
+                .chain(demo_history)
+                .collect(),
+            simulated,
         })
     }
 
@@ -155,6 +181,9 @@ impl Server {
             // A refresh in progress is rolled back and its claim released: nothing is left
             // half-written, and the next start (or another replica) does it again.
             let _ = worker.await;
+        }
+        if let Some(simulated) = self.simulated {
+            simulated.stop().await;
         }
         self.state.db.close().await;
         Ok(())

@@ -13,6 +13,9 @@ pub struct Features {
     pub register_locations: bool,
     /// Kubernetes clusters are configured: the Deployments page and entity tab work.
     pub deployments: bool,
+    /// The demo is on (the server's `demo:` setting): the cluster is simulated, the delivery
+    /// history generated, and every page says so.
+    pub demo: bool,
 }
 
 impl Features {
@@ -31,6 +34,7 @@ impl Features {
             Features {
                 register_locations: flag("data-register-locations"),
                 deployments: flag("data-deployments"),
+                demo: flag("data-demo"),
             }
         }
     }

@@ -1,9 +1,10 @@
 //! The top bar: the portal's name, the navigation of what exists (and what this person may use),
-//! who is signed in, and the theme switch. In guest mode a banner says so.
+//! who is signed in, and the theme switch. In guest mode and in the demo a banner says so.
 
 use leptos::prelude::*;
 use leptos_router::components::A;
 
+use super::demo_banner::DemoBanner;
 use super::theme_switch::ThemeSwitch;
 use crate::api::access::Viewer;
 use crate::api::features::Features;
@@ -15,6 +16,7 @@ pub fn Header() -> impl IntoView {
     let viewer = Viewer::current();
     let admin = viewer.is_admin() && !viewer.guest();
     view! {
+        <DemoBanner />
         <GuestBanner viewer=viewer.clone() />
         <header class="site-header">
             <a class="brand" href="/">

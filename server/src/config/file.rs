@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 mod access;
+mod demo;
 mod dora;
 mod kubernetes;
 mod reading;
@@ -40,6 +41,8 @@ pub struct FileConfig {
     kubernetes: kubernetes::KubernetesSection,
     #[serde(default)]
     dora: dora::DoraSection,
+    /// Cairn's: the demo (its presence switches it on).
+    demo: Option<demo::DemoSection>,
 }
 
 /// `scaffolder.*`: Backstage's `concurrentTasksLimit`, and Cairn's limits and built-in templates.

@@ -66,6 +66,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(app::api::features::Features {
             register_locations: state.catalog.can_register(),
             deployments: deployments.is_some(),
+            demo: state.demo,
         });
     }
 }

@@ -114,6 +114,7 @@ impl TestDb {
             auth: Default::default(),
             kubernetes: Vec::new(),
             dora: Default::default(),
+            demo: None,
         }
     }
 }
