@@ -120,7 +120,10 @@ fn deployments(metrics: &Metrics) -> Rows {
                 Cell::opt_time(d.recovered_ms),
                 Cell::opt_text(d.recovered_by.as_deref()),
                 Cell::opt_num(d.recovered_ms.map(|r| (r - d.finished_ms) as f64 / 1000.0)),
-                changes.map_or(Cell::Empty, |c| Cell::count(c.changes)),
+                // Unknown changes are not zero changes.
+                changes
+                    .filter(|c| c.unknown.is_none())
+                    .map_or(Cell::Empty, |c| Cell::count(c.changes)),
                 Cell::opt_num(changes.and_then(|c| c.lead_time_median_seconds)),
                 Cell::opt_text(changes.and_then(|c| c.unknown.as_deref())),
             ]

@@ -8,6 +8,8 @@ mod common;
 mod lead_time;
 #[path = "delivery/suspects.rs"]
 mod suspects;
+#[path = "delivery/views.rs"]
+mod views;
 #[path = "delivery/webhooks.rs"]
 mod webhooks;
 

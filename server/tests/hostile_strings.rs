@@ -25,6 +25,7 @@ on_both_databases! {
         server.state().catalog.sync_config_locations().await.expect("sync");
         server.state().catalog.refresh_all().await.expect("refresh");
         let task = run_task(&server).await;
+        report_delivery(&server).await;
         // The cluster's hostile messages are on the pages before they are checked.
         eventually(std::time::Duration::from_secs(30), "the cluster's messages on the Deployments page", || async {
             let page = server.get("/catalog/default/component/hostile-service/deployments").await.text().await.ok()?;
@@ -109,6 +110,35 @@ async fn run_task(server: &TestServer) -> String {
     id
 }
 
+/// A deployment and an incident of hostile-service whose texts are hostile, in the range its
+/// Delivery tab shows (with the incident's suspect, and the verdict forms of guest mode).
+async fn report_delivery(server: &TestServer) {
+    let now = catalog::store::now_ms();
+    let at = |ms: i64| delivery::export::rfc3339(ms);
+    let entity = "component:default/hostile-service";
+    for (path, body) in [
+        (
+            "/api/dora/deployments",
+            json!({"id": hostile::text(5), "entity": entity, "environment": "production",
+            "version": hostile::text(6), "startedAt": at(now - 7_200_000), "finishedAt": at(now - 3_600_000), "status": "failed"}),
+        ),
+        (
+            "/api/incidents",
+            json!({"id": hostile::text(7), "entity": entity, "title": hostile::text(8),
+            "startedAt": at(now - 1_800_000)}),
+        ),
+    ] {
+        let response = server
+            .client
+            .post(server.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("post");
+        assert!(response.status().is_success(), "{path}: {:?}", response.text().await);
+    }
+}
+
 /// Every page a route stands for: each hostile entity for entity routes, and hostile values in
 /// every parameter (a 404 page must escape them too).
 fn concrete_paths(route: &str, task: &str) -> Vec<String> {
@@ -175,7 +205,7 @@ fn hostile_query() -> String {
     let h = encode(&hostile::text(4));
     let u = encode(hostile::URLS[0]);
     format!(
-        "q={h}&kind={h}&type={h}&owner={h}&lifecycle={h}&tag={h}&namespace={h}&cluster={h}&sort={h}&after={h}&before={h}&depth={h}&return_to={u}&returnTo={u}&redirect={u}&error={h}&filter={h}"
+        "q={h}&kind={h}&type={h}&owner={h}&lifecycle={h}&tag={h}&namespace={h}&cluster={h}&sort={h}&after={h}&before={h}&depth={h}&return_to={u}&returnTo={u}&redirect={u}&error={h}&filter={h}&days={h}&year={h}"
     )
 }
 

@@ -146,7 +146,7 @@ pub async fn load_organisation_delivery(days: Option<u32>) -> Result<DeliveryVie
 /// An owner's verdict on a suspected deployment (`confirmed` links it to the incident, so the
 /// metrics count it failed; `rejected` unlinks it). Needs `incidents.link` on the incident's
 /// entity; audited.
-#[server(prefix = "/_server")]
+#[server(prefix = "/_server", endpoint = "decide_suspect")]
 pub async fn decide_suspect(incident: String, deployment: String, decision: String) -> Result<String, ServerFnError> {
     let service = service()?;
     let entity = service.incident_entity(&incident).await.map_err(failure)?;

@@ -44,7 +44,8 @@ pub fn BarChart(
 ) -> impl IntoView {
     let top = bars.iter().filter_map(|b| b.value).fold(0.0_f64, f64::max);
     let scale_max = if top > 0.0 { top * 1.15 } else { 1.0 };
-    let (shown, above): (Vec<Marker>, Vec<Marker>) = markers.into_iter().partition(|m| m.value <= scale_max);
+    let (mut shown, above): (Vec<Marker>, Vec<Marker>) = markers.into_iter().partition(|m| m.value <= scale_max);
+    shown.sort_by(|a, b| a.value.total_cmp(&b.value));
     let scale_max = shown.iter().map(|m| m.value).fold(scale_max, f64::max);
     let plot_w = WIDTH - LEFT - RIGHT;
     let plot_h = HEIGHT - TOP - BOTTOM;
@@ -72,13 +73,19 @@ pub fn BarChart(
             }
         })
         .collect_view();
+    // Labels at least a line apart (tiers' boundaries can be close), from the bottom up.
+    let mut label_y: Vec<f64> = shown.iter().map(|m| y(m.value) + 4.0).collect();
+    for i in 1..label_y.len() {
+        label_y[i] = label_y[i].min(label_y[i - 1] - 11.0);
+    }
     let lines = shown
         .iter()
-        .map(|m| {
+        .zip(label_y)
+        .map(|(m, ly)| {
             let at = fmt(y(m.value));
             view! {
                 <line class="marker" x1=fmt(LEFT) x2=fmt(LEFT + plot_w) y1=at.clone() y2=at.clone() />
-                <text class="marker-label" x=fmt(LEFT + plot_w + 4.0) y=fmt(y(m.value) + 4.0)>{m.label.clone()}</text>
+                <text class="marker-label" x=fmt(LEFT + plot_w + 4.0) y=fmt(ly.max(8.0))>{m.label.clone()}</text>
             }
         })
         .collect_view();
