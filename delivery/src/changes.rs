@@ -77,6 +77,11 @@ pub struct Commit {
     pub committer_ms: i64,
     /// The earliest date a `git merge --squash` message lists.
     pub squashed_ms: Option<i64>,
+    /// The commits its message says it reverts ("This reverts commit <sha>.").
+    pub reverts: Vec<String>,
+    /// Its message says `hotfix` (or `hot-fix`, `hot fix`): a hotfix commit or the merge of a
+    /// `hotfix/` branch.
+    pub hotfix: bool,
 }
 
 /// The `--format` [`parse_rev_list`] reads: fields split by NUL, records by RS.
@@ -92,16 +97,41 @@ pub fn parse_rev_list(output: &str) -> Vec<Commit> {
             let parents = fields.next()?.split_whitespace().map(str::to_string).collect();
             let author_ms = fields.next()?.trim().parse::<i64>().ok()? * 1000;
             let committer_ms = fields.next()?.trim().parse::<i64>().ok()? * 1000;
-            let squashed_ms = squashed_dates(fields.next().unwrap_or_default());
+            let message = fields.next().unwrap_or_default();
             (!sha.is_empty()).then_some(Commit {
                 sha,
                 parents,
                 author_ms,
                 committer_ms,
-                squashed_ms,
+                squashed_ms: squashed_dates(message),
+                reverts: reverted_commits(message),
+                hotfix: says_hotfix(message),
             })
         })
         .collect()
+}
+
+/// Most commits one message is read as reverting.
+const MAX_REVERTS: usize = 20;
+
+/// The commits `git revert` wrote it reverts: "This reverts commit <sha>." (one per line).
+fn reverted_commits(message: &str) -> Vec<String> {
+    message
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("This reverts commit "))
+        .filter_map(|rest| {
+            let sha: String = rest.chars().take_while(char::is_ascii_hexdigit).collect();
+            looks_like_commit(&sha).then(|| sha.to_ascii_lowercase())
+        })
+        .take(MAX_REVERTS)
+        .collect()
+}
+
+/// Whether the first line of a message says hotfix: a conventional `hotfix:`, a `hotfix/` branch
+/// merged, "Hot fix for …".
+fn says_hotfix(message: &str) -> bool {
+    let subject = message.lines().next().unwrap_or_default().to_ascii_lowercase();
+    ["hotfix", "hot-fix", "hot fix"].iter().any(|w| subject.contains(w))
 }
 
 /// The earliest `Date:` line of a message `git merge --squash` wrote ("Squashed commit of the
@@ -226,6 +256,8 @@ mod tests {
             author_ms: author,
             committer_ms: committer,
             squashed_ms: None,
+            reverts: Vec::new(),
+            hotfix: false,
         }
     }
 
@@ -267,5 +299,30 @@ mod tests {
         let (lead, dropped, merge, merge_dropped) = lead_times(&changes, 15);
         assert_eq!((lead, dropped), (vec![0.005], 1));
         assert_eq!((merge.len(), merge_dropped), (0, 2));
+    }
+
+    #[test]
+    fn reverts_and_hotfixes_are_read_from_messages() {
+        let sha = "9f2c1a7d3e4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d";
+        let output = format!(
+            "r1\x00p\x00100\x00100\x00Revert \"Add basket\"\n\nThis reverts commit {sha}.\n\x1e\n\
+             h1\x00p\x00100\x00100\x00Merge pull request #7 from acme/hotfix/total\n\x1e\n\
+             n1\x00p\x00100\x00100\x00Add a hot path\n\nnot a hotfix, says the body only\n\x1e\n\
+             x1\x00p\x00100\x00100\x00Revert\n\nThis reverts commit main.\n\x1e\n"
+        );
+        let commits = parse_rev_list(&output);
+        let read: Vec<(&str, Vec<String>, bool)> = commits
+            .iter()
+            .map(|c| (c.sha.as_str(), c.reverts.clone(), c.hotfix))
+            .collect();
+        assert_eq!(
+            read,
+            [
+                ("r1", vec![sha.to_string()], false),
+                ("h1", vec![], true),
+                ("n1", vec![], false),
+                ("x1", vec![], false),
+            ]
+        );
     }
 }

@@ -29,6 +29,11 @@ const MAX_REMEMBERED: usize = 4096;
 pub struct Range {
     pub changes: Vec<Change>,
     pub truncated: bool,
+    /// Every commit listed, merges included.
+    pub commits: Vec<String>,
+    /// The commits those revert, and those that are hotfixes.
+    pub reverts: Vec<String>,
+    pub hotfixes: Vec<String>,
 }
 
 /// The clones and what was learnt from them.
@@ -156,6 +161,9 @@ impl History {
             break Range {
                 changes: changes(&commits, cur),
                 truncated,
+                reverts: commits.iter().flat_map(|c| c.reverts.iter().cloned()).collect(),
+                hotfixes: commits.iter().filter(|c| c.hotfix).map(|c| c.sha.clone()).collect(),
+                commits: commits.into_iter().map(|c| c.sha).collect(),
             };
         };
         let range = Arc::new(range);

@@ -118,6 +118,49 @@ pub fn assess(stream: &[Deployment], incidents: &[Incident], settings: Settings)
     out
 }
 
+/// What one entity's deployments' changes add once read (`assessed` in stream order): a deployment
+/// bringing a revert of an earlier deployment's change fails that one, which the revert remediated
+/// unless something did sooner; the revert is rework, as is a deployment bringing a hotfix. A
+/// failure found this way starts no rework window: the revert is the rework.
+pub fn judge_changes(assessed: &mut [AssessedDeployment]) {
+    for i in 0..assessed.len() {
+        let Some(changes) = assessed[i].changes.clone() else {
+            continue;
+        };
+        if let Some(commit) = changes.reverts.first() {
+            assessed[i].rework.push(ReworkReason::Revert { commit: commit.clone() });
+        }
+        if let Some(commit) = changes.hotfixes.first() {
+            assessed[i].rework.push(ReworkReason::Hotfix { commit: commit.clone() });
+        }
+        let (by, at) = (assessed[i].id.clone(), assessed[i].finished_ms);
+        for reverted in &changes.reverts {
+            let brought = |e: &AssessedDeployment| {
+                e.changes
+                    .as_ref()
+                    .is_some_and(|c| c.commits.iter().any(|sha| sha.starts_with(reverted.as_str())))
+            };
+            let Some(undone) = assessed[..i].iter_mut().rev().find(|e| brought(e)) else {
+                continue;
+            };
+            if !undone
+                .failures
+                .iter()
+                .any(|f| matches!(f, FailureReason::Reverted { .. }))
+            {
+                undone.failures.push(FailureReason::Reverted {
+                    by: by.clone(),
+                    commit: reverted.clone(),
+                });
+            }
+            if undone.recovered_ms.is_none_or(|r| r > at) {
+                undone.recovered_ms = Some(at.max(undone.finished_ms));
+                undone.recovered_by = Some(by.clone());
+            }
+        }
+    }
+}
+
 /// When a failed deployment was remediated and by what: the next deployment that did not fail,
 /// or the resolution of its linked incidents (all of them), whichever came first.
 fn recovery(

@@ -61,6 +61,9 @@ pub enum FailureReason {
     RolledBack { by: Option<String> },
     /// An incident is linked to it.
     Incident { id: String },
+    /// A later deployment brought a revert of one of its changes (`git revert`'s "This reverts
+    /// commit …").
+    Reverted { by: String, commit: String },
 }
 
 /// Why a deployment counts as rework (unplanned).
@@ -71,6 +74,10 @@ pub enum ReworkReason {
     Rollback,
     /// It came within the rework window after a failure of the same entity.
     AfterFailure { failed: String },
+    /// It brings a revert of an earlier change.
+    Revert { commit: String },
+    /// It brings a hotfix: a commit or merge whose message says `hotfix` (a `hotfix/` branch).
+    Hotfix { commit: String },
 }
 
 /// A deployment as the metrics judged it.
@@ -113,6 +120,15 @@ pub struct DeploymentChanges {
     pub lead_time_median_seconds: Option<f64>,
     /// Why its changes are unknown (no commit, no repository, the repository unreadable…).
     pub unknown: Option<String>,
+    /// Commits it reverts (each `git revert`'s "This reverts commit …"), as written.
+    #[serde(default)]
+    pub reverts: Vec<String>,
+    /// Its hotfix commits (a message saying `hotfix`, merges included).
+    #[serde(default)]
+    pub hotfixes: Vec<String>,
+    /// The commits it brought, to find what a later revert names.
+    #[serde(skip)]
+    pub commits: Vec<String>,
     /// Each kept change's lead time in seconds (first commit → deployment finished).
     #[serde(skip)]
     pub lead_seconds: Vec<f64>,
@@ -230,6 +246,7 @@ pub struct ChangeFailureRate {
     pub rollout_failed: u64,
     pub rolled_back: u64,
     pub incident: u64,
+    pub reverted: u64,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -251,6 +268,8 @@ pub struct ReworkRate {
     pub value: Option<f64>,
     pub rollbacks: u64,
     pub after_failure: u64,
+    pub reverts: u64,
+    pub hotfixes: u64,
 }
 
 /// One interval of the series (day, ISO week or calendar month, UTC).
@@ -278,6 +297,7 @@ impl FailureReason {
             FailureReason::RolledBack { by: Some(by) } => format!("rolled back by {by}"),
             FailureReason::RolledBack { by: None } => "rolled back".into(),
             FailureReason::Incident { id } => format!("incident {id}"),
+            FailureReason::Reverted { by, commit } => format!("change {} reverted by {by}", short(commit)),
         }
     }
 }
@@ -287,8 +307,15 @@ impl ReworkReason {
         match self {
             ReworkReason::Rollback => "a rollback".into(),
             ReworkReason::AfterFailure { failed } => format!("within the rework window after {failed} failed"),
+            ReworkReason::Revert { commit } => format!("reverts {}", short(commit)),
+            ReworkReason::Hotfix { commit } => format!("hotfix {}", short(commit)),
         }
     }
+}
+
+/// A commit id as people quote it: its first 12 digits.
+fn short(commit: &str) -> &str {
+    commit.get(..12).unwrap_or(commit)
 }
 
 /// An entity's (or a group's, or every) incident in a range, newest first.

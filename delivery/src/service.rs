@@ -303,6 +303,7 @@ impl Delivery {
             let (slug, source) = repositories.get(&entity).cloned().unwrap_or_default();
             let repo = crate::changes::repository(slug.as_deref(), source.as_deref());
             self.changes(repo.as_deref(), &stream, &mut judged, range).await?;
+            metrics::judge_changes(&mut judged);
             assessed.extend(judged);
         }
         let entities = if among_all {

@@ -55,6 +55,7 @@ pub fn summarize(
             rollout_failed: count(&|d| has_failure(d, |f| matches!(f, FailureReason::RolloutFailed))),
             rolled_back: count(&|d| has_failure(d, |f| matches!(f, FailureReason::RolledBack { .. }))),
             incident: count(&|d| has_failure(d, |f| matches!(f, FailureReason::Incident { .. }))),
+            reverted: count(&|d| has_failure(d, |f| matches!(f, FailureReason::Reverted { .. }))),
         },
         failed_deployment_recovery_time: RecoveryTime {
             value: median(recoveries.clone()),
@@ -68,6 +69,8 @@ pub fn summarize(
             value: ratio(rework as f64, deployments as f64),
             rollbacks: count(&|d| d.rework.contains(&ReworkReason::Rollback)),
             after_failure: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::AfterFailure { .. }))),
+            reverts: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::Revert { .. }))),
+            hotfixes: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::Hotfix { .. }))),
         },
         unlinked_incidents,
         series: buckets.iter().map(|b| bucket(*b, &in_range)).collect(),

@@ -97,6 +97,9 @@ impl Delivery {
             lead_seconds,
             merge_seconds,
             merge_dropped,
+            reverts: range.reverts.clone(),
+            hotfixes: range.hotfixes.clone(),
+            commits: range.commits.clone(),
         }
     }
 }

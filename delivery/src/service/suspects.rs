@@ -83,7 +83,8 @@ impl Delivery {
                             score += 20;
                             reasons.push(SuspectReason::Failed);
                         }
-                        FailureReason::Incident { .. } => {}
+                        // Suspects are judged without their changes: no revert is known here.
+                        FailureReason::Incident { .. } | FailureReason::Reverted { .. } => {}
                     }
                 }
                 out.suspects.push(Suspect {

@@ -124,6 +124,9 @@ on_both_databases! {
         let tagged = commit(&repo, "t1", h(22));
         // A commit dated after the deployment that brought it (a skewed clock).
         let skewed = commit(&repo, "late", h(30));
+        // `git revert` of c2 (which d1 brought) and a hotfix, deployed together at +28 h.
+        git_at(&repo, &["revert", "--no-edit", &c2], h(26), h(26));
+        let fixed = commit(&repo, "hotfix: basket total", h(27));
 
         let http = GitHttpServer::start(work.path().join("served"), TOKEN).await;
         let server = portal(&db, work.path(), &http, true).await;
@@ -158,6 +161,7 @@ on_both_databases! {
         .await
         .expect("insert rollout");
         report(&server, reported("d7", &skewed, h(25))).await;
+        report(&server, reported("d8", &fixed, h(28))).await;
 
         let m = metrics(&server, &format!("entity=shop&{RANGE}&interval=day")).await;
         let lead = |id: &str| deployment(&m, id)["changes"]["leadTimeMedianSeconds"].as_f64();
@@ -183,26 +187,36 @@ on_both_databases! {
         assert_eq!((annotated["changes"]["changes"].as_u64(), annotated["changes"]["unknown"].as_str()), (Some(0), None));
         assert_eq!((count("d7"), deployment(&m, "d7")["changes"]["dropped"].as_u64()), (Some(1), Some(1)));
 
+        // The revert fails the deployment that brought c2, remediated by the revert; the revert
+        // and the hotfix are rework.
+        let reverted = deployment(&m, "d1");
+        assert_eq!(reverted["failures"], json!([{"reason": "reverted", "by": "d8", "commit": c2}]), "{reverted}");
+        assert_eq!((reverted["recoveredBy"].as_str(), reverted["recoveredMs"].as_i64()), (Some("d8"), Some(h(28))));
+        let d8 = deployment(&m, "d8");
+        assert_eq!(d8["rework"], json!([{"reason": "revert", "commit": c2}, {"reason": "hotfix", "commit": fixed}]), "{d8}");
+        assert_eq!((m["changeFailureRate"]["reverted"].as_u64(), m["reworkRate"]["reverts"].as_u64()), (Some(1), Some(1)));
+        assert_eq!(m["reworkRate"]["hotfixes"], 1);
+
         let l = &m["leadTimeForChanges"];
-        // 2 + 2 + 1 + 2 + 1 + 1 (+ 0) counted, 1 dropped; 8 deployments with changes, d0 unknown.
-        assert_eq!((l["changes"].as_u64(), l["dropped"].as_u64()), (Some(9), Some(1)), "{l}");
-        assert_eq!((l["deployments"].as_u64(), l["unknown"].as_u64()), (Some(8), Some(1)));
-        // Sorted: 1 1 2 2 3 3 3 4 4 h; median 3 h, p90 the 9th of 9 (nearest rank).
-        assert_eq!(l["value"], json!(3.0 * 3600.0));
+        // 2 + 2 + 1 + 2 + 1 + 1 (+ 0) + 2 counted, 1 dropped; 9 deployments with changes, d0 unknown.
+        assert_eq!((l["changes"].as_u64(), l["dropped"].as_u64()), (Some(11), Some(1)), "{l}");
+        assert_eq!((l["deployments"].as_u64(), l["unknown"].as_u64()), (Some(9), Some(1)));
+        // Sorted: 1 1 1 2 2 2 3 3 3 4 4 h; median 2 h, p90 the 10th of 11 (nearest rank).
+        assert_eq!(l["value"], json!(2.0 * 3600.0));
         assert_eq!(l["p90Seconds"], json!(4.0 * 3600.0));
         // Merge → deploy: the merge brought f1 and f2 at +9 h, 1 h before d2; Git's squash 1 h; rebase 1 h.
         let merge = &l["mergeToDeploy"];
-        assert_eq!((merge["changes"].as_u64(), merge["dropped"].as_u64()), (Some(9), Some(1)), "{merge}");
+        assert_eq!((merge["changes"].as_u64(), merge["dropped"].as_u64()), (Some(11), Some(1)), "{merge}");
         assert!(l["measuredFrom"].as_str().unwrap_or_default().contains("author date"));
         let day: u64 = m["series"].as_array().expect("series").iter().map(|b| b["changes"].as_u64().unwrap_or(0)).sum();
-        assert_eq!(day, 9, "the series adds up");
+        assert_eq!(day, 11, "the series adds up");
         server.stop().await;
 
         // Without the reading policy allowing the local server, nothing is fetched.
         let refused = portal(&db, work.path(), &http, false).await;
         let m = metrics(&refused, &format!("entity=shop&{RANGE}")).await;
         assert_eq!(m["leadTimeForChanges"]["changes"], 0, "{m}");
-        assert_eq!(m["leadTimeForChanges"]["unknown"], 9);
+        assert_eq!(m["leadTimeForChanges"]["unknown"], 10);
         let why = deployment(&m, "d1")["changes"]["unknown"].as_str().unwrap_or_default().to_string();
         assert!(why.contains("is not an allowed host"), "{why}");
         refused.stop().await;
