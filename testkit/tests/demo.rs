@@ -93,6 +93,17 @@ async fn every_step_of_the_script_plays_on_the_demo_cluster() {
     let mut script = Script::new(11, "run1");
     for _ in 0..40 {
         let episode = script.next_episode();
+        let revisions = || {
+            NORTHWIND
+                .iter()
+                .map(|s| {
+                    let d = deployment(&api, s);
+                    let revision = d["metadata"]["annotations"]["deployment.kubernetes.io/revision"].as_str();
+                    revision.and_then(|r| r.parse::<u64>().ok()).expect("a revision")
+                })
+                .sum::<u64>()
+        };
+        let before = revisions();
         for step in &episode.steps {
             api.play_step(step)
                 .unwrap_or_else(|e| panic!("{}: {step:?}: {e}", episode.summary));
@@ -104,6 +115,13 @@ async fn every_step_of_the_script_plays_on_the_demo_cluster() {
             | Step::CrashLoop { service, .. }
             | Step::Autoscale { service, .. } => service,
         };
+        // A release is one revision however many steps it takes; its rollback is a second.
+        let expected = if episode.summary.contains("rolled back") {
+            2
+        } else {
+            u64::from(episode.summary.contains("rolls out"))
+        };
+        assert_eq!(revisions() - before, expected, "{}", episode.summary);
         // Each episode ends with the service healthy again.
         let d = deployment(&api, service);
         let want = d["spec"]["replicas"].as_u64().expect("replicas");

@@ -1,5 +1,6 @@
 //! What a cluster's controllers would do, done at once so tests can drive the scenarios:
-//! scaling, a rollout of a new image (progressing, complete or failed), a rollback (a rollout back
+//! scaling, a rollout of a new image (progressing, complete or failed; the same image again takes
+//! the rollout further under its revision), a rollback (a rollout back
 //! to an image an older ReplicaSet runs: that ReplicaSet is reused with a new revision, as
 //! `kubectl rollout undo` does), a crash loop, an autoscaler scaling, an Argo Rollouts canary
 //! step. Each keeps Deployment → ReplicaSet → Pod names, uids, labels and counts consistent and

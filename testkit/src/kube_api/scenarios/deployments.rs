@@ -27,10 +27,17 @@ impl State {
     ) -> Result<u64, String> {
         let mut deployment = self.object("deployments.apps", namespace, name)?;
         let replicas = deployment["spec"]["replicas"].as_u64().unwrap_or(1) as usize;
+        // The image the template already has: the same rollout, further on (same revision).
+        let continuing = deployment["spec"]["template"]["spec"]["containers"][0]["image"] == image;
         deployment["spec"]["template"]["spec"]["containers"][0]["image"] = image.into();
-        bump_generation(&mut deployment);
         let sets = self.owned("replicasets.apps", namespace, &deployment["metadata"]["uid"]);
-        let revision = sets.iter().map(revision_of).max().unwrap_or(0) + 1;
+        let revision = match revision_of(&deployment) {
+            current if continuing && current > 0 => current,
+            _ => {
+                bump_generation(&mut deployment);
+                sets.iter().map(revision_of).max().unwrap_or(0) + 1
+            }
+        };
         deployment["metadata"]["annotations"]["deployment.kubernetes.io/revision"] = revision.to_string().into();
         self.apply(deployment.clone())?;
         // An older ReplicaSet of the same template (here: image) is reused (a rollback), under the
@@ -235,8 +242,9 @@ fn bump_generation(object: &mut Value) {
     object["metadata"]["generation"] = (generation + 1).into();
 }
 
-fn revision_of(set: &Value) -> u64 {
-    str_of(&set["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
+/// A ReplicaSet's or Deployment's `deployment.kubernetes.io/revision`.
+fn revision_of(object: &Value) -> u64 {
+    str_of(&object["metadata"]["annotations"]["deployment.kubernetes.io/revision"])
         .parse()
         .unwrap_or(0)
 }
