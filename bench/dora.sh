@@ -8,6 +8,8 @@
 #   - one entity over 90 days by week (GET /api/dora/metrics?entity=…), p50/p95 over REQUESTS;
 #   - a group over a year (?group=…): team-00 (the big one) and an ordinary team; and the
 #     organisation over a year (neither entity nor group);
+#   - the pages (server-rendered HTML, 90 days): one entity's Delivery tab, two team views (an
+#     ordinary team, team-00) and the organisation's /delivery;
 #   - a reported deployment (POST /api/dora/deployments) until /api/dora/metrics counts it: the API
 #     path, not a rollout in a cluster;
 #   - an incident (POST /api/incidents, linked to that deployment) until its suspects show it

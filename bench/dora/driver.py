@@ -202,6 +202,32 @@ def measure(base, services, groups, now_ms, requests):
         f"{m['deploymentFrequency']['deployments']} deployments, {len(m['breakdown'])} owners, "
         f"{len(body) / 1024:.0f} KiB per answer")
 
+    # The pages (server-rendered, 90 days by default): one entity's Delivery tab, team views, the
+    # organisation's page.
+    times, sizes = [], []
+    timed(client, f"/catalog/default/component/{name(picks[0])}/delivery")
+    for s in picks:
+        ms, body = timed(client, f"/catalog/default/component/{name(s)}/delivery")
+        times.append(ms)
+        sizes.append(len(body))
+    row("page: entity Delivery tab, 90 days (/catalog/…/component/svc/delivery)", times, "p95 < 100 ms",
+        f"{statistics.mean(sizes) / 1024:.0f} KiB of HTML")
+    for g, owned, n in ((1, team, requests), (0, big, max(10, requests // 4))):
+        path = f"/catalog/default/group/team-{g:02d}/delivery"
+        timed(client, path)
+        times, body = [], b""
+        for _ in range(n):
+            ms, body = timed(client, path)
+            times.append(ms)
+        row(f"page: team view team-{g:02d} ({owned} services), 90 days", times, "p95 < 100 ms" if g else "",
+            f"{len(body) / 1024:.0f} KiB of HTML")
+    timed(client, "/delivery")
+    times, body = [], b""
+    for _ in range(max(10, requests // 4)):
+        ms, body = timed(client, "/delivery")
+        times.append(ms)
+    row("page: organisation (/delivery), 90 days", times, "", f"{len(body) / 1024:.0f} KiB of HTML")
+
     # Reported deployment → counted in the metrics; incident → its suspects and the metrics.
     trials = max(10, requests // 5)
     deployed, incident_suspects, incident_metrics, post_ms = [], [], [], []
