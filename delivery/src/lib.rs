@@ -31,6 +31,8 @@ pub mod git;
 #[cfg(feature = "backend")]
 pub mod pagerduty;
 #[cfg(feature = "backend")]
+pub mod pulls;
+#[cfg(feature = "backend")]
 pub mod report;
 #[cfg(feature = "backend")]
 mod service;

@@ -120,6 +120,13 @@ pub struct DeploymentChanges {
     pub lead_time_median_seconds: Option<f64>,
     /// Why its changes are unknown (no commit, no repository, the repository unreadable…).
     pub unknown: Option<String>,
+    /// The merged pull requests its changes came with (where a GitHub integration could tell),
+    /// at most `MAX_PULL_REQUESTS`.
+    #[serde(default)]
+    pub pull_requests: Vec<PullRequestRef>,
+    /// Why pull requests could not be looked up (GitHub unreachable, refused…).
+    #[serde(default)]
+    pub pull_requests_unknown: Option<String>,
     /// Commits it reverts (each `git revert`'s "This reverts commit …"), as written.
     #[serde(default)]
     pub reverts: Vec<String>,
@@ -137,6 +144,20 @@ pub struct DeploymentChanges {
     pub merge_seconds: Vec<f64>,
     #[serde(skip)]
     pub merge_dropped: u64,
+}
+
+/// Most pull requests listed with one deployment.
+pub const MAX_PULL_REQUESTS: usize = 20;
+
+/// A pull request a deployment's changes came with.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PullRequestRef {
+    pub number: u64,
+    pub title: String,
+    pub url: String,
+    /// The earliest author date of its commits: where its changes' lead time starts.
+    pub first_commit_ms: Option<i64>,
 }
 
 impl AssessedDeployment {

@@ -16,6 +16,7 @@ use crate::buckets::{Interval, buckets};
 use crate::git::History;
 use crate::metrics::{self, Settings};
 use crate::model::{Deployment, DeploymentSource, Metrics};
+use crate::pulls::Pulls;
 use crate::report;
 use crate::store::{Among, NewIncident, RolloutRow, Store, Upsert};
 
@@ -145,13 +146,19 @@ pub struct Delivery {
     pub store: Store,
     rollouts: deployments::store::Store,
     history: History,
+    pulls: Pulls,
     pub settings: DeliverySettings,
 }
 
 impl Delivery {
     /// `git` (the catalog's): its reading policy, tokens and timeout apply to the clones read for
     /// lead time, kept in `settings.changes_cache_dir`.
-    pub fn new(catalog: catalog::store::Store, settings: DeliverySettings, git: &GitSettings) -> Delivery {
+    pub fn new(
+        catalog: catalog::store::Store,
+        settings: DeliverySettings,
+        git: &GitSettings,
+        github: Vec<catalog::ingest::github::GithubIntegration>,
+    ) -> Delivery {
         let git = GitSettings {
             cache_dir: settings
                 .changes_cache_dir
@@ -163,6 +170,7 @@ impl Delivery {
             store: Store::new(catalog.clone()),
             rollouts: deployments::store::Store::new(catalog),
             history: History::new(git, settings.max_commits),
+            pulls: Pulls::new(github),
             settings,
         }
     }

@@ -117,6 +117,7 @@ impl Server {
             catalog.store.clone(),
             config.dora.clone(),
             &config.catalog.git,
+            config.catalog.github.clone(),
         ));
         let demo_history = config.demo.as_ref().map(|demo| {
             tracing::warn!(days = demo.history.days, "demo: generating a delivery history");

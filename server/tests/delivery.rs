@@ -4,6 +4,8 @@
 #[path = "delivery/alertmanager.rs"]
 mod alertmanager;
 mod common;
+#[path = "../../catalog/tests/support/github_api.rs"]
+mod github_api;
 #[path = "delivery/lead_time.rs"]
 mod lead_time;
 #[path = "delivery/suspects.rs"]

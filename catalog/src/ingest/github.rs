@@ -7,6 +7,9 @@ mod client;
 mod discovery;
 mod org;
 pub mod provider;
+mod pulls;
+
+pub use pulls::PullRequest;
 
 pub use provider::GithubIntegration;
 
@@ -112,6 +115,18 @@ impl GithubClient {
     pub async fn org_entities(&self, org: &str, namespace: &str) -> Result<Vec<serde_json::Value>, IngestError> {
         let session = self.session(org).await?;
         org::entities(&session, org, namespace).await
+    }
+
+    /// The merged pull requests of `owner/repo` that brought commit `sha`, each with the date of
+    /// its first commit.
+    pub async fn pull_requests_of_commit(
+        &self,
+        owner: &str,
+        repo: &str,
+        sha: &str,
+    ) -> Result<Vec<PullRequest>, IngestError> {
+        let session = self.session(owner).await?;
+        pulls::of_commit(&session, owner, repo, sha).await
     }
 
     /// A token `git` can fetch `owner`'s repositories with, when this client is a GitHub App:

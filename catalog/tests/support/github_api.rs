@@ -22,6 +22,8 @@ use serde_json::{Value, json};
 
 #[path = "github_api/publish.rs"]
 mod publish;
+#[path = "github_api/pulls.rs"]
+mod pulls;
 
 /// A running server; stops when dropped.
 pub struct GithubApi {
@@ -127,7 +129,7 @@ pub struct Repo {
     pub pulls: Vec<Pull>,
 }
 
-/// A pull request opened through the API.
+/// A pull request opened through the API, or added merged by a test.
 pub struct Pull {
     pub number: u64,
     pub title: String,
@@ -135,6 +137,16 @@ pub struct Pull {
     pub head: String,
     pub base: String,
     pub draft: bool,
+    pub labels: Vec<String>,
+    pub merged: Option<Merged>,
+}
+
+/// How a pull request was merged: the commit it became, when, and its own commits
+/// (sha, author date in RFC 3339).
+pub struct Merged {
+    pub commit_sha: String,
+    pub at: String,
+    pub commits: Vec<(String, String)>,
 }
 
 /// A GitHub App: its id and its installation per owner; tokens it minted are accepted.
@@ -169,6 +181,8 @@ impl GithubApi {
                 axum::routing::put(publish::protect),
             )
             .route("/repos/{owner}/{repo}/pulls", post(publish::open_pull))
+            .route("/repos/{owner}/{repo}/commits/{sha}/pulls", get(pulls::of_commit))
+            .route("/repos/{owner}/{repo}/pulls/{number}/commits", get(pulls::commits))
             .route("/users/{user}/repos", get(user_repos))
             .route("/repos/{owner}/{repo}/contents/{*path}", get(contents))
             .route("/orgs/{org}/teams", get(teams))

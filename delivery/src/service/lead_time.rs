@@ -3,8 +3,11 @@
 //! (`crate::changes` says what is measured).
 
 use crate::DeliveryError;
-use crate::changes::{image_tag_commits, lead_times};
-use crate::model::{AssessedDeployment, Deployment, DeploymentChanges, DeploymentSource};
+use crate::changes::{Change, image_tag_commits, lead_times};
+use crate::model::{
+    AssessedDeployment, Deployment, DeploymentChanges, DeploymentSource, MAX_PULL_REQUESTS, PullRequestRef,
+};
+use crate::pulls::{MAX_LOOKUPS, is_hotfix};
 
 use super::Delivery;
 
@@ -85,11 +88,14 @@ impl Delivery {
             Ok(range) => range,
             Err(why) => return unknown(Some(commit), why),
         };
-        let (lead_seconds, dropped, merge_seconds, merge_dropped) = lead_times(&range.changes, d.finished_ms);
+        let mut changes = range.changes.clone();
+        let mut hotfixes = range.hotfixes.clone();
+        let (pull_requests, pull_requests_unknown) = self.pull_requests(repo, &mut changes, &mut hotfixes).await;
+        let (lead_seconds, dropped, merge_seconds, merge_dropped) = lead_times(&changes, d.finished_ms);
         DeploymentChanges {
             commit: Some(commit.clone()),
             previous_commit: Some(previous.to_string()),
-            changes: range.changes.len() as u64,
+            changes: changes.len() as u64,
             dropped,
             truncated: range.truncated,
             lead_time_median_seconds: crate::metrics::median(lead_seconds.clone()),
@@ -98,8 +104,45 @@ impl Delivery {
             merge_seconds,
             merge_dropped,
             reverts: range.reverts.clone(),
-            hotfixes: range.hotfixes.clone(),
+            hotfixes,
+            pull_requests,
+            pull_requests_unknown,
             commits: range.commits.clone(),
         }
+    }
+
+    /// Looks up the pull requests of (the first `MAX_LOOKUPS` of) `changes`: a pull request's
+    /// first commit starts its changes' lead time, and one that says hotfix adds its commits to
+    /// `hotfixes`. Returns the pull requests, and why they are unknown if GitHub failed.
+    async fn pull_requests(
+        &self,
+        repo: &str,
+        changes: &mut [Change],
+        hotfixes: &mut Vec<String>,
+    ) -> (Vec<PullRequestRef>, Option<String>) {
+        let mut out: Vec<PullRequestRef> = Vec::new();
+        for change in changes.iter_mut().take(MAX_LOOKUPS) {
+            let pulls = match self.pulls.of_commit(repo, &change.sha).await {
+                Ok(pulls) => pulls,
+                Err(why) => return (out, Some(why)),
+            };
+            for pull in pulls.iter() {
+                if let Some(first) = pull.first_commit_ms {
+                    change.first_ms = change.first_ms.min(first);
+                }
+                if is_hotfix(pull) && !hotfixes.contains(&change.sha) {
+                    hotfixes.push(change.sha.clone());
+                }
+                if out.len() < MAX_PULL_REQUESTS && !out.iter().any(|p| p.number == pull.number) {
+                    out.push(PullRequestRef {
+                        number: pull.number,
+                        title: pull.title.clone(),
+                        url: pull.html_url.clone(),
+                        first_commit_ms: pull.first_commit_ms,
+                    });
+                }
+            }
+        }
+        (out, None)
     }
 }

@@ -48,6 +48,16 @@ fn reported(id: &str, commit: &str, finished_ms: i64) -> Value {
 }
 
 async fn portal(db: &TestDb, work: &Path, http: &GitHttpServer, allowed: bool) -> TestServer {
+    portal_with(db, work, http, allowed, |_| {}).await
+}
+
+async fn portal_with(
+    db: &TestDb,
+    work: &Path,
+    http: &GitHttpServer,
+    allowed: bool,
+    tune: impl FnOnce(&mut cairn_server::config::Config),
+) -> TestServer {
     let catalog = work.join("catalog-info.yaml");
     std::fs::write(
         &catalog,
@@ -69,6 +79,7 @@ async fn portal(db: &TestDb, work: &Path, http: &GitHttpServer, allowed: bool) -
     if allowed {
         common::read_from(&mut config, http.addr);
     }
+    tune(&mut config);
     let server = TestServer::start_with(config).await;
     server.state().catalog.sync_config_locations().await.expect("sync");
     server.state().catalog.refresh_all().await.expect("refresh");
@@ -220,5 +231,72 @@ on_both_databases! {
         let why = deployment(&m, "d1")["changes"]["unknown"].as_str().unwrap_or_default().to_string();
         assert!(why.contains("is not an allowed host"), "{why}");
         refused.stop().await;
+    }
+
+    async fn a_pull_request_merged_with_githubs_squash_button_keeps_its_first_commit(db: TestDb) {
+        // Four Keys #456 as GitHub makes it: the squash commit is all Git has; GitHub's API knows
+        // the pull request's own commits.
+        use catalog::ingest::github::{GithubAuth, GithubIntegration, GithubSettings};
+        let work = tempfile::tempdir().expect("tempdir");
+        let repo = work.path().join("served/acme/shop");
+        std::fs::create_dir_all(&repo).expect("mkdir");
+        git_at(&repo, &["init", "--quiet", "--initial-branch", "main"], T0, T0);
+        let h = |n: i64| T0 + n * HOUR;
+        let c0 = commit(&repo, "c0", h(0));
+        let squash = commit(&repo, "Add basket (#12)", h(20));
+        let hotfix = commit(&repo, "Fix totals (#13)", h(22));
+        let api = super::github_api::GithubApi::start().await;
+        {
+            let mut state = api.state();
+            state.token = Some("api-t0ken".into());
+            let shop = state.add_repo("acme", "shop");
+            for (number, title, head, labels, merged, merged_ms, commits) in [
+                (12, "Add basket", "feature/basket", vec![], &squash, h(20),
+                 vec![("a1", h(2)), ("a2", h(5))]),
+                (13, "Fix totals", "hotfix/totals", vec!["bug".to_string()], &hotfix, h(22), vec![("b1", h(21))]),
+            ] {
+                shop.pulls.push(super::github_api::Pull {
+                    number,
+                    title: title.into(),
+                    body: None,
+                    head: head.into(),
+                    base: "main".into(),
+                    draft: false,
+                    labels,
+                    merged: Some(super::github_api::Merged {
+                        commit_sha: merged.clone(),
+                        at: super::at(merged_ms),
+                        commits: commits.into_iter().map(|(sha, t)| (sha.to_string(), super::at(t))).collect(),
+                    }),
+                });
+            }
+        }
+        let http = GitHttpServer::start(work.path().join("served"), TOKEN).await;
+        let api_url = api.url.clone();
+        let server = portal_with(&db, work.path(), &http, true, |config| {
+            config.catalog.github = vec![GithubIntegration {
+                host: http.addr.to_string(),
+                settings: GithubSettings {
+                    api_base_url: api_url,
+                    auth: GithubAuth::Token(catalog::service::Secret("api-t0ken".into())),
+                    ..GithubSettings::default()
+                },
+            }];
+        })
+        .await;
+        report(&server, reported("d0", &c0, h(1))).await;
+        report(&server, reported("d1", &squash, h(21))).await;
+        report(&server, reported("d2", &hotfix, h(23))).await;
+        let m = metrics(&server, &format!("entity=shop&{RANGE}")).await;
+        let d1 = &deployment(&m, "d1")["changes"];
+        // From the pull request's first commit (+2 h) to the deployment (+21 h), not from the squash.
+        assert_eq!(d1["leadTimeMedianSeconds"], json!(19.0 * 3600.0), "{d1}");
+        assert_eq!(d1["pullRequests"][0]["number"], 12);
+        assert_eq!(d1["pullRequests"][0]["firstCommitMs"], json!(h(2)));
+        let d2 = deployment(&m, "d2");
+        assert_eq!(d2["changes"]["pullRequests"][0]["number"], 13, "{d2}");
+        assert_eq!(d2["rework"], json!([{"reason": "hotfix", "commit": hotfix}]), "its branch says hotfix");
+        assert!(api.state().paths.keys().any(|p| p.ends_with("/pulls/12/commits")));
+        server.stop().await;
     }
 }

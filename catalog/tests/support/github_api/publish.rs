@@ -131,7 +131,7 @@ fn git(dir: &std::path::Path, args: &[&str]) {
     assert!(status.success(), "git {args:?}");
 }
 
-fn find(s: &State, owner: &str, name: &str) -> Option<usize> {
+pub(super) fn find(s: &State, owner: &str, name: &str) -> Option<usize> {
     s.repos
         .iter()
         .position(|r| r.owner == owner && r.name == name && !r.deleted)
@@ -234,13 +234,15 @@ pub(super) async fn open_pull(
         head: head.to_string(),
         base: base.to_string(),
         draft: body["draft"].as_bool().unwrap_or(false),
+        labels: Vec::new(),
+        merged: None,
     };
     let answer = pull_json(&s, &s.repos[index], &pull);
     s.repos[index].pulls.push(pull);
     (StatusCode::CREATED, axum::Json(answer)).into_response()
 }
 
-fn pull_json(s: &State, repo: &Repo, pull: &Pull) -> Value {
+pub(super) fn pull_json(s: &State, repo: &Repo, pull: &Pull) -> Value {
     let full = format!("{}/{}", repo.owner, repo.name);
     let api = format!("{}/repos/{full}", s.base);
     let html = format!("{}/{full}/pull/{}", s.html(), pull.number);
@@ -250,13 +252,16 @@ fn pull_json(s: &State, repo: &Repo, pull: &Pull) -> Value {
         "url": format!("{api}/pulls/{}", pull.number), "id": 9000 + pull.number,
         "node_id": format!("PR_kwDO{}", pull.number), "html_url": html,
         "diff_url": format!("{html}.diff"), "patch_url": format!("{html}.patch"),
-        "issue_url": format!("{api}/issues/{}", pull.number), "number": pull.number, "state": "open",
+        "issue_url": format!("{api}/issues/{}", pull.number), "number": pull.number,
+        "state": if pull.merged.is_some() { "closed" } else { "open" },
         "locked": false, "title": pull.title, "user": user, "body": pull.body,
         "created_at": "2024-01-04T00:00:00Z", "updated_at": "2024-01-04T00:00:00Z",
-        "closed_at": null, "merged_at": null, "merge_commit_sha": null, "assignee": null,
-        "assignees": [], "requested_reviewers": [], "requested_teams": [], "labels": [],
+        "closed_at": pull.merged.as_ref().map(|m| &m.at), "merged_at": pull.merged.as_ref().map(|m| &m.at),
+        "merge_commit_sha": pull.merged.as_ref().map(|m| &m.commit_sha), "assignee": null,
+        "assignees": [], "requested_reviewers": [], "requested_teams": [],
+        "labels": pull.labels.iter().enumerate().map(|(i, l)| json!({"id": 7000 + i, "name": l, "color": "d73a4a", "default": false})).collect::<Vec<_>>(),
         "milestone": null, "draft": pull.draft, "head": side(&pull.head), "base": side(&pull.base),
-        "author_association": "MEMBER", "auto_merge": null, "merged": false, "mergeable": null,
+        "author_association": "MEMBER", "auto_merge": null, "merged": pull.merged.is_some(), "mergeable": null,
         "comments": 0, "review_comments": 0, "commits": 1, "additions": 1, "deletions": 0, "changed_files": 1,
     })
 }
