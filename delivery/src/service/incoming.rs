@@ -41,6 +41,9 @@ pub struct DeploymentStatusApplied {
     pub ignored: Option<String>,
 }
 
+/// Most unmapped incidents one PagerDuty delivery tries to map again.
+const MAX_REMAPPED: i64 = 500;
+
 impl Delivery {
     /// Opens or resolves the incident of a PagerDuty v3 delivery (its signature already checked).
     pub async fn pagerduty(&self, body: &[u8], now_ms: i64) -> Result<PagerDutyApplied, DeliveryError> {
@@ -51,6 +54,7 @@ impl Delivery {
                 return self.pagerduty_applied(event_id, None, "ignored", None).await;
             }
         };
+        self.remap_pagerduty(now_ms).await?;
         let id = format!("pagerduty:{}", event.incident_id);
         let before = self.store.incident(&id).await?;
         if event.action == Action::Acknowledged {
@@ -101,6 +105,34 @@ impl Delivery {
         }
         let entity = Some(entity).filter(|e| !e.is_empty());
         self.pagerduty_applied(event.event_id, Some(id), action, entity).await
+    }
+
+    /// Gives the PagerDuty incidents no entity claimed when they came (at most
+    /// `MAX_REMAPPED` per delivery) the entity that claims their service now, so an annotation
+    /// added later loses none of them.
+    async fn remap_pagerduty(&self, now_ms: i64) -> Result<u64, DeliveryError> {
+        let mut claimed: std::collections::HashMap<String, Option<String>> = std::collections::HashMap::new();
+        let mut remapped = 0;
+        for (id, service) in self.store.unmapped_services("pagerduty", MAX_REMAPPED).await? {
+            if !claimed.contains_key(&service) {
+                let entities = self
+                    .store
+                    .entities_annotated(pagerduty::ANNOTATION_SERVICE_ID, &service)
+                    .await?;
+                claimed.insert(service.clone(), entities.into_iter().next());
+            }
+            if let Some(Some(entity)) = claimed.get(&service)
+                && self.store.claim_incident(&id, entity, now_ms).await?
+            {
+                tracing::info!(
+                    incident = id,
+                    entity,
+                    "a PagerDuty incident is now claimed by an entity"
+                );
+                remapped += 1;
+            }
+        }
+        Ok(remapped)
     }
 
     async fn pagerduty_applied(

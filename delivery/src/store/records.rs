@@ -291,6 +291,38 @@ impl Store {
         Ok(out)
     }
 
+    /// Incidents of `source` no entity claims, with the service they were raised on, oldest
+    /// first, at most `limit`.
+    pub async fn unmapped_services(&self, source: &str, limit: i64) -> Result<Vec<(String, String)>, StoreError> {
+        let context = "reading unmapped incidents";
+        sqlx::query(
+            "SELECT id, service FROM delivery_incidents WHERE source = $1 AND entity = '' AND service IS NOT NULL \
+             ORDER BY started_ms, id LIMIT $2",
+        )
+        .bind(source)
+        .bind(limit)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?
+        .iter()
+        .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
+        .collect::<Result<_, sqlx::Error>>()
+        .map_err(query_error(context))
+    }
+
+    /// Gives incident `id` its entity, only while it has none; whether it did.
+    pub async fn claim_incident(&self, id: &str, entity: &str, now_ms: i64) -> Result<bool, StoreError> {
+        let _gate = self.writing().await;
+        sqlx::query("UPDATE delivery_incidents SET entity = $2, updated_ms = $3 WHERE id = $1 AND entity = ''")
+            .bind(id)
+            .bind(entity)
+            .bind(now_ms)
+            .execute(self.pool())
+            .await
+            .map(|done| done.rows_affected() > 0)
+            .map_err(query_error("claiming an incident"))
+    }
+
     /// How many incidents of `source` no entity claims (their service is mapped to none).
     pub async fn unmapped_incidents(&self, source: &str) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query("SELECT COUNT(*) FROM delivery_incidents WHERE source = $1 AND entity = ''")

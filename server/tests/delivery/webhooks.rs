@@ -142,6 +142,21 @@ on_both_databases! {
         assert_eq!((&stray["action"], &stray["entity"], &stray["unmappedIncidents"]), (&json!("opened"), &Value::Null, &json!(1)));
         assert!(store.incident("pagerduty:Q1STRAY").await.expect("read").is_some());
         assert_eq!(store.unmapped_incidents("pagerduty").await.expect("count"), 1);
+        // Once an entity claims that service, the next delivery gives it the incident.
+        let later = tempfile::tempdir().expect("tempdir");
+        let claims = later.path().join("catalog-info.yaml");
+        std::fs::write(
+            &claims,
+            "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: stray\n  annotations:\n    \
+             pagerduty.com/service-id: PNOBODY\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n",
+        )
+        .expect("write");
+        server.state().catalog.register("file", &claims.display().to_string(), false).await.expect("register");
+        server.state().catalog.refresh_all().await.expect("refresh");
+        let next = pagerduty(&server, &pagerduty_event("01DEN5U4", "incident.triggered", "Q2OTHER", "PF9KMXH", T0)).await;
+        assert_eq!(next["unmappedIncidents"], 0, "{next}");
+        let claimed = store.incident("pagerduty:Q1STRAY").await.expect("read").expect("incident");
+        assert_eq!(claimed.entity, "component:default/stray");
 
         let ping = json!({"event": {"id": "01PING", "event_type": "pagey.ping", "resource_type": "pagey",
                                     "occurred_at": at(T0), "agent": null, "client": null, "data": {"message": "Hello from your friend Pagey!", "type": "ping"}}});
