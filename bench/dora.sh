@@ -10,8 +10,9 @@
 #     organisation over a year (neither entity nor group);
 #   - the pages (server-rendered HTML, 90 days): one entity's Delivery tab, two team views (an
 #     ordinary team, team-00) and the organisation's /delivery;
-#   - a reported deployment (POST /api/dora/deployments) until /api/dora/metrics counts it: the API
-#     path, not a rollout in a cluster;
+#   - a reported deployment (POST /api/dora/deployments) until /api/dora/metrics counts it (the API
+#     path), and a rollout completing in a simulated cluster (testkit's kube-api, one Deployment of
+#     a catalog service) until the metrics count it (watch → rollout history → metrics);
 #   - an incident (POST /api/incidents, linked to that deployment) until its suspects show it
 #     linked, and until the metrics count the deployment failed.
 # Latencies are measured by the client over loopback (keep-alive), one request at a time.
@@ -33,24 +34,37 @@ groups=50
 workers=${DORA_BENCH_WORKERS:-4}
 
 say "building (release)…"
-cargo build --release -p server --bin cairn >/dev/null 2>&1 || cargo build --release -p server --bin cairn
+cargo build --release -p server -p testkit --bin cairn --bin kube-api >/dev/null 2>&1 ||
+  cargo build --release -p server -p testkit --bin cairn --bin kube-api
 [ -d target/site ] || cargo xtask build-site --release >/dev/null 2>&1
 
 work=$(mktemp -d)
 cleanup() {
   [ -z "${cairn_pid:-}" ] || kill "$cairn_pid" 2>/dev/null || true
+  [ -z "${kube_pid:-}" ] || kill "$kube_pid" 2>/dev/null || true
   wait 2>/dev/null || true
   rm -rf "$work"
 }
 trap cleanup EXIT
 
 python3 bench/dora/driver.py catalog "$work/catalog.yaml" "$services" "$groups"
+# A simulated cluster with one Deployment (synthetic-0, a service of the catalog) to roll out.
+target/release/kube-api --synthetic 1x2 --namespace bench-dora >"$work/kube.log" 2>&1 &
+kube_pid=$!
+for _ in $(seq 400); do grep -q 'listening on' "$work/kube.log" && break; sleep 0.05; done
+kube=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/kube.log" | head -1)
+[ -n "$kube" ] || { say "kube-api did not start:"; cat "$work/kube.log" >&2; exit 1; }
 cat >"$work/cairn.yaml" <<YAML
 catalog:
   processingInterval: { hours: 1 }
   locations:
     - type: file
       target: $work/catalog.yaml
+kubernetes:
+  clusterLocatorMethods:
+    - type: config
+      clusters:
+        - { name: bench, url: "$kube" }
 YAML
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -84,6 +98,6 @@ print(f"loaded through the API: {l['deployments']} deployments + {l['incidents']
 PY
 [ -z "$others" ] || echo "other busy processes while loading (figures noisy): $others"
 echo
-python3 bench/dora/driver.py measure "$base" "$services" "$groups" "$now_ms" "$requests"
+python3 bench/dora/driver.py measure "$base" "$services" "$groups" "$now_ms" "$requests" "$kube"
 echo
 echo "server RSS after: $(awk '/VmRSS/ { printf "%.0f", $2 / 1024 }' "/proc/$cairn_pid/status") MiB"

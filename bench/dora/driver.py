@@ -42,6 +42,9 @@ def catalog(path, services, groups):
         for g in range(groups):
             f.write(f"---\napiVersion: backstage.io/v1alpha1\nkind: Group\nmetadata: {{name: team-{g:02d}}}\n"
                     "spec: {type: team, children: []}\n")
+        # The one service of the simulated cluster (kube-api's Deployment synthetic-0).
+        f.write("---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {name: synthetic-0}\n"
+                "spec: {type: service, lifecycle: production, owner: team-00}\n")
         # No github.com/project-slug or source location: lead time answers `unknown` without Git.
         for s in range(services):
             f.write(f"---\napiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata: {{name: {name(s)}}}\n"
@@ -156,7 +159,33 @@ def metrics_path(scope, ref, from_ms, to_ms, interval="week"):
     return f"/api/dora/metrics?{q}"
 
 
-def measure(base, services, groups, now_ms, requests):
+def rollouts(client, kube, now_ms, trials):
+    """A rollout completing in the simulated cluster (kube-api's roll-out scenario) until the
+    metrics count it: the watch, the rollout history, then /api/dora/metrics."""
+    k = Client(kube)
+    status, body = k.request("GET", "/apis/apps/v1/deployments")
+    namespace = json.loads(body)["items"][0]["metadata"]["namespace"]
+    entity = "component:default/synthetic-0"
+    counted = []
+    for i in range(trials):
+        window = metrics_path("entity", entity, now_ms - DAY_MS, int(time.time() * 1000) + DAY_MS)
+        before = json.loads(timed(client, window)[1])["deploymentFrequency"]["deployments"]
+        t0 = time.perf_counter()
+        status, body = k.request("POST", "/_testkit/roll-out", {
+            "namespace": namespace, "name": "synthetic-0",
+            "image": f"registry.example/synthetic/synthetic-0:2.{i}.0", "outcome": "complete"})
+        assert status == 200, (status, body)
+        deadline = time.perf_counter() + 30
+        while json.loads(timed(client, window)[1])["deploymentFrequency"]["deployments"] != before + 1:
+            if time.perf_counter() > deadline:
+                raise SystemExit(f"rollout {i} never counted in {window}")
+            time.sleep(0.005)
+        counted.append((time.perf_counter() - t0) * 1000)
+    row("rollout completes in a cluster → counted in /api/dora/metrics", counted, "< 2 s",
+        "kube-api roll-out, watched by Cairn, recorded in the rollout history")
+
+
+def measure(base, services, groups, now_ms, requests, kube=None):
     client = Client(base)
     to = now_ms
     print("| figure | n | p50 ms | p95 ms | max ms | target | notes |")
@@ -262,6 +291,8 @@ def measure(base, services, groups, now_ms, requests):
         while json.loads(timed(client, window)[1])["changeFailureRate"]["failed"] != before["failed"] + 1:
             pass
         incident_metrics.append((time.perf_counter() - t0) * 1000)
+    if kube:
+        rollouts(client, kube, now_ms, trials)
     row("POST /api/dora/deployments alone", post_ms)
     row("deployment reported → counted in /api/dora/metrics", deployed, "< 2 s",
         "API path (CI report), not a cluster rollout")
@@ -276,6 +307,6 @@ if __name__ == "__main__":
     elif cmd == "load":
         load(a[0], int(a[1]), int(a[2]), int(a[3]), int(a[4]))
     elif cmd == "measure":
-        measure(a[0], int(a[1]), int(a[2]), int(a[3]), int(a[4]))
+        measure(a[0], int(a[1]), int(a[2]), int(a[3]), int(a[4]), a[5] if len(a) > 5 else None)
     else:
         raise SystemExit(f"unknown command {cmd}")
