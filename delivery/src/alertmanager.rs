@@ -10,6 +10,9 @@ use crate::DeliveryError;
 
 /// Most alerts one notification carries (Alertmanager's `max_alerts`, 0 = all, is the sender's bound).
 pub const MAX_ALERTS: usize = 1000;
+/// Most labels of an alert kept with its incident, and their most bytes.
+const MAX_LABELS: usize = 50;
+const MAX_LABELS_BYTES: usize = 4096;
 
 /// Labels naming the entity, most specific first: Backstage's annotation as a label (as written,
 /// or as Prometheus spells label names), the Kubernetes recommended name, `service`.
@@ -68,6 +71,21 @@ impl Alert {
             .filter_map(|l| self.labels.get(*l).map(String::as_str))
             .filter(|v| !v.is_empty())
             .collect()
+    }
+
+    /// Its labels as a JSON object, at most `MAX_LABELS` of them and `MAX_LABELS_BYTES` long (the
+    /// rest left out).
+    pub fn labels_json(&self) -> Option<String> {
+        let mut kept = serde_json::Map::new();
+        let mut size = 2;
+        for (k, v) in self.labels.iter().take(MAX_LABELS) {
+            size += k.len() + v.len() + 6;
+            if size > MAX_LABELS_BYTES {
+                break;
+            }
+            kept.insert(k.clone(), serde_json::Value::String(v.clone()));
+        }
+        Some(serde_json::Value::Object(kept).to_string())
     }
 
     /// `namespace` and `deployment` labels (kube-state-metrics' names), for the workload mapping.

@@ -365,6 +365,11 @@ pub enum SuspectReason {
     RolledBack { by: Option<String> },
     /// Its rollout failed, or CI reported it failed.
     Failed,
+    /// It rolled out the workload the alert names (its `namespace` and `deployment`,
+    /// `statefulset` or `daemonset` labels).
+    SameWorkload { workload: String },
+    /// It changed the image of the container the alert names (its `container` label).
+    ChangedContainer { container: String },
 }
 
 impl SuspectReason {
@@ -377,6 +382,10 @@ impl SuspectReason {
             SuspectReason::RolledBack { by: Some(by) } => format!("rolled back by {by}"),
             SuspectReason::RolledBack { by: None } => "rolled back".into(),
             SuspectReason::Failed => "its rollout failed".into(),
+            SuspectReason::SameWorkload { workload } => format!("rolled out {workload}, which the alert names"),
+            SuspectReason::ChangedContainer { container } => {
+                format!("changed the image of container {container}, which the alert names")
+            }
         }
     }
 }

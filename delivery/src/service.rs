@@ -206,6 +206,7 @@ impl Delivery {
             resolved_ms: x.resolved_ms,
             link,
             actor: actor.to_string(),
+            labels: None,
         };
         match self.store.record_incident(&incident, now_ms).await? {
             Upsert::Differs => Err(DeliveryError::Conflict(format!(
@@ -256,6 +257,7 @@ impl Delivery {
                 resolved_ms: alert.ended_ms,
                 link: None,
                 actor: "alertmanager".into(),
+                labels: alert.labels_json(),
             };
             let before = self
                 .store

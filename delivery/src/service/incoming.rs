@@ -88,6 +88,7 @@ impl Delivery {
             resolved_ms: resolved.then_some(event.occurred_ms.max(started_ms)),
             link: None,
             actor: "pagerduty".into(),
+            labels: None,
         };
         self.store.record_incident(&incident, now_ms).await?;
         let action = match (before.map(|b| b.resolved_ms.is_some()), resolved) {

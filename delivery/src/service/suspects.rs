@@ -55,9 +55,22 @@ impl Delivery {
         );
         let range = (start - SUSPECT_WINDOW_MS, start + 1);
         let mut deployments = self.production_deployments(Among::Entities(&entities), range).await?;
+        let labels: std::collections::BTreeMap<String, String> = incident
+            .labels
+            .as_deref()
+            .and_then(|l| serde_json::from_str(l).ok())
+            .unwrap_or_default();
         for suspect_entity in entities {
             let stream = metrics::stream(deployments.remove(&suspect_entity).unwrap_or_default());
-            for d in metrics::assess(&stream, &[], settings) {
+            for (i, d) in metrics::assess(&stream, &[], settings).into_iter().enumerate() {
+                // What ran before in the same workload (a rollout's id without its seq), or the
+                // previous reported deployment.
+                let workload = |id: &str| id.rsplit_once('/').map_or(String::new(), |(w, _)| w.to_string());
+                let previous = stream[..i]
+                    .iter()
+                    .rev()
+                    .find(|p| p.source == d.source && workload(&p.id) == workload(&d.id))
+                    .map(|p| p.version.as_str());
                 if d.started_ms >= start || d.finished_ms < start - SUSPECT_WINDOW_MS {
                     continue;
                 }
@@ -73,6 +86,19 @@ impl Delivery {
                     }
                 }];
                 reasons.push(SuspectReason::MinutesBefore { minutes });
+                if let Some(workload) = named_workload(&labels, &d.id) {
+                    score += 25;
+                    reasons.push(SuspectReason::SameWorkload { workload });
+                }
+                if let Some(container) = labels.get("container")
+                    && image_of(&d.version, container) != previous.and_then(|p| image_of(p, container))
+                    && image_of(&d.version, container).is_some()
+                {
+                    score += 15;
+                    reasons.push(SuspectReason::ChangedContainer {
+                        container: container.clone(),
+                    });
+                }
                 for failure in &d.failures {
                     match failure {
                         FailureReason::RolledBack { by } => {
@@ -145,5 +171,58 @@ impl Delivery {
             .decide(id, (deployment, &deployment_entity), confirmed, actor, now_ms)
             .await?;
         Ok(())
+    }
+}
+
+/// `namespace/name` of the rollout `deployment_id` (`rollout:<cluster>/<namespace>/<kind>/<name>/<seq>`)
+/// when the alert's labels name that workload.
+fn named_workload(labels: &std::collections::BTreeMap<String, String>, deployment_id: &str) -> Option<String> {
+    let parts: Vec<&str> = deployment_id.strip_prefix("rollout:")?.splitn(5, '/').collect();
+    let [_, namespace, kind, name, _] = parts[..] else {
+        return None;
+    };
+    let label = match kind {
+        "Deployment" | "Rollout" => "deployment",
+        "StatefulSet" => "statefulset",
+        "DaemonSet" => "daemonset",
+        _ => return None,
+    };
+    (labels.get("namespace").map(String::as_str) == Some(namespace)
+        && labels.get(label).map(String::as_str) == Some(name))
+    .then(|| format!("{namespace}/{name}"))
+}
+
+/// The image of `container` in a rollout's version (`app=registry/x:1, sidecar=…`).
+fn image_of<'a>(version: &'a str, container: &str) -> Option<&'a str> {
+    version
+        .split(", ")
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(c, _)| *c == container)
+        .map(|(_, image)| image)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_alerts_workload_and_container_are_matched_to_rollouts() {
+        let labels: std::collections::BTreeMap<String, String> =
+            [("namespace", "shop"), ("deployment", "checkout"), ("container", "app")]
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .into();
+        assert_eq!(
+            named_workload(&labels, "rollout:prod/shop/Deployment/checkout/4").as_deref(),
+            Some("shop/checkout")
+        );
+        assert_eq!(named_workload(&labels, "rollout:prod/shop/Deployment/cart/4"), None);
+        assert_eq!(
+            named_workload(&labels, "rollout:prod/shop/StatefulSet/checkout/4"),
+            None
+        );
+        assert_eq!(named_workload(&labels, "gh-run-1"), None);
+        assert_eq!(image_of("app=r/x:2, proxy=r/p:1", "app"), Some("r/x:2"));
+        assert_eq!(image_of("app=r/x:2, proxy=r/p:1", "proxy"), Some("r/p:1"));
+        assert_eq!(image_of("2.0.1", "app"), None);
     }
 }

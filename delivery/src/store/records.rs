@@ -46,6 +46,8 @@ pub struct NewIncident {
     /// `(deployment id, its entity)`.
     pub link: Option<(String, String)>,
     pub actor: String,
+    /// The alert's labels, a JSON object (Alertmanager's incidents).
+    pub labels: Option<String>,
 }
 
 /// An incident as stored.
@@ -56,6 +58,8 @@ pub struct IncidentRow {
     pub title: String,
     pub started_ms: i64,
     pub resolved_ms: Option<i64>,
+    /// The alert's labels, a JSON object, when it came from one.
+    pub labels: Option<String>,
 }
 
 const DEPLOYMENT_COLUMNS: &str = "id, entity, environment, version, commit_sha, status, started_ms, finished_ms";
@@ -151,8 +155,8 @@ impl Store {
         let mut tx = self.pool().begin().await.map_err(query_error(context))?;
         let inserted = sqlx::query(
             "INSERT INTO delivery_incidents \
-             (id, source, external_id, entity, title, started_ms, resolved_ms, recorded_ms, updated_ms, service) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9) ON CONFLICT (id) DO NOTHING",
+             (id, source, external_id, entity, title, started_ms, resolved_ms, recorded_ms, updated_ms, service, labels) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $8, $9, $10) ON CONFLICT (id) DO NOTHING",
         )
         .bind(&id)
         .bind(&x.source)
@@ -163,6 +167,7 @@ impl Store {
         .bind(x.resolved_ms)
         .bind(now_ms)
         .bind(x.service.as_deref())
+        .bind(x.labels.as_deref())
         .execute(&mut *tx)
         .await
         .map_err(query_error(context))?;
@@ -215,12 +220,13 @@ impl Store {
     /// One incident, by `<source>:<external id>`.
     pub async fn incident(&self, id: &str) -> Result<Option<IncidentRow>, StoreError> {
         let context = "reading an incident";
-        let row =
-            sqlx::query("SELECT id, entity, title, started_ms, resolved_ms FROM delivery_incidents WHERE id = $1")
-                .bind(id)
-                .fetch_optional(self.pool())
-                .await
-                .map_err(query_error(context))?;
+        let row = sqlx::query(
+            "SELECT id, entity, title, started_ms, resolved_ms, labels FROM delivery_incidents WHERE id = $1",
+        )
+        .bind(id)
+        .fetch_optional(self.pool())
+        .await
+        .map_err(query_error(context))?;
         row.map(|r| {
             Ok(IncidentRow {
                 id: r.try_get(0)?,
@@ -228,6 +234,7 @@ impl Store {
                 title: r.try_get(2)?,
                 started_ms: r.try_get(3)?,
                 resolved_ms: r.try_get(4)?,
+                labels: r.try_get(5)?,
             })
         })
         .transpose()

@@ -104,4 +104,56 @@ on_both_databases! {
         assert_eq!(listed.status(), StatusCode::OK, "reading them needs only catalog:read");
         server.stop().await;
     }
+
+    async fn the_workload_and_container_an_alert_names_make_a_stronger_suspect(db: TestDb) {
+        let server = portal(&db, |_| {}).await;
+        let pool = server.state().catalog.store.pool().clone();
+        for (name, seq, version, hour) in [
+            ("checkout-api", 1, "app=r/checkout:1, proxy=r/p:1", 1),
+            ("checkout-api", 2, "app=r/checkout:2, proxy=r/p:1", 8),
+            ("checkout-worker", 1, "app=r/worker:1", 2),
+            ("checkout-worker", 2, "app=r/worker:1, proxy=r/p:2", 9),
+        ] {
+            let finished = T0 + hour * HOUR;
+            sqlx::query(
+                "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, outcome, \
+                 started_ms, finished_ms, first_sight, recorded_ms, updated_ms) \
+                 VALUES ('prod', 'shop', 'Deployment', $1, $2, 'component:default/checkout', $3, $4, 'completed', $5, $6, 0, $6, $6)",
+            )
+            .bind(name)
+            .bind(seq)
+            .bind(seq.to_string())
+            .bind(version)
+            .bind(finished - 60_000)
+            .bind(finished)
+            .execute(&pool)
+            .await
+            .expect("insert rollout");
+        }
+        let labels = json!({"alertname": "HighLatency", "backstage_io_kubernetes_id": "checkout-api",
+                            "namespace": "shop", "deployment": "checkout-api", "container": "app"});
+        let notification = json!({
+            "version": "4", "groupKey": "{}:{}", "truncatedAlerts": 0, "status": "firing", "receiver": "cairn",
+            "groupLabels": {}, "commonLabels": labels, "commonAnnotations": {}, "externalURL": "http://am.example",
+            "alerts": [{"status": "firing", "labels": labels, "annotations": {}, "startsAt": at(T0 + 10 * HOUR),
+                        "endsAt": "0001-01-01T00:00:00Z", "generatorURL": "", "fingerprint": "0a0b0c0d0e0f1011"}]
+        });
+        let sent = server.client.post(server.url("/api/incidents/alertmanager")).bearer_auth(ALERTMANAGER_TOKEN)
+            .json(&notification).send().await.expect("post");
+        assert_eq!(sent.status(), StatusCode::OK);
+        let found = suspects(&server, &format!("alertmanager:0a0b0c0d0e0f1011@{}", T0 + 10 * HOUR)).await;
+        let reasons = |id: &str| -> Vec<String> {
+            found["suspects"].as_array().expect("suspects").iter()
+                .find(|s| s["deployment"] == id)
+                .map(|s| s["reasons"].as_array().expect("reasons").iter().map(|r| r["reason"].as_str().unwrap_or_default().to_string()).collect())
+                .unwrap_or_else(|| panic!("{id} in {found}"))
+        };
+        assert_eq!(found["suspects"][0]["deployment"], "rollout:prod/shop/Deployment/checkout-api/2", "{found}");
+        assert_eq!(reasons("rollout:prod/shop/Deployment/checkout-api/2"),
+                   ["sameEntity", "minutesBefore", "sameWorkload", "changedContainer"]);
+        // The worker changed its proxy, not the app container the alert names.
+        assert_eq!(reasons("rollout:prod/shop/Deployment/checkout-worker/2"), ["sameEntity", "minutesBefore"]);
+        assert_eq!(found["suspects"][0]["reasons"][2], json!({"reason": "sameWorkload", "workload": "shop/checkout-api"}));
+        server.stop().await;
+    }
 }
