@@ -1,0 +1,18 @@
+//! What services and teams cost (issue 17), the pure part: no HTTP, no database, no clock, so it
+//! compiles to wasm and pages can share its types.
+//!
+//! - `model`: money in micro-units of the configured currency, quantities with their units, and
+//!   `Figure`, every cost as quantity × hours × rate with where the rate came from;
+//! - `prices`: OpenCost's on-prem defaults, overridden per cluster and per node pool;
+//! - `allocation`: a cluster's nodes, pods and volumes over a window → per-container costs
+//!   (max(request, usage) × hours × rate), rolled up by any key;
+//! - `idle` and `shared`: idle capacity as its own line or shared out, shared namespaces split over
+//!   the rest, both by exact splits so the total never moves;
+//! - `report`: the three together for one cluster, conserved: allocations + idle + shared +
+//!   unmounted volumes = what the nodes and volumes cost;
+//! - `focus`: FOCUS 1.x cost and usage files (cloud bills), bounded, bad rows reported;
+//! - `api`: the Kubecost-shaped `/allocation` response.
+
+pub mod allocation;
+pub mod model;
+pub mod prices;
