@@ -14,5 +14,11 @@
 //! - `api`: the Kubecost-shaped `/allocation` response.
 
 pub mod allocation;
+pub mod idle;
 pub mod model;
 pub mod prices;
+pub mod report;
+pub mod shared;
+
+#[cfg(test)]
+mod golden;
