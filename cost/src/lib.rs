@@ -21,4 +21,6 @@ pub mod report;
 pub mod shared;
 
 #[cfg(test)]
+mod generate;
+#[cfg(test)]
 mod golden;
