@@ -14,6 +14,7 @@
 //! - `api`: the Kubecost-shaped `/allocation` response.
 
 pub mod allocation;
+pub mod focus;
 pub mod idle;
 pub mod model;
 pub mod prices;
