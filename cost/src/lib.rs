@@ -14,6 +14,7 @@
 //! - `api`: the Kubecost-shaped `/allocation` response.
 
 pub mod allocation;
+pub mod api;
 pub mod focus;
 pub mod idle;
 pub mod model;
