@@ -233,7 +233,11 @@ mod tests {
         assert_eq!(shop["pvBytes"], 10.0 * 1_073_741_824.0);
         // CPU usage 0.5 + 1.5 + 0.25 over requests 1 + 0.5 + 0 (batch has no usage known).
         assert_eq!(shop["cpuEfficiency"], 2.25 / 1.5);
-        assert_eq!(json["data"][0]["__idle__"]["idleCost"], 4.487107);
+        let idle = &json["data"][0]["__idle__"];
+        assert_eq!(
+            (&idle["cpuCost"], &idle["ramCost"], &idle["totalCost"]),
+            (&2.389792.into(), &2.097315.into(), &4.487107.into())
+        );
         let total: f64 = response.data[0].values().map(|i| i.total_cost).sum();
         assert!((total - 21.967054).abs() < 1e-9);
     }

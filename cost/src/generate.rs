@@ -1,6 +1,6 @@
 //! A small deterministic generator of clusters (SplitMix64, no dependency) and the conservation
-//! property over them: for every generated cluster and every policy, allocations + idle + shared
-//! + unmounted volumes = what the nodes and volumes cost (within 0.5%, in fact to the
+//! property over them: for every generated cluster and every policy, allocations, idle, shared
+//! and unmounted volumes add up to what the nodes and volumes cost (within 0.5%, in fact to the
 //! micro-unit), and the policy never changes the total (kubecost#2359).
 
 use std::collections::BTreeMap;

@@ -91,8 +91,13 @@ impl ClusterReport {
             set(line);
             line.window = Some(self.window);
         };
+        // Idle is kept whole or not at all: its line has it per resource, as Kubecost's does.
         if self.idle_kept != Money::ZERO {
-            extra(allocation::IDLE, &|t| t.idle += self.idle_kept);
+            extra(allocation::IDLE, &|t| {
+                t.cpu += self.idle.cpu;
+                t.memory += self.idle.memory;
+                t.gpu += self.idle.gpu;
+            });
         }
         if self.shared_unassigned != Money::ZERO {
             extra(allocation::SHARED, &|t| t.shared += self.shared_unassigned);
