@@ -49,7 +49,7 @@ trap cleanup EXIT
 
 python3 bench/dora/driver.py catalog "$work/catalog.yaml" "$services" "$groups"
 # A simulated cluster with one Deployment (synthetic-0, a service of the catalog) to roll out.
-target/release/kube-api --synthetic 1x2 --namespace bench-dora >"$work/kube.log" 2>&1 &
+target/release/kube-api --synthetic 1x2 --namespace bench-dora --wall-clock >"$work/kube.log" 2>&1 &
 kube_pid=$!
 for _ in $(seq 400); do grep -q 'listening on' "$work/kube.log" && break; sleep 0.05; done
 kube=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/kube.log" | head -1)

@@ -124,17 +124,20 @@ pub fn assess(stream: &[Deployment], incidents: &[Incident], settings: Settings)
 /// failure found this way starts no rework window: the revert is the rework.
 pub fn judge_changes(assessed: &mut [AssessedDeployment]) {
     for i in 0..assessed.len() {
-        let Some(changes) = assessed[i].changes.clone() else {
-            continue;
+        let (reverts, hotfix) = match &assessed[i].changes {
+            Some(c) if !c.reverts.is_empty() || !c.hotfixes.is_empty() => {
+                (c.reverts.clone(), c.hotfixes.first().cloned())
+            }
+            _ => continue,
         };
-        if let Some(commit) = changes.reverts.first() {
+        if let Some(commit) = reverts.first() {
             assessed[i].rework.push(ReworkReason::Revert { commit: commit.clone() });
         }
-        if let Some(commit) = changes.hotfixes.first() {
-            assessed[i].rework.push(ReworkReason::Hotfix { commit: commit.clone() });
+        if let Some(commit) = hotfix {
+            assessed[i].rework.push(ReworkReason::Hotfix { commit });
         }
         let (by, at) = (assessed[i].id.clone(), assessed[i].finished_ms);
-        for reverted in &changes.reverts {
+        for reverted in &reverts {
             let brought = |e: &AssessedDeployment| {
                 e.changes
                     .as_ref()

@@ -27,9 +27,9 @@ pub fn Header() -> impl IntoView {
                 <A href="/" exact=true>"Home"</A>
                 <A href="/catalog">"Catalog"</A>
                 {Features::current().deployments.then(|| view! { <A href="/deployments">"Deployments"</A> })}
+                <A href="/delivery">"Delivery"</A>
                 <A href="/create">"Create"</A>
                 <RegisterLink viewer=viewer.clone() />
-                <A href="/delivery">"Delivery"</A>
                 <A href="/admin/locations">"Locations"</A>
                 {admin.then(|| view! {
                     <A href="/admin/tokens">"Tokens"</A>

@@ -1,5 +1,5 @@
 //! `kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T]
-//! [--demo] [--demo-every SECONDS] [--exit-with-stdin]`: a local Kubernetes API server on 127.0.0.1
+//! [--demo] [--demo-every SECONDS] [--exit-with-stdin] [--wall-clock]`: a local Kubernetes API server on 127.0.0.1
 //! (a free port) for browser tests, benchmarks and the demo. Prints `listening on
 //! http://127.0.0.1:PORT` as its first line, then serves until killed (or, with
 //! `--exit-with-stdin`, until its standard input closes: the parent that started it is gone); the
@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use testkit::kube_api::{KubeApi, demo};
 
-const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T] [--demo] [--demo-every SECONDS] [--exit-with-stdin]";
+const USAGE: &str = "usage: kube-api [--fixtures DIR] [--synthetic DEPLOYMENTSxPODS] [--offset N] [--namespace NS] [--namespaces K] [--token T] [--demo] [--demo-every SECONDS] [--exit-with-stdin] [--wall-clock]";
 
 struct Options {
     fixtures: Option<PathBuf>,
@@ -29,6 +29,8 @@ struct Options {
     /// Seconds between the demo script's episodes (none: the demo cluster stands still).
     demo_every: Option<u64>,
     exit_with_stdin: bool,
+    /// Scenarios write the wall clock's time, not the fixed one tests compare (benchmarks).
+    wall_clock: bool,
 }
 
 fn options() -> Result<Options, String> {
@@ -42,6 +44,7 @@ fn options() -> Result<Options, String> {
         demo: false,
         demo_every: None,
         exit_with_stdin: false,
+        wall_clock: false,
     };
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
@@ -83,6 +86,7 @@ fn options() -> Result<Options, String> {
                 );
             }
             "--exit-with-stdin" => options.exit_with_stdin = true,
+            "--wall-clock" => options.wall_clock = true,
             "--help" | "-h" => return Err(USAGE.into()),
             other => return Err(format!("unknown argument {other:?}\n{USAGE}")),
         }
@@ -101,6 +105,7 @@ async fn main() {
     };
     let api = KubeApi::start_controlled().await;
     api.state().token = options.token;
+    api.state().live_clock = options.wall_clock;
     if let Some(dir) = &options.fixtures
         && let Err(error) = api.load_fixtures(dir)
     {

@@ -35,6 +35,7 @@ fn workload(name: &str, health: Health, pods: &[&str]) -> Workload {
         revision: Some("3".into()),
         revision_since_ms: None,
         images: Vec::new(),
+        source_revision: None,
         rollout: RolloutStatus {
             phase: RolloutPhase::Complete,
             message: None,
