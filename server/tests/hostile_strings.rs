@@ -11,8 +11,18 @@ use scraper::{Html, Selector};
 use serde_json::{Value, json};
 use testkit::hostile;
 
-on_both_databases! {
-    async fn every_route_escapes_hostile_strings(db: TestDb) {
+/// Both databases in one runtime, one after the other. Two portals rendering every page side by
+/// side in one process, each test on its own runtime, now and then left the second one's pages
+/// pending forever once the first test (and its runtime) ended: state shared across the process,
+/// not yet found, that a real server (one portal, one runtime) never has. Seen 2 in 12 runs.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_route_escapes_hostile_strings_on_both_databases() {
+    every_route_escapes_hostile_strings(TestDb::sqlite().await).await;
+    every_route_escapes_hostile_strings(TestDb::postgres().await).await;
+}
+
+async fn every_route_escapes_hostile_strings(db: TestDb) {
+    {
         let dir = tempfile::tempdir().expect("tempdir");
         let catalog = hostile::write_catalog(dir.path()).expect("write");
         let cluster = testkit::kube_api::KubeApi::with_fixtures().await;
@@ -27,10 +37,19 @@ on_both_databases! {
         let task = run_task(&server).await;
         report_delivery(&server).await;
         // The cluster's hostile messages are on the pages before they are checked.
-        eventually(std::time::Duration::from_secs(30), "the cluster's messages on the Deployments page", || async {
-            let page = server.get("/catalog/default/component/hostile-service/deployments").await.text().await.ok()?;
-            page.contains("&lt;x-evil").then_some(())
-        })
+        eventually(
+            std::time::Duration::from_secs(30),
+            "the cluster's messages on the Deployments page",
+            || async {
+                let page = server
+                    .get("/catalog/default/component/hostile-service/deployments")
+                    .await
+                    .text()
+                    .await
+                    .ok()?;
+                page.contains("&lt;x-evil").then_some(())
+            },
+        )
         .await;
 
         let mut checked = 0;
@@ -44,7 +63,12 @@ on_both_databases! {
         }
         assert!(checked > 30, "only {checked} pages were checked");
         // Escaped, not dropped: the title reads as the file wrote it.
-        let page = server.get("/catalog/default/component/hostile-service").await.text().await.expect("body");
+        let page = server
+            .get("/catalog/default/component/hostile-service")
+            .await
+            .text()
+            .await
+            .expect("body");
         let title = Html::parse_document(&page)
             .select(&Selector::parse("head > title").expect("selector"))
             .map(|t| t.text().collect::<String>())
