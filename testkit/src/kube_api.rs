@@ -3,7 +3,9 @@
 //! (cluster-wide or per namespace, label and field selectors), watch streams of newline-delimited
 //! `ADDED`/`MODIFIED`/`DELETED`/`BOOKMARK` events resumed from a `resourceVersion`, `410 Gone` for a
 //! compacted one, `403 Forbidden` for types a test forbids, `404` for a custom resource whose
-//! definition a test removed, `GET /version`. Objects come from real manifests (`fixtures/kubernetes/`)
+//! definition a test removed, `GET /version`. Nodes and PersistentVolumes are cluster-scoped;
+//! `metrics.k8s.io` (metrics-server's PodMetrics and NodeMetrics, `metrics`) is listed, never
+//! watched, and may be removed like a custom type. Objects come from real manifests (`fixtures/kubernetes/`)
 //! or are generated (`synthetic`); tests change them (events reach open watches), end watches, drop
 //! every connection, silence open watches, or take the server down. Like etcd, one revision counter
 //! covers every type. The `kube-api` binary serves the same, driven over HTTP (`control`).
@@ -11,6 +13,8 @@
 mod control;
 pub mod demo;
 mod discovery;
+pub mod infrastructure;
+mod metrics;
 mod requests;
 pub mod scenarios;
 mod selector;
@@ -30,7 +34,7 @@ use tokio::sync::mpsc;
 
 use requests::{accept_loop, handle};
 use selector::{fields_selected, selected};
-pub use types::{ResourceType, TYPES};
+pub use types::{METRICS_GROUP, ResourceType, TYPES};
 
 /// `(type name, namespace, name)`.
 type ObjectId = (String, String, String);
@@ -81,6 +85,9 @@ pub struct State {
     /// Scenarios stamp the wall clock's time rather than a fixed one (the demo's live cluster,
     /// whose rollouts the history records as they happen).
     pub live_clock: bool,
+    /// Pods and nodes without an applied `PodMetrics`/`NodeMetrics` are measured from their
+    /// requests (the demo, benchmarks); otherwise only applied measurements are served.
+    pub simulated_usage: bool,
     uids: u64,
 }
 
@@ -138,8 +145,19 @@ impl KubeApi {
     }
 
     /// As `load_synthetic`, the Deployments numbered from `first` (`synthetic-<first>`…).
+    /// The nodes are added once, and usage is simulated (see `metrics`).
     pub fn load_synthetic_from(&self, first: usize, deployments: usize, pods: usize, namespace: &str) {
         let mut state = self.state();
+        state.simulated_usage = true;
+        for node in synthetic::nodes() {
+            if !state.objects.contains_key(&(
+                String::from("nodes"),
+                String::new(),
+                str_at(&node, "/metadata/name").to_owned(),
+            )) {
+                state.apply(node).expect("generated nodes are valid");
+            }
+        }
         for object in synthetic::objects_from(first, deployments, pods, namespace) {
             state.apply(object).expect("generated objects are valid");
         }

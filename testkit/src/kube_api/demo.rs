@@ -12,7 +12,7 @@ mod script;
 use serde_json::{Value, json};
 
 use super::scenarios::Outcome;
-use super::{KubeApi, State};
+use super::{KubeApi, State, infrastructure};
 
 pub use script::{Episode, Script, Step};
 
@@ -74,6 +74,16 @@ pub const NORTHWIND: &[Service] = &[
     service("telemetry-collector", "platform", 2, (0, 31)),
 ];
 
+/// The nodes the demo's pods run on (the scenarios' `worker-1`…`worker-3`), 4 vCPU and 16 GiB
+/// each: what the cluster costs.
+const NODES: [&str; 3] = ["worker-1", "worker-2", "worker-3"];
+
+/// Services keeping data in a claim of their own (`<name>-data`, `gp3`), of so many GiB.
+const CLAIMS: &[(&str, &str, u32)] = &[
+    ("commerce", "search-indexer", 50),
+    ("fulfilment", "stock-reconciler", 10),
+];
+
 /// `registry.northwind.example/<name>:<major>.<minor>.<patch>-<run>`: `run` tells this start's
 /// versions from an earlier one's.
 pub fn image(service: &Service, (major, minor, patch): (u32, u32, u32), run: &str) -> String {
@@ -89,6 +99,15 @@ impl KubeApi {
     pub fn load_demo(&self, run: &str, first_revision: u64) -> Result<(), String> {
         let mut state = self.state();
         state.live_clock = true;
+        state.simulated_usage = true;
+        for node in NODES {
+            state.apply(infrastructure::node(node, "m5.xlarge", 4, 16, 0))?;
+        }
+        for (namespace, service, gib) in CLAIMS {
+            let claim = format!("{service}-data");
+            state.apply(infrastructure::volume(namespace, &claim, "gp3", *gib))?;
+            state.apply(infrastructure::claim(namespace, &claim, "gp3", *gib))?;
+        }
         for service in NORTHWIND {
             state.add_service(service, run, first_revision)?;
         }
@@ -121,6 +140,13 @@ impl State {
             "backstage.io/kubernetes-id": name,
         });
         let created = self.seconds_ago(14 * 86_400);
+        let mut template_spec = json!({ "containers": [{
+            "name": "app", "image": "", "ports": [{ "containerPort": 8080, "protocol": "TCP" }],
+            "resources": { "requests": { "cpu": "100m", "memory": "128Mi" } },
+        }] });
+        if CLAIMS.iter().any(|(ns, s, _)| *ns == namespace && *s == name) {
+            infrastructure::mount_claim(&mut template_spec, &format!("{name}-data"));
+        }
         self.apply(json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {
@@ -131,10 +157,7 @@ impl State {
                 "replicas": service.replicas,
                 "selector": { "matchLabels": { "app.kubernetes.io/name": name } },
                 "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": "25%", "maxUnavailable": "25%" } },
-                "template": { "metadata": { "labels": labels }, "spec": { "containers": [{
-                    "name": "app", "image": "", "ports": [{ "containerPort": 8080, "protocol": "TCP" }],
-                    "resources": { "requests": { "cpu": "100m", "memory": "128Mi" } },
-                }] } },
+                "template": { "metadata": { "labels": labels }, "spec": template_spec },
             },
             "status": {},
         }))?;

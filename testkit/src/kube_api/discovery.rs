@@ -39,6 +39,14 @@ pub(super) fn resources(state: &State, group: &str, version: &str) -> Option<Val
     let resources: Vec<Value> = installed(state)
         .filter(|k| k.group == group && k.version == version)
         .flat_map(|kind| {
+            if kind.is_metrics() {
+                // metrics-server serves measurements: get and list, no watch, no status.
+                let resource = json!({
+                    "name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
+                    "kind": kind.kind, "verbs": ["get", "list"],
+                });
+                return vec![resource];
+            }
             let verbs = [
                 "create",
                 "delete",
@@ -50,14 +58,14 @@ pub(super) fn resources(state: &State, group: &str, version: &str) -> Option<Val
                 "watch",
             ];
             let resource = json!({
-                "name": kind.plural, "singularName": kind.singular, "namespaced": true,
+                "name": kind.plural, "singularName": kind.singular, "namespaced": kind.namespaced,
                 "kind": kind.kind, "verbs": verbs, "storageVersionHash": "",
             });
             let status = json!({
-                "name": format!("{}/status", kind.plural), "singularName": "", "namespaced": true,
+                "name": format!("{}/status", kind.plural), "singularName": "", "namespaced": kind.namespaced,
                 "kind": kind.kind, "verbs": ["get", "patch", "update"],
             });
-            [resource, status]
+            vec![resource, status]
         })
         .collect();
     if resources.is_empty() {

@@ -127,7 +127,9 @@ pub(super) async fn handle(
         ["namespaces", namespace, plural] => (Some(namespace.to_string()), *plural),
         _ => return not_found(uri.path()),
     };
-    let Some(kind) = ResourceType::by_path(group, version, plural).filter(|k| state.installed(*k)) else {
+    let Some(kind) = ResourceType::by_path(group, version, plural)
+        .filter(|k| state.installed(*k) && (k.namespaced || namespace.is_none()))
+    else {
         return not_found(uri.path());
     };
     let watch = query.get("watch").is_some_and(|w| w == "1" || w == "true");
@@ -157,6 +159,9 @@ pub(super) async fn handle(
         selector,
         fields,
     };
+    if kind.is_metrics() {
+        return metrics_list(&state, &scope, watch);
+    }
     if watch {
         let timeout = query.get("timeoutSeconds").and_then(|t| t.parse().ok()).unwrap_or(1800);
         let bookmarks = query.get("allowWatchBookmarks").is_some_and(|b| b == "true");
@@ -244,6 +249,31 @@ fn list(state: &State, scope: &Scope, page: Page) -> Response {
         "kind": format!("{}List", scope.kind.kind),
         "apiVersion": scope.kind.api_version(),
         "metadata": metadata,
+        "items": items,
+    }))
+    .into_response()
+}
+
+/// metrics-server's answer: every measurement in the scope at once (no paging, no
+/// `resourceVersion`); a watch is refused as metrics-server refuses it.
+fn metrics_list(state: &State, scope: &Scope, watch: bool) -> Response {
+    if watch {
+        return status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "the server does not allow this method on the requested resource",
+            None,
+        );
+    }
+    let items: Vec<Value> = state
+        .metrics_items(scope.kind)
+        .into_iter()
+        .filter(|item| scope.holds(item))
+        .collect();
+    axum::Json(json!({
+        "kind": format!("{}List", scope.kind.kind),
+        "apiVersion": scope.kind.api_version(),
+        "metadata": {},
         "items": items,
     }))
     .into_response()

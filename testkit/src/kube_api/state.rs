@@ -25,8 +25,12 @@ impl State {
             str_at(&object, "/metadata/namespace"),
             str_at(&object, "/metadata/name"),
         );
-        if namespace.is_empty() || name.is_empty() {
-            return Err("the object needs metadata.namespace and metadata.name".into());
+        if name.is_empty() || namespace.is_empty() == kind.namespaced {
+            return Err(if kind.namespaced {
+                format!("a {} needs metadata.namespace and metadata.name", kind.kind)
+            } else {
+                format!("a {} has metadata.name and no metadata.namespace", kind.kind)
+            });
         }
         let id = (kind.name(), namespace.to_owned(), name.to_owned());
         let previous = self.objects.get(&id).cloned();

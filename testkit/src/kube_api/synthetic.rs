@@ -1,8 +1,21 @@
 //! Generated workloads for benchmarks: `deployments` Deployments in one namespace, each with one
 //! ReplicaSet and `pods` Running pods, shaped as the API server returns them, so a cluster of
-//! thousands of pods needs no fixture files.
+//! thousands of pods needs no fixture files. The pods run on `NODES` nodes (`nodes`), and every
+//! tenth Deployment keeps its data in a claim of its own (`<name>-data`, 20 GiB of `gp3`).
 
 use serde_json::{Value, json};
+
+use super::infrastructure;
+
+/// Nodes the generated pods are spread over (`node-0`…`node-11`).
+pub const NODES: usize = 12;
+
+/// The generated pods' nodes: `m5.2xlarge`, 8 vCPU and 32 GiB each.
+pub fn nodes() -> Vec<Value> {
+    (0..NODES)
+        .map(|n| infrastructure::node(&format!("node-{n}"), "m5.2xlarge", 8, 32, 0))
+        .collect()
+}
 
 /// The objects of `deployments` × `pods`: every Deployment `synthetic-<i>` carries
 /// `backstage.io/kubernetes-id: synthetic-<i>` and `app.kubernetes.io/name: synthetic-<i>`.
@@ -29,6 +42,13 @@ pub fn objects_from(first: usize, deployments: usize, pods: usize, namespace: &s
             "ports": [{ "containerPort": 8080, "protocol": "TCP" }],
             "resources": { "requests": { "cpu": "50m", "memory": "64Mi" } },
         });
+        let mut template_spec = json!({ "containers": [container.clone()] });
+        if i % 10 == 0 {
+            let claim = format!("{name}-data");
+            infrastructure::mount_claim(&mut template_spec, &claim);
+            objects.push(infrastructure::claim(namespace, &claim, "gp3", 20));
+            objects.push(infrastructure::volume(namespace, &claim, "gp3", 20));
+        }
         objects.push(json!({
             "apiVersion": "apps/v1", "kind": "Deployment",
             "metadata": {
@@ -40,7 +60,7 @@ pub fn objects_from(first: usize, deployments: usize, pods: usize, namespace: &s
                 "replicas": pods,
                 "selector": { "matchLabels": { "app.kubernetes.io/name": name } },
                 "strategy": { "type": "RollingUpdate", "rollingUpdate": { "maxSurge": "25%", "maxUnavailable": "25%" } },
-                "template": { "metadata": { "labels": labels }, "spec": { "containers": [container] } },
+                "template": { "metadata": { "labels": labels }, "spec": template_spec },
             },
             "status": {
                 "observedGeneration": 1, "replicas": pods, "updatedReplicas": pods,
@@ -69,20 +89,17 @@ pub fn objects_from(first: usize, deployments: usize, pods: usize, namespace: &s
             "spec": {
                 "replicas": pods,
                 "selector": { "matchLabels": { "app.kubernetes.io/name": name, "pod-template-hash": hash } },
-                "template": { "metadata": { "labels": pod_labels }, "spec": { "containers": [container] } },
+                "template": { "metadata": { "labels": pod_labels }, "spec": template_spec },
             },
             "status": { "replicas": pods, "fullyLabeledReplicas": pods, "readyReplicas": pods, "availableReplicas": pods, "observedGeneration": 1 },
         }));
         for p in 0..pods {
-            objects.push(pod(
-                namespace,
-                &replica_set,
-                &replica_set_uid,
-                &pod_labels,
-                &container,
-                i,
-                p,
-            ));
+            let mut pod = pod(namespace, &replica_set, &replica_set_uid, &pod_labels, &container, i, p);
+            if let Some(volumes) = template_spec.get("volumes") {
+                pod["spec"]["volumes"] = volumes.clone();
+                pod["spec"]["containers"] = template_spec["containers"].clone();
+            }
+            objects.push(pod);
         }
     }
     objects
@@ -108,11 +125,11 @@ fn pod(
             "creationTimestamp": "2026-12-01T08:00:05Z",
         },
         "spec": {
-            "containers": [container], "nodeName": format!("node-{}", p % 12),
+            "containers": [container], "nodeName": format!("node-{}", p % NODES),
             "restartPolicy": "Always", "serviceAccountName": "default",
         },
         "status": {
-            "phase": "Running", "hostIP": format!("10.0.0.{}", 10 + p % 12), "podIP": ip,
+            "phase": "Running", "hostIP": format!("10.0.0.{}", 10 + p % NODES), "podIP": ip,
             "podIPs": [{ "ip": ip }], "startTime": "2026-12-01T08:00:05Z", "qosClass": "Burstable",
             "conditions": [
                 { "type": "PodReadyToStartContainers", "status": "True", "lastTransitionTime": "2026-12-01T08:00:07Z" },

@@ -8,8 +8,11 @@ pub struct ResourceType {
     pub plural: &'static str,
     pub singular: &'static str,
     pub kind: &'static str,
-    /// Defined by a CustomResourceDefinition: a test may remove it, and its group with it.
+    /// Defined by a CustomResourceDefinition (or served by an aggregated API such as
+    /// metrics-server): a test may remove it, and its group with it.
     pub custom: bool,
+    /// Objects live in a namespace (`false`: Nodes, PersistentVolumes, NodeMetrics).
+    pub namespaced: bool,
 }
 
 const fn builtin(
@@ -26,8 +29,34 @@ const fn builtin(
         singular,
         kind,
         custom: false,
+        namespaced: true,
     }
 }
+
+/// A type without namespaces (`/api/v1/nodes`).
+const fn cluster_scoped(plural: &'static str, singular: &'static str, kind: &'static str) -> ResourceType {
+    ResourceType {
+        namespaced: false,
+        ..builtin("", "v1", plural, singular, kind)
+    }
+}
+
+/// metrics-server's `metrics.k8s.io/v1beta1`: an aggregated API a cluster may lack (a test
+/// removes it as a custom type), listed and read but never watched.
+const fn metrics(plural: &'static str, kind: &'static str, namespaced: bool) -> ResourceType {
+    ResourceType {
+        group: METRICS_GROUP,
+        version: "v1beta1",
+        plural,
+        singular: "",
+        kind,
+        custom: true,
+        namespaced,
+    }
+}
+
+/// The metrics API's group.
+pub const METRICS_GROUP: &str = "metrics.k8s.io";
 
 const fn custom(
     group: &'static str,
@@ -43,12 +72,22 @@ const fn custom(
         singular,
         kind,
         custom: true,
+        namespaced: true,
     }
 }
 
-/// Every type is namespaced and answers list and watch.
+/// Every type answers list, and watch unless it is a metrics type.
 pub const TYPES: &[ResourceType] = &[
     builtin("", "v1", "pods", "pod", "Pod"),
+    cluster_scoped("nodes", "node", "Node"),
+    builtin(
+        "",
+        "v1",
+        "persistentvolumeclaims",
+        "persistentvolumeclaim",
+        "PersistentVolumeClaim",
+    ),
+    cluster_scoped("persistentvolumes", "persistentvolume", "PersistentVolume"),
     builtin("", "v1", "services", "service", "Service"),
     builtin("", "v1", "events", "event", "Event"),
     builtin("apps", "v1", "deployments", "deployment", "Deployment"),
@@ -65,9 +104,16 @@ pub const TYPES: &[ResourceType] = &[
     ),
     custom("argoproj.io", "v1alpha1", "applications", "application", "Application"),
     custom("argoproj.io", "v1alpha1", "rollouts", "rollout", "Rollout"),
+    metrics("pods", "PodMetrics", true),
+    metrics("nodes", "NodeMetrics", false),
 ];
 
 impl ResourceType {
+    /// A metrics type: its objects are measurements, listed but not watched.
+    pub fn is_metrics(&self) -> bool {
+        self.group == METRICS_GROUP
+    }
+
     pub fn api_version(&self) -> String {
         if self.group.is_empty() {
             self.version.into()

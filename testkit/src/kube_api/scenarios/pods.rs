@@ -105,6 +105,9 @@ pub(super) fn new_pod(set: &Value, serial: u64, index: usize, state: PodState, n
             }],
         },
     });
+    if let Some(volumes) = template["spec"].get("volumes") {
+        pod["spec"]["volumes"] = volumes.clone();
+    }
     set_ready_conditions(&mut pod, ready, &str_of(&container["name"]), now);
     pod
 }
