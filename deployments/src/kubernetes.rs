@@ -1,6 +1,7 @@
 //! Connecting to Kubernetes clusters and watching them live: one shared reflector per resource
 //! type per cluster (Argo's through the dynamic API where their CRDs exist), whether the cluster
-//! answers, and which resource types its service account may not list.
+//! answers, which resource types its service account may not list, and what pods use (polled
+//! from the metrics API, `usage`).
 
 mod argo;
 mod cluster;
@@ -8,7 +9,9 @@ mod connect;
 mod health;
 mod kubeconfig;
 mod objects;
+pub mod quantity;
 mod resource_watch;
+mod usage;
 mod watched;
 
 pub use cluster::{Cluster, WatchTiming};
@@ -16,6 +19,7 @@ pub use connect::{ClusterSettings, ClusterSource, ServerTrust};
 pub use health::Reachability;
 pub use objects::ClusterObjects;
 pub use resource_watch::{Access, Change, ObjectKey, ResourceWatch, Snapshot, Watchable};
+pub use usage::{Measured, MetricsPolling, Usage, UsageState};
 pub use watched::{ClusterChange, WatchedType};
 
 /// Why a cluster could not be set up.

@@ -5,6 +5,7 @@
 //! `model` is the view model (compiles to wasm, pages share it). With the `backend` feature:
 //! - `kubernetes`: connecting to clusters and watching them (one reflector per type per cluster);
 //! - `project`: a cluster's objects → workloads, mapped to entities by Backstage's annotations;
+//! - `resources`: what pods hold and use on which nodes, with their entity, for cost allocation;
 //! - `service`: `Deployments`, the running service: projections per burst, live streams (`updates`);
 //! - `history` and `store`: the rollout history and every SQL statement of this crate;
 //! - `entities`: clusters and discovered workloads as catalog documents.
@@ -23,6 +24,8 @@ pub mod kubernetes;
 #[cfg(feature = "backend")]
 pub mod project;
 #[cfg(feature = "backend")]
+pub mod resources;
+#[cfg(feature = "backend")]
 mod service;
 #[cfg(feature = "backend")]
 pub mod store;
@@ -31,8 +34,9 @@ pub mod updates;
 
 #[cfg(feature = "backend")]
 pub use kubernetes::{
-    Access, Change, Cluster, ClusterChange, ClusterObjects, ClusterSettings, ClusterSource, KubernetesError, ObjectKey,
-    Reachability, ResourceWatch, ServerTrust, Snapshot, WatchTiming, Watchable, WatchedType,
+    Access, Change, Cluster, ClusterChange, ClusterObjects, ClusterSettings, ClusterSource, KubernetesError, Measured,
+    MetricsPolling, ObjectKey, Reachability, ResourceWatch, ServerTrust, Snapshot, Usage, UsageState, WatchTiming,
+    Watchable, WatchedType,
 };
 #[cfg(feature = "backend")]
 pub use service::{ClusterConfig, ClusterView, Deployments};

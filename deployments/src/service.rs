@@ -12,8 +12,9 @@ use tokio::sync::{broadcast, mpsc, watch};
 
 use super::entities::{ClusterEntity, Discovered};
 use super::project::{self, mapping::EntityIndex, mapping::EntitySelector};
+use super::resources::{self, ClusterResources};
 use super::updates::Differ;
-use super::{Cluster, ClusterSettings, KubernetesError, history};
+use super::{Cluster, ClusterSettings, KubernetesError, WatchTiming, history};
 use crate::model::{ClusterState, EntityDeployments, RolloutRecord, Update, Workload, WorkloadKey};
 use crate::store::{Store, StoreError};
 use catalog::service::Catalog;
@@ -89,9 +90,20 @@ impl Deployments {
         catalog: Arc<Catalog>,
         entities_file: Option<std::path::PathBuf>,
     ) -> Result<Arc<Deployments>, KubernetesError> {
+        Self::start_with(clusters, catalog, entities_file, WatchTiming::default())
+    }
+
+    /// [`Deployments::start`] with the watches timed by `timing` (and the metrics API polled
+    /// when it says so, for cost allocation).
+    pub fn start_with(
+        clusters: &[ClusterConfig],
+        catalog: Arc<Catalog>,
+        entities_file: Option<std::path::PathBuf>,
+        timing: WatchTiming,
+    ) -> Result<Arc<Deployments>, KubernetesError> {
         let mut feeds = Vec::new();
         for c in clusters {
-            let cluster = Cluster::connect(&c.settings)?;
+            let cluster = Cluster::connect_with(&c.settings, timing)?;
             let view = watch::Sender::new(Arc::new(ClusterView {
                 state: cluster.state(),
                 workloads: Vec::new(),
@@ -143,6 +155,25 @@ impl Deployments {
 
     pub fn cluster_names(&self) -> Vec<String> {
         self.feeds.iter().map(|f| f.cluster.name().to_string()).collect()
+    }
+
+    /// Each cluster's nodes, placed pods (containers' requests, limits and last usage, their
+    /// workload and entity), claims and volumes, as the watches hold them now: what cost
+    /// allocation samples. Cheap: no request to any cluster.
+    pub fn resources(&self) -> Vec<ClusterResources> {
+        self.feeds
+            .iter()
+            .map(|feed| {
+                let view = feed.view.borrow().clone();
+                let cluster = &feed.cluster;
+                resources::read(
+                    &cluster.objects(),
+                    &view.workloads,
+                    &cluster.usage(),
+                    cluster.resources_settled(),
+                )
+            })
+            .collect()
     }
 
     /// Reads the catalog's entities again now (the background refresh does it every 15 s).

@@ -1,11 +1,14 @@
 //! Watching Kubernetes clusters against a local API server (`testkit::kube_api`): the initial
 //! list, live changes, resuming after a dropped connection, relisting after `410 Gone`, outages,
 //! forbidden types; and (`kubernetes/cluster.rs`) the cluster as a whole: every type, Argo where
-//! its CRDs exist, warnings only, kubeconfig contexts, silent connections.
+//! its CRDs exist, warnings only, kubeconfig contexts, silent connections; (`kubernetes/usage.rs`)
+//! nodes, claims and volumes, and usage polled from the metrics API.
 #![cfg(feature = "backend")]
 
 #[path = "kubernetes/cluster.rs"]
 mod cluster;
+#[path = "kubernetes/usage.rs"]
+mod usage;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -253,7 +256,9 @@ async fn a_bookmark_lets_a_watch_resume_after_compaction_without_relisting() {
     let deployments = cluster.watch::<Deployment>();
     ready(&deployments).await;
     let mut changes = deployments.changes();
-    until("the watch is open", || api.open_watches_of("deployments.apps") == 1).await;
+    // Every type's watch, so none is still listing (and would resume from before) at compaction.
+    let watched = testkit::kube_api::TYPES.iter().filter(|t| !t.is_metrics()).count();
+    until("every watch is open", || api.open_watches() == watched).await;
 
     api.compact();
     // Carries the revision past the compaction, as the API server's periodic bookmarks do.
@@ -431,7 +436,16 @@ async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
     );
     let groups = client.list_api_groups().await.expect("/apis");
     let group_names: Vec<&str> = groups.groups.iter().map(|g| g.name.as_str()).collect();
-    assert_eq!(group_names, ["apps", "networking.k8s.io", "autoscaling", "argoproj.io"]);
+    assert_eq!(
+        group_names,
+        [
+            "apps",
+            "networking.k8s.io",
+            "autoscaling",
+            "argoproj.io",
+            "metrics.k8s.io"
+        ]
+    );
     let argo = kube::discovery::group(&client, "argoproj.io")
         .await
         .expect("argoproj.io");

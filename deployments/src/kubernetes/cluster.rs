@@ -9,7 +9,7 @@ use std::time::Duration;
 use futures::future::BoxFuture;
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::Api;
 use kube::api::DynamicObject;
@@ -19,6 +19,7 @@ use tokio::sync::{broadcast, watch};
 use super::argo::{self, ArgoWatches};
 use super::health::{Health, Reachability};
 use super::resource_watch::{Reporting, Watchable};
+use super::usage::{self, MetricsPolling, Usage};
 use super::{Access, ClusterChange, ClusterObjects, ClusterSettings, KubernetesError, ResourceWatch, WatchedType};
 use crate::model::{self, ClusterState, ForbiddenType};
 
@@ -40,6 +41,8 @@ pub struct WatchTiming {
     pub watch_timeout: Duration,
     /// How often discovery is asked again whether Argo's CRDs exist.
     pub discovery_interval: Duration,
+    /// How the metrics API is polled for usage; `None`: it is not (usage stays unknown).
+    pub metrics: Option<MetricsPolling>,
 }
 
 impl Default for WatchTiming {
@@ -48,6 +51,7 @@ impl Default for WatchTiming {
         Self {
             watch_timeout: Duration::from_secs(25),
             discovery_interval: Duration::from_secs(180),
+            metrics: None,
         }
     }
 }
@@ -68,6 +72,8 @@ pub(super) struct Inner {
     pub(super) argo: Mutex<ArgoWatches>,
     /// Set once the first discovery has answered (or failed).
     pub(super) discovered: watch::Sender<bool>,
+    /// The last poll of the metrics API.
+    pub(super) usage: watch::Sender<Arc<Usage>>,
 }
 
 /// A started typed watch, for its readers (`any`, downcast by type) and for the cluster (`erased`).
@@ -127,12 +133,16 @@ impl Cluster {
             typed: Mutex::default(),
             argo: Mutex::default(),
             discovered: watch::Sender::new(false),
+            usage: watch::Sender::new(Arc::default()),
         });
-        let tasks = vec![
+        let mut tasks = vec![
             tokio::spawn(health.clone().probe_while_down(client)),
             tokio::spawn(forward_reachability(health.subscribe(), inner.changes.clone())),
             tokio::spawn(argo::discover_every(Arc::downgrade(&inner), timing.discovery_interval)),
         ];
+        if let Some(polling) = timing.metrics {
+            tasks.push(tokio::spawn(usage::poll_every(Arc::downgrade(&inner), polling)));
+        }
         let cluster = Self { inner, tasks };
         cluster.watch::<Deployment>();
         cluster.watch::<StatefulSet>();
@@ -143,6 +153,9 @@ impl Cluster {
         cluster.watch::<Ingress>();
         cluster.watch::<HorizontalPodAutoscaler>();
         cluster.watch::<Event>();
+        cluster.watch::<Node>();
+        cluster.watch::<PersistentVolumeClaim>();
+        cluster.watch::<PersistentVolume>();
         Ok(cluster)
     }
 
@@ -189,7 +202,25 @@ impl Cluster {
             events: inner.watch::<Event>().snapshot().objects,
             argo_applications: dynamic(self.argo_applications()),
             argo_rollouts: dynamic(self.argo_rollouts()),
+            nodes: inner.watch::<Node>().snapshot().objects,
+            claims: inner.watch::<PersistentVolumeClaim>().snapshot().objects,
+            volumes: inner.watch::<PersistentVolume>().snapshot().objects,
         }
+    }
+
+    /// What pods and nodes used at the last poll of the metrics API, or why that is unknown.
+    pub fn usage(&self) -> Arc<Usage> {
+        Arc::clone(&self.inner.usage.borrow())
+    }
+
+    /// Whether what cost allocation reads (nodes, pods, claims, volumes) has been listed in full
+    /// (or may not be listed): before that, a cluster's objects are only part of it.
+    pub fn resources_settled(&self) -> bool {
+        let inner = &self.inner;
+        inner.watch::<Node>().settled()
+            && inner.watch::<Pod>().settled()
+            && inner.watch::<PersistentVolumeClaim>().settled()
+            && inner.watch::<PersistentVolume>().settled()
     }
 
     /// Every change of every watched type, and of the cluster's state, in one stream.

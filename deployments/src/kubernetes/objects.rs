@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use k8s_openapi::api::apps::v1::{DaemonSet, Deployment, ReplicaSet, StatefulSet};
 use k8s_openapi::api::autoscaling::v2::HorizontalPodAutoscaler;
-use k8s_openapi::api::core::v1::{Event, Pod, Service};
+use k8s_openapi::api::core::v1::{Event, Node, PersistentVolume, PersistentVolumeClaim, Pod, Service};
 use k8s_openapi::api::networking::v1::Ingress;
 use kube::api::DynamicObject;
 
@@ -28,4 +28,8 @@ pub struct ClusterObjects {
     pub argo_applications: Vec<Arc<DynamicObject>>,
     /// Argo Rollouts `Rollout`s (`argoproj.io/v1alpha1`), where the CRD exists.
     pub argo_rollouts: Vec<Arc<DynamicObject>>,
+    /// Nodes, claims and volumes: what cost allocation reads (they change no view).
+    pub nodes: Vec<Arc<Node>>,
+    pub claims: Vec<Arc<PersistentVolumeClaim>>,
+    pub volumes: Vec<Arc<PersistentVolume>>,
 }

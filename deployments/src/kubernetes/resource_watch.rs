@@ -85,6 +85,8 @@ pub struct ResourceWatch<K: Watchable> {
     store: Store<K>,
     changes: broadcast::Sender<Change>,
     access: watch::Receiver<Access>,
+    /// Set once the first list has filled the store.
+    listed: watch::Receiver<bool>,
     health: Health,
     type_name: String,
     task: tokio::task::JoinHandle<()>,
@@ -109,6 +111,7 @@ impl<K: Watchable> ResourceWatch<K> {
         let store = writer.as_reader();
         let changes = broadcast::Sender::new(CHANGE_BUFFER);
         let (access_tx, access) = watch::channel(Access::Pending);
+        let (listed_tx, listed) = watch::channel(false);
         let type_name = type_name::<K>(&dyntype);
         let health = reporting.health.clone();
         let task = tokio::spawn(run(
@@ -118,6 +121,7 @@ impl<K: Watchable> ResourceWatch<K> {
                 writer,
                 changes: changes.clone(),
                 access: access_tx,
+                listed: listed_tx,
                 type_name: type_name.clone(),
             },
             reporting,
@@ -126,6 +130,7 @@ impl<K: Watchable> ResourceWatch<K> {
             store,
             changes,
             access,
+            listed,
             health,
             type_name,
             task,
@@ -159,6 +164,12 @@ impl<K: Watchable> ResourceWatch<K> {
         }
     }
 
+    /// Whether the store holds a complete list (once listed, it stays so through relists), or
+    /// the type may not be listed at all: either way, what it holds is all there is to know.
+    pub fn settled(&self) -> bool {
+        *self.listed.borrow() || matches!(*self.access.borrow(), Access::Forbidden { .. })
+    }
+
     pub fn changes(&self) -> broadcast::Receiver<Change> {
         self.changes.subscribe()
     }
@@ -179,6 +190,7 @@ struct Running<K: Watchable> {
     writer: reflector::store::Writer<K>,
     changes: broadcast::Sender<Change>,
     access: watch::Sender<Access>,
+    listed: watch::Sender<bool>,
     type_name: String,
 }
 
@@ -189,6 +201,7 @@ async fn run<K: Watchable>(running: Running<K>, reporting: Reporting) {
         writer,
         changes,
         access,
+        listed,
         type_name,
     } = running;
     let stream = watcher(api, config).default_backoff().modify(|object| {
@@ -210,8 +223,11 @@ async fn run<K: Watchable>(running: Running<K>, reporting: Reporting) {
             Ok(event) => {
                 reporting.health.reached();
                 access.send_if_modified(|now| std::mem::replace(now, Access::Allowed) != Access::Allowed);
+                if matches!(event, watcher::Event::InitDone) {
+                    listed.send_replace(true);
+                }
                 if let Some(change) = change_of(&event) {
-                    if let Some((resource, _)) = &reporting.cluster {
+                    if let Some((resource, _)) = reporting.cluster.as_ref().filter(|(r, _)| r.feeds_views()) {
                         tell_cluster(ClusterChange::Objects {
                             resource: *resource,
                             change: change.clone(),

@@ -19,6 +19,10 @@ pub enum WatchedType {
     ArgoApplication,
     /// Argo Rollouts `Rollout`, where its CRD exists.
     ArgoRollout,
+    /// Nodes, PersistentVolumeClaims and PersistentVolumes: what cost allocation prices.
+    Node,
+    PersistentVolumeClaim,
+    PersistentVolume,
 }
 
 impl WatchedType {
@@ -36,7 +40,18 @@ impl WatchedType {
             Self::Event => "events",
             Self::ArgoApplication => "applications.argoproj.io",
             Self::ArgoRollout => "rollouts.argoproj.io",
+            Self::Node => "nodes",
+            Self::PersistentVolumeClaim => "persistentvolumeclaims",
+            Self::PersistentVolume => "persistentvolumes",
         }
+    }
+
+    /// Whether its objects change the Deployments views. Nodes, claims and volumes do not: a
+    /// node's status alone changes every few minutes on every node, and projecting the whole
+    /// cluster again for each would be waste, so their changes stay off the merged stream
+    /// (their access still reaches it, as `State`).
+    pub fn feeds_views(self) -> bool {
+        !matches!(self, Self::Node | Self::PersistentVolumeClaim | Self::PersistentVolume)
     }
 
     /// The watched type of that RBAC name, if it is one.
@@ -45,7 +60,7 @@ impl WatchedType {
     }
 }
 
-const ALL: [WatchedType; 11] = [
+const ALL: [WatchedType; 14] = [
     WatchedType::Deployment,
     WatchedType::StatefulSet,
     WatchedType::DaemonSet,
@@ -57,6 +72,9 @@ const ALL: [WatchedType; 11] = [
     WatchedType::Event,
     WatchedType::ArgoApplication,
     WatchedType::ArgoRollout,
+    WatchedType::Node,
+    WatchedType::PersistentVolumeClaim,
+    WatchedType::PersistentVolume,
 ];
 
 /// What changed in a cluster, on [`super::Cluster::changes`].
