@@ -25,6 +25,6 @@ pub mod model;
 pub mod promql;
 
 #[cfg(feature = "backend")]
-// pub mod prometheus;
+pub mod prometheus;
 #[cfg(feature = "backend")]
 pub mod read;
