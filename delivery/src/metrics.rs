@@ -200,6 +200,37 @@ fn incidents_start<'a>(linked: &BTreeMap<&'a str, Vec<&Incident>>) -> BTreeMap<&
 
 /// Rework: rollbacks, and deployments within the window after a failure (for a rollout failure
 /// or a rollback, when the deployment finished; for an incident only, when the incident began).
+/// An incident of an entity as `mark_incident_fixes` needs it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IncidentSpan {
+    pub id: String,
+    pub started_ms: i64,
+    pub resolved_ms: Option<i64>,
+}
+
+/// Rework of incidents' fixes: a deployment of the entity that finished while one of its
+/// incidents was open (after it started, before it was resolved; an incident never resolved is
+/// taken as open for the rework window only, so a forgotten alert does not make every later
+/// deployment rework), unless it is the deployment the incident is linked to as its cause.
+pub fn mark_incident_fixes(assessed: &mut [AssessedDeployment], incidents: &[IncidentSpan], settings: Settings) {
+    for a in assessed.iter_mut() {
+        let fixes = incidents.iter().find(|x| {
+            let until = x
+                .resolved_ms
+                .unwrap_or(x.started_ms.saturating_add(settings.rework_window_ms));
+            a.finished_ms > x.started_ms
+                && a.finished_ms <= until
+                && !a
+                    .failures
+                    .iter()
+                    .any(|f| matches!(f, FailureReason::Incident { id } if *id == x.id))
+        });
+        if let Some(x) = fixes {
+            a.rework.push(ReworkReason::IncidentFix { incident: x.id.clone() });
+        }
+    }
+}
+
 fn mark_rework(
     stream: &[Deployment],
     out: &mut [AssessedDeployment],

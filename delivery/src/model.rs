@@ -33,6 +33,9 @@ pub struct Deployment {
     pub rolled_back: bool,
     /// It brings back an earlier version: a rollback.
     pub restores: bool,
+    /// Its pods were first seen failing then, though the rollout went on to complete or was
+    /// rolled back (None: never, or a reported deployment).
+    pub unhealthy_ms: Option<i64>,
 }
 
 /// An incident of an entity and the deployments it is linked to.
@@ -78,6 +81,8 @@ pub enum ReworkReason {
     Revert { commit: String },
     /// It brings a hotfix: a commit or merge whose message says `hotfix` (a `hotfix/` branch).
     Hotfix { commit: String },
+    /// It finished while an incident of the entity was open: its fix, or a mitigation.
+    IncidentFix { incident: String },
 }
 
 /// A deployment as the metrics judged it.
@@ -291,6 +296,8 @@ pub struct ReworkRate {
     pub after_failure: u64,
     pub reverts: u64,
     pub hotfixes: u64,
+    #[serde(default)]
+    pub incident_fixes: u64,
 }
 
 /// One interval of the series (day, ISO week or calendar month, UTC).
@@ -330,6 +337,7 @@ impl ReworkReason {
             ReworkReason::AfterFailure { failed } => format!("within the rework window after {failed} failed"),
             ReworkReason::Revert { commit } => format!("reverts {}", short(commit)),
             ReworkReason::Hotfix { commit } => format!("hotfix {}", short(commit)),
+            ReworkReason::IncidentFix { incident } => format!("deployed while {incident} was open"),
         }
     }
 }
@@ -370,6 +378,8 @@ pub enum SuspectReason {
     SameWorkload { workload: String },
     /// It changed the image of the container the alert names (its `container` label).
     ChangedContainer { container: String },
+    /// Its pods went unhealthy while it rolled out (minutes after it started), though it went on.
+    WentUnhealthy { minutes: i64 },
 }
 
 impl SuspectReason {
@@ -386,6 +396,7 @@ impl SuspectReason {
             SuspectReason::ChangedContainer { container } => {
                 format!("changed the image of container {container}, which the alert names")
             }
+            SuspectReason::WentUnhealthy { minutes } => format!("its pods went unhealthy {minutes} min into it"),
         }
     }
 }

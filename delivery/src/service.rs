@@ -4,6 +4,7 @@
 //! `crate::metrics` judge them.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -15,13 +16,14 @@ use crate::alertmanager;
 use crate::buckets::{Interval, buckets};
 use crate::git::History;
 use crate::metrics::{self, Settings};
-use crate::model::{Deployment, DeploymentSource, Metrics};
+use crate::model::{AssessedDeployment, Deployment, DeploymentSource, Metrics};
 use crate::pulls::Pulls;
 use crate::report;
 use crate::store::{Among, NewIncident, RolloutRow, Store, Upsert};
 
 mod incidents;
 mod incoming;
+mod judged;
 mod lead_time;
 mod suspects;
 
@@ -38,6 +40,7 @@ pub const PRODUCTION: &str = "production";
 const LOOKBACK_MS: i64 = 30 * 86_400_000;
 /// How far after a range deployments are read, to find what remediated its failures.
 const HORIZON_MS: i64 = 30 * 86_400_000;
+const DAY_MS: i64 = 86_400_000;
 
 /// `dora.environments`: which clusters and namespaces are which environment.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -75,6 +78,11 @@ pub struct DeliverySettings {
     pub changes_cache_dir: Option<std::path::PathBuf>,
     /// Most commits read for one deployment's changes.
     pub max_commits: usize,
+    /// Most judged deployments kept in memory over all entities (0: none kept).
+    pub cache_deployments: usize,
+    /// How long judged deployments are kept at most (what is not in the database, such as Git
+    /// history and repository annotations, is read again after it).
+    pub cache_ttl: Duration,
 }
 
 impl Default for DeliverySettings {
@@ -87,6 +95,8 @@ impl Default for DeliverySettings {
             pagerduty_secret: None,
             changes_cache_dir: None,
             max_commits: 1000,
+            cache_deployments: 500_000,
+            cache_ttl: Duration::from_secs(600),
         }
     }
 }
@@ -99,6 +109,8 @@ impl std::fmt::Debug for DeliverySettings {
             .field("max_range_days", &self.max_range_days)
             .field("changes_cache_dir", &self.changes_cache_dir)
             .field("max_commits", &self.max_commits)
+            .field("cache_deployments", &self.cache_deployments)
+            .field("cache_ttl", &self.cache_ttl)
             .finish_non_exhaustive()
     }
 }
@@ -147,6 +159,7 @@ pub struct Delivery {
     rollouts: deployments::store::Store,
     history: History,
     pulls: Pulls,
+    judged: judged::Judged,
     pub settings: DeliverySettings,
 }
 
@@ -171,6 +184,7 @@ impl Delivery {
             rollouts: deployments::store::Store::new(catalog),
             history: History::new(git, settings.max_commits),
             pulls: Pulls::new(github),
+            judged: judged::Judged::new(settings.cache_deployments, settings.cache_ttl),
             settings,
         }
     }
@@ -273,8 +287,10 @@ impl Delivery {
         Ok(applied)
     }
 
-    /// The metrics of an entity, a group or the organisation over a range. Each read covers the
-    /// whole set at once; each entity's deployments are then judged on their own.
+    /// The metrics of an entity, a group or the organisation over a range. Each entity's
+    /// deployments are judged on their own, and kept judged (`judged`) until its data changes:
+    /// only the entities whose stamp moved are read and judged again, each read covering them all
+    /// at once.
     pub async fn metrics(&self, query: &MetricsQuery) -> Result<Metrics, DeliveryError> {
         let (entities, among_all) = match &query.scope {
             Scope::Entity(entity) => {
@@ -292,32 +308,51 @@ impl Delivery {
         } else {
             Among::Entities(&entities)
         };
-        let settings = Settings {
-            rework_window_ms: i64::try_from(self.settings.rework_window.as_millis()).unwrap_or(i64::MAX),
-        };
         let range = (query.from_ms, query.to_ms);
-        let mut deployments = self.production_deployments(among, range).await?;
-        let mut incidents = self.store.incidents_linked(among).await?;
-        let unlinked = self.store.unlinked_incidents(among, range).await?;
-        let deployed: Vec<String> = deployments
-            .iter()
-            .filter(|(_, list)| list.iter().any(|d| d.finished_ms >= range.0 && d.finished_ms < range.1))
-            .map(|(entity, _)| entity.clone())
-            .collect();
-        let repositories = self.store.repository_annotations(Among::Entities(&deployed)).await?;
-        let mut assessed = Vec::new();
-        for (entity, list) in std::mem::take(&mut deployments) {
-            let stream = metrics::stream(list);
-            let linked = incidents.remove(&entity).unwrap_or_default();
-            let mut judged = metrics::assess(&stream, &linked, settings);
-            let (slug, source) = repositories.get(&entity).cloned().unwrap_or_default();
-            let repo = crate::changes::repository(slug.as_deref(), source.as_deref());
-            self.changes(repo.as_deref(), &stream, &mut judged, range).await?;
-            metrics::judge_changes(&mut judged);
-            assessed.extend(judged);
+        // Judged over whole days: requests in the same days (`to` is often now) share the
+        // judgement; deployments outside `range` are only context to the summary.
+        let days = (
+            range.0.div_euclid(DAY_MS) * DAY_MS,
+            (range.1 + DAY_MS - 1).div_euclid(DAY_MS) * DAY_MS,
+        );
+        let stamps = self.store.stamps(among).await?;
+        let now = std::time::Instant::now();
+        let mut sets = Vec::with_capacity(stamps.len());
+        let mut missing = Vec::new();
+        for (entity, stamp) in &stamps {
+            let key = judged::Key {
+                stamp: *stamp,
+                around: days,
+            };
+            match self.judged.get(entity, key, now) {
+                Some(set) => sets.push(set),
+                None => missing.push(entity.clone()),
+            }
         }
+        if !missing.is_empty() {
+            let read = if among_all && missing.len() == stamps.len() {
+                Among::All
+            } else {
+                Among::Entities(&missing)
+            };
+            let mut fresh = self.judge(read, days).await?;
+            for entity in &missing {
+                let set = Arc::new(fresh.remove(entity).unwrap_or_default());
+                let key = judged::Key {
+                    stamp: stamps[entity],
+                    around: days,
+                };
+                self.judged.put(entity, key, set.clone(), now);
+                sets.push(set);
+            }
+        }
+        let assessed: Vec<&AssessedDeployment> = sets.iter().flat_map(|set| set.iter()).collect();
+        let unlinked = self.store.unlinked_incidents(among, range).await?;
         let entities = if among_all {
-            let mut all: std::collections::BTreeSet<String> = assessed.iter().map(|d| d.entity.clone()).collect();
+            let mut all: std::collections::BTreeSet<String> = sets
+                .iter()
+                .filter_map(|set| set.first().map(|d| d.entity.clone()))
+                .collect();
             all.extend(unlinked.keys().cloned());
             all.into_iter().collect()
         } else {
@@ -349,6 +384,45 @@ impl Delivery {
         out.scope = query.scope.name().into();
         out.breakdown_by = breakdown_by.into();
         out.breakdown = breakdown;
+        Ok(out)
+    }
+
+    /// Reads and judges the production deployments of `among` around `days`, per entity.
+    async fn judge(
+        &self,
+        among: Among<'_>,
+        days: (i64, i64),
+    ) -> Result<BTreeMap<String, Vec<AssessedDeployment>>, DeliveryError> {
+        let settings = Settings {
+            rework_window_ms: i64::try_from(self.settings.rework_window.as_millis()).unwrap_or(i64::MAX),
+        };
+        let mut deployments = self.production_deployments(among, days).await?;
+        let mut incidents = self.store.incidents_linked(among).await?;
+        let mut open = self
+            .store
+            .incident_spans(
+                among,
+                (days.0.saturating_sub(LOOKBACK_MS), days.1.saturating_add(HORIZON_MS)),
+            )
+            .await?;
+        let deployed: Vec<String> = deployments
+            .iter()
+            .filter(|(_, list)| list.iter().any(|d| d.finished_ms >= days.0 && d.finished_ms < days.1))
+            .map(|(entity, _)| entity.clone())
+            .collect();
+        let repositories = self.store.repository_annotations(Among::Entities(&deployed)).await?;
+        let mut out = BTreeMap::new();
+        for (entity, list) in std::mem::take(&mut deployments) {
+            let stream = metrics::stream(list);
+            let linked = incidents.remove(&entity).unwrap_or_default();
+            let mut judged = metrics::assess(&stream, &linked, settings);
+            let (slug, source) = repositories.get(&entity).cloned().unwrap_or_default();
+            let repo = crate::changes::repository(slug.as_deref(), source.as_deref());
+            self.changes(repo.as_deref(), &stream, &mut judged, days).await?;
+            metrics::judge_changes(&mut judged);
+            metrics::mark_incident_fixes(&mut judged, &open.remove(&entity).unwrap_or_default(), settings);
+            out.insert(entity, judged);
+        }
         Ok(out)
     }
 
@@ -447,6 +521,7 @@ impl Delivery {
                 failed: r.outcome == "failed",
                 rolled_back: r.outcome == "rolled-back",
                 restores: r.restores_seq.is_some(),
+                unhealthy_ms: r.failed_ms.filter(|_| r.outcome != "failed"),
                 version: r.version,
             });
         }
@@ -462,6 +537,7 @@ impl Delivery {
                 failed: d.failed,
                 rolled_back: false,
                 restores: false,
+                unhealthy_ms: None,
             });
         }
         Ok(out)

@@ -1,5 +1,6 @@
 //! Every SQL statement of delivery: its own tables (`records`: reported deployments, incidents,
-//! their links; `decisions`: owners' verdicts on suspected deployments) and read-only reads of
+//! their links; `decisions`: owners' verdicts on suspected deployments; `stamps`: what changed per
+//! entity) and read-only reads of
 //! others' (`reads`); `incidents` lists the incidents of a range. Over the catalog's store: the
 //! same pool, and its write gate, so SQLite
 //! keeps one writer.
@@ -8,6 +9,7 @@ mod decisions;
 mod incidents;
 mod reads;
 mod records;
+mod stamps;
 
 pub use catalog::store::StoreError;
 pub use reads::{MAX_GROUP_ENTITIES, RolloutRow};

@@ -290,6 +290,57 @@ on_both_databases! {
         server.stop().await;
     }
 
+    async fn judged_deployments_kept_in_memory_follow_every_write_of_any_replica(db: TestDb) {
+        // Each replica keeps entities' judged deployments until the database's stamp of the
+        // entity moves: a write through another replica, an incident resolved, a rollout
+        // rewritten by the history all show at once.
+        let first = portal(&db, |_| {}).await;
+        let second = portal(&db, |_| {}).await;
+        report(&first, deployment("a", "shop", "1.0", T0 + HOUR, "succeeded")).await;
+        report(&first, deployment("b", "ledger", "1.0", T0 + 2 * HOUR, "succeeded")).await;
+        let org = metrics(&first, RANGE).await;
+        assert_eq!(org["deploymentFrequency"]["deployments"], 2, "{org}");
+        assert_eq!(metrics(&first, RANGE).await, org, "a second request answers the same");
+
+        report(&second, deployment("c", "shop", "1.1", T0 + 3 * HOUR, "succeeded")).await;
+        let org = metrics(&first, RANGE).await;
+        assert_eq!(org["deploymentFrequency"]["deployments"], 3, "the other replica's deployment counts: {org}");
+
+        incident(&second, "down", T0 + 4 * HOUR, None, Some("c")).await;
+        let shop = metrics(&first, &format!("entity=shop&{RANGE}")).await;
+        assert_eq!(shop["changeFailureRate"]["failed"], 1, "{shop}");
+        assert_eq!(shop["failedDeploymentRecoveryTime"]["recovered"], 0);
+        incident(&second, "down", T0 + 4 * HOUR, Some(T0 + 6 * HOUR), Some("c")).await;
+        let shop = metrics(&first, &format!("entity=shop&{RANGE}")).await;
+        assert_eq!(shop["failedDeploymentRecoveryTime"]["recovered"], 1, "the resolution counts: {shop}");
+        assert_eq!(shop["failedDeploymentRecoveryTime"]["value"], json!(3.0 * 3600.0));
+
+        let pool = first.state().catalog.store.pool().clone();
+        sqlx::query(
+            "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, outcome, \
+             started_ms, finished_ms, first_sight, recorded_ms, updated_ms) \
+             VALUES ('prod', 'billing', 'Deployment', 'billing', 1, 'component:default/billing', '1', 'app=billing:1', \
+             'completed', $1, $2, 0, $2, $2)",
+        )
+        .bind(T0 + 7 * HOUR - 60_000)
+        .bind(T0 + 7 * HOUR)
+        .execute(&pool)
+        .await
+        .expect("insert rollout");
+        let org = metrics(&first, RANGE).await;
+        assert_eq!(org["deploymentFrequency"]["deployments"], 4, "{org}");
+        assert_eq!(org["changeFailureRate"]["failed"], 1);
+        sqlx::query("UPDATE deployment_rollouts SET outcome = 'failed', updated_ms = $1 WHERE name = 'billing'")
+            .bind(T0 + 8 * HOUR)
+            .execute(&pool)
+            .await
+            .expect("update rollout");
+        let org = metrics(&first, RANGE).await;
+        assert_eq!(org["changeFailureRate"]["failed"], 2, "the rewritten rollout counts failed: {org}");
+        second.stop().await;
+        first.stop().await;
+    }
+
     async fn an_incident_spanning_two_deployments_fails_one_unless_both_are_linked(db: TestDb) {
         let server = portal(&db, |_| {}).await;
         report(&server, deployment("a", "shop", "1.0", T0 + HOUR, "succeeded")).await;

@@ -16,7 +16,7 @@ const DAY_MS: f64 = 86_400_000.0;
 /// with a bucket per `(start, end)` of `buckets`.
 pub fn summarize(
     entities: Vec<String>,
-    assessed: &[AssessedDeployment],
+    assessed: &[&AssessedDeployment],
     unlinked_incidents: u64,
     (from_ms, to_ms): (i64, i64),
     interval: &str,
@@ -24,6 +24,7 @@ pub fn summarize(
 ) -> Metrics {
     let mut in_range: Vec<&AssessedDeployment> = assessed
         .iter()
+        .copied()
         .filter(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms)
         .collect();
     in_range.sort_by(|a, b| b.finished_ms.cmp(&a.finished_ms).then_with(|| a.id.cmp(&b.id)));
@@ -71,6 +72,7 @@ pub fn summarize(
             after_failure: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::AfterFailure { .. }))),
             reverts: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::Revert { .. }))),
             hotfixes: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::Hotfix { .. }))),
+            incident_fixes: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::IncidentFix { .. }))),
         },
         unlinked_incidents,
         series: buckets.iter().map(|b| bucket(*b, &in_range)).collect(),
@@ -85,7 +87,7 @@ pub fn summarize(
 /// each entity: every one of `entities` has its row, deployments or not; most deployments first.
 pub fn breakdown(
     entities: &[String],
-    assessed: &[AssessedDeployment],
+    assessed: &[&AssessedDeployment],
     unlinked_incidents: &BTreeMap<String, u64>,
     (from_ms, to_ms): (i64, i64),
     key_of: impl Fn(&str) -> String,

@@ -17,6 +17,7 @@ fn deployment(id: &str, version: &str, finished_ms: i64) -> Deployment {
         failed: false,
         rolled_back: false,
         restores: false,
+        unhealthy_ms: None,
     }
 }
 
@@ -33,7 +34,14 @@ fn incident(id: &str, started_ms: i64, resolved_ms: Option<i64>, deployments: &[
 }
 
 fn summary(assessed: &[AssessedDeployment]) -> crate::model::Metrics {
-    summarize(vec![], assessed, 0, (0, 1000 * H), "week", &[])
+    summarize(
+        vec![],
+        &assessed.iter().collect::<Vec<_>>(),
+        0,
+        (0, 1000 * H),
+        "week",
+        &[],
+    )
 }
 
 /// 23 versions, one every 10 hours.
@@ -206,5 +214,66 @@ fn lead_time_sums_the_changes_of_the_deployments_in_range() {
     assert_eq!(
         (lead.merge_to_deploy.value, lead.merge_to_deploy.dropped),
         (Some(5.0), 2)
+    );
+}
+
+#[test]
+fn a_deployment_while_an_incident_is_open_is_its_fix_but_not_its_cause() {
+    let settings = Settings {
+        rework_window_ms: 24 * H,
+    };
+    let stream = stream(vec![
+        deployment("cause", "v1", 10 * H),
+        deployment("fix", "v2", 12 * H),
+        deployment("later", "v3", 20 * H),
+        deployment("during-forgotten", "v4", 40 * H),
+        deployment("after-forgotten", "v5", 70 * H),
+    ]);
+    let linked = [incident("inc", 11 * H, Some(13 * H), &["cause"])];
+    let mut judged = assess(&stream, &linked, settings);
+    let spans = [
+        IncidentSpan {
+            id: "inc".into(),
+            started_ms: 11 * H,
+            resolved_ms: Some(13 * H),
+        },
+        // Never resolved: open for the rework window only.
+        IncidentSpan {
+            id: "forgotten".into(),
+            started_ms: 30 * H,
+            resolved_ms: None,
+        },
+    ];
+    mark_incident_fixes(&mut judged, &spans, settings);
+    let fixes: Vec<(&str, bool)> = judged
+        .iter()
+        .map(|d| {
+            (
+                d.id.as_str(),
+                d.rework.iter().any(|r| matches!(r, ReworkReason::IncidentFix { .. })),
+            )
+        })
+        .collect();
+    assert_eq!(
+        fixes,
+        [
+            ("cause", false),
+            ("fix", true),
+            ("later", false),
+            ("during-forgotten", true),
+            ("after-forgotten", false)
+        ]
+    );
+    assert!(
+        judged[1]
+            .rework
+            .contains(&ReworkReason::IncidentFix { incident: "inc".into() })
+    );
+    let m = summary(&judged);
+    assert_eq!(
+        (m.rework_rate.incident_fixes, m.rework_rate.rework),
+        (2, 3),
+        "{:?}",
+        m.rework_rate
     );
 }

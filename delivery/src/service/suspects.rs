@@ -99,6 +99,12 @@ impl Delivery {
                         container: container.clone(),
                     });
                 }
+                if let Some(at) = stream[i].unhealthy_ms {
+                    score += 15;
+                    reasons.push(SuspectReason::WentUnhealthy {
+                        minutes: (at - d.started_ms).max(0) / 60_000,
+                    });
+                }
                 for failure in &d.failures {
                     match failure {
                         FailureReason::RolledBack { by } => {

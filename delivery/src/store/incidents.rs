@@ -73,3 +73,36 @@ impl Store {
         Ok((out, truncated))
     }
 }
+
+impl Store {
+    /// The incidents of each of `among` open at some time in `[from_ms, to_ms)`, oldest first.
+    pub async fn incident_spans(
+        &self,
+        among: Among<'_>,
+        (from_ms, to_ms): (i64, i64),
+    ) -> Result<std::collections::BTreeMap<String, Vec<crate::metrics::IncidentSpan>>, StoreError> {
+        let context = "reading entities' incidents";
+        let mut out: std::collections::BTreeMap<String, Vec<crate::metrics::IncidentSpan>> = Default::default();
+        for chunk in among.chunks() {
+            let sql = format!(
+                "SELECT entity, id, started_ms, resolved_ms FROM delivery_incidents \
+                 WHERE entity <> '' AND started_ms < $2 AND (resolved_ms IS NULL OR resolved_ms >= $1) AND {} \
+                 ORDER BY started_ms, id",
+                in_list("entity", chunk, 3)
+            );
+            let mut query = sqlx::query(&sql).bind(from_ms).bind(to_ms);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                let entity: String = row.try_get(0).map_err(query_error(context))?;
+                out.entry(entity).or_default().push(crate::metrics::IncidentSpan {
+                    id: row.try_get(1).map_err(query_error(context))?,
+                    started_ms: row.try_get(2).map_err(query_error(context))?,
+                    resolved_ms: row.try_get(3).map_err(query_error(context))?,
+                });
+            }
+        }
+        Ok(out)
+    }
+}

@@ -108,24 +108,27 @@ on_both_databases! {
     async fn the_workload_and_container_an_alert_names_make_a_stronger_suspect(db: TestDb) {
         let server = portal(&db, |_| {}).await;
         let pool = server.state().catalog.store.pool().clone();
-        for (name, seq, version, hour) in [
-            ("checkout-api", 1, "app=r/checkout:1, proxy=r/p:1", 1),
-            ("checkout-api", 2, "app=r/checkout:2, proxy=r/p:1", 8),
-            ("checkout-worker", 1, "app=r/worker:1", 2),
-            ("checkout-worker", 2, "app=r/worker:1, proxy=r/p:2", 9),
+        // The worker's second rollout went unhealthy 4 minutes in, then completed.
+        for (name, seq, version, hour, unhealthy) in [
+            ("checkout-api", 1, "app=r/checkout:1, proxy=r/p:1", 1, false),
+            ("checkout-api", 2, "app=r/checkout:2, proxy=r/p:1", 8, false),
+            ("checkout-worker", 1, "app=r/worker:1", 2, false),
+            ("checkout-worker", 2, "app=r/worker:1, proxy=r/p:2", 9, true),
         ] {
             let finished = T0 + hour * HOUR;
+            let started = finished - 600_000;
             sqlx::query(
                 "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, outcome, \
-                 started_ms, finished_ms, first_sight, recorded_ms, updated_ms) \
-                 VALUES ('prod', 'shop', 'Deployment', $1, $2, 'component:default/checkout', $3, $4, 'completed', $5, $6, 0, $6, $6)",
+                 started_ms, finished_ms, failed_ms, first_sight, recorded_ms, updated_ms) \
+                 VALUES ('prod', 'shop', 'Deployment', $1, $2, 'component:default/checkout', $3, $4, 'completed', $5, $6, $7, 0, $6, $6)",
             )
             .bind(name)
             .bind(seq)
             .bind(seq.to_string())
             .bind(version)
-            .bind(finished - 60_000)
+            .bind(started)
             .bind(finished)
+            .bind(unhealthy.then_some(started + 240_000))
             .execute(&pool)
             .await
             .expect("insert rollout");
@@ -152,7 +155,10 @@ on_both_databases! {
         assert_eq!(reasons("rollout:prod/shop/Deployment/checkout-api/2"),
                    ["sameEntity", "minutesBefore", "sameWorkload", "changedContainer"]);
         // The worker changed its proxy, not the app container the alert names.
-        assert_eq!(reasons("rollout:prod/shop/Deployment/checkout-worker/2"), ["sameEntity", "minutesBefore"]);
+        assert_eq!(reasons("rollout:prod/shop/Deployment/checkout-worker/2"), ["sameEntity", "minutesBefore", "wentUnhealthy"]);
+        let worker = found["suspects"].as_array().expect("suspects").iter()
+            .find(|s| s["deployment"] == "rollout:prod/shop/Deployment/checkout-worker/2").expect("worker");
+        assert_eq!(worker["reasons"][2], json!({"reason": "wentUnhealthy", "minutes": 4}));
         assert_eq!(found["suspects"][0]["reasons"][2], json!({"reason": "sameWorkload", "workload": "shop/checkout-api"}));
         server.stop().await;
     }

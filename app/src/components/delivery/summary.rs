@@ -121,12 +121,15 @@ pub fn Summary(metrics: Metrics, year: Year) -> impl IntoView {
         rt.unrecovered
     );
     let rework = format!(
-        "{} of {} = {} ({} rollbacks, {} after a failure)",
+        "{} of {} = {} ({} rollbacks, {} after a failure, {} reverts, {} hotfixes, {} while an incident was open)",
         rw.rework,
         count(rw.deployments, "deployment", "deployments"),
         percent(rw.rework, rw.deployments),
         rw.rollbacks,
-        rw.after_failure
+        rw.after_failure,
+        rw.reverts,
+        rw.hotfixes,
+        rw.incident_fixes
     );
     view! {
         <div class="metric-cards" data-testid="metrics">

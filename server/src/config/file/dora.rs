@@ -22,6 +22,15 @@ pub(super) struct DoraSection {
     alertmanager: Option<AlertmanagerEntry>,
     pagerduty: Option<PagerDutyEntry>,
     changes: Option<ChangesEntry>,
+    cache: Option<CacheEntry>,
+}
+
+/// `dora.cache`: each entity's judged deployments kept in memory until its data changes.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CacheEntry {
+    deployments: Option<usize>,
+    ttl: Option<Interval>,
 }
 
 /// `dora.changes`: where repositories are cloned for lead time, and how many commits one
@@ -143,7 +152,20 @@ impl FileConfig {
         if !(1..=100_000).contains(&max_commits) {
             return Err(value_error("dora.changes.maxCommits", "must be 1 to 100000".into()));
         }
+        let cache = section.cache.as_ref();
+        let cache_deployments = cache.and_then(|c| c.deployments).unwrap_or(defaults.cache_deployments);
+        if cache_deployments > 50_000_000 {
+            return Err(value_error("dora.cache.deployments", "must be at most 50000000".into()));
+        }
+        let cache_ttl = cache
+            .and_then(|c| c.ttl.as_ref())
+            .map_or(defaults.cache_ttl, Interval::duration);
+        if cache_ttl > std::time::Duration::from_secs(86_400) {
+            return Err(value_error("dora.cache.ttl", "must be at most a day".into()));
+        }
         Ok(DeliverySettings {
+            cache_deployments,
+            cache_ttl,
             changes_cache_dir: changes.and_then(|c| c.cache_dir.clone()),
             max_commits,
             environments,
