@@ -73,6 +73,8 @@ impl Properties {
                 container: value,
                 ..Default::default()
             },
+            // Cairn's own aggregates have no Kubecost property: the name says it all.
+            Aggregate::Entity | Aggregate::Team => Properties::default(),
             Aggregate::Label(key) => Properties {
                 labels: Some(BTreeMap::from([(key.clone(), name.to_string())])),
                 ..Default::default()

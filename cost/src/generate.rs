@@ -148,6 +148,8 @@ fn pod(rng: &mut Rng, i: u64, nodes: &[Node], window: &Window) -> Pod {
         name: format!("pod-{i}"),
         labels: BTreeMap::from([("team".to_string(), format!("team-{}", rng.below(3)))]),
         owner,
+        entity: None,
+        team: None,
         node,
         containers,
         claims: Vec::new(),

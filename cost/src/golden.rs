@@ -104,6 +104,8 @@ fn pod(namespace: &str, name: &str, owner: Option<(&str, &str)>, node: &str, c: 
             kind: kind.into(),
             name: name.into(),
         }),
+        entity: None,
+        team: None,
         node: Some(node.into()),
         containers: vec![c],
         claims: Vec::new(),

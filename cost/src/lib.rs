@@ -11,7 +11,13 @@
 //! - `report`: the three together for one cluster, conserved: allocations + idle + shared +
 //!   unmounted volumes = what the nodes and volumes cost;
 //! - `focus`: FOCUS 1.x cost and usage files (cloud bills), bounded, bad rows reported;
-//! - `api`: the Kubecost-shaped `/allocation` response.
+//! - `api`: the Kubecost-shaped `/allocation` response;
+//! - `settings`: the `cost:` section (sampling, retention, prices).
+//!
+//! With the `store` feature (the server side; it depends on `deployments` and `catalog`):
+//! `sample` (a watched cluster at one moment → per-container samples), `store` (the history's
+//! SQL: samples rolled up into hourly and daily rows, written once per cluster and interval; the
+//! reads, priced) and `sampler` (the background loop).
 
 pub mod allocation;
 pub mod api;
@@ -20,7 +26,15 @@ pub mod idle;
 pub mod model;
 pub mod prices;
 pub mod report;
+pub mod settings;
 pub mod shared;
+
+#[cfg(feature = "store")]
+pub mod sample;
+#[cfg(feature = "store")]
+pub mod sampler;
+#[cfg(feature = "store")]
+pub mod store;
 
 #[cfg(test)]
 mod generate;

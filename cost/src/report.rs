@@ -7,7 +7,7 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
-use crate::allocation::{self, Allocation, Cluster, NodeCost, Totals, VolumeCost};
+use crate::allocation::{self, Allocation, Cluster, ClusterCost, NodeCost, Totals, VolumeCost};
 use crate::idle::{Idle, IdleShare, idle, share_idle};
 use crate::model::{Money, Window};
 use crate::prices::PriceSettings;
@@ -46,7 +46,12 @@ pub struct ClusterReport {
 
 /// Allocates `cluster` over `window` and distributes idle and shared costs by `policy`.
 pub fn report(cluster: &Cluster, window: &Window, prices: &PriceSettings, policy: &Policy) -> ClusterReport {
-    let mut cost = allocation::compute(cluster, window, prices);
+    distribute(allocation::compute(cluster, window, prices), policy)
+}
+
+/// Distributes idle and shared costs of an allocated cluster (computed here, or read back from
+/// the stored history by `store::Store::cluster_costs`) by `policy`.
+pub fn distribute(mut cost: ClusterCost, policy: &Policy) -> ClusterReport {
     let idle = idle(&cost);
     let idle_kept = share_idle(&idle, &mut cost.allocations, policy.idle);
     let shared = policy.shared.apply(cost.allocations);

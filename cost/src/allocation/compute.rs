@@ -43,6 +43,11 @@ pub struct Allocation {
     pub container: String,
     pub node: String,
     pub owner: Option<Owner>,
+    /// The catalog entity and its owning team, when the workload is mapped to one.
+    #[serde(default)]
+    pub entity: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub window: Window,
     pub cpu: Figure,
@@ -231,6 +236,8 @@ fn allocate(
         container: container.name.clone(),
         node: node.to_string(),
         owner: pod.owner.clone(),
+        entity: pod.entity.clone(),
+        team: pod.team.clone(),
         labels: pod.labels.clone(),
         window: ran,
         cpu: Figure::new(Resource::Cpu, cpu, hours, &prices.cpu),

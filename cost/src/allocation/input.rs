@@ -53,6 +53,12 @@ pub struct Pod {
     pub name: String,
     pub labels: BTreeMap<String, String>,
     pub owner: Option<Owner>,
+    /// The catalog entity its workload is mapped to (`component:default/checkout`), if any.
+    #[serde(default)]
+    pub entity: Option<String>,
+    /// That entity's owner (`group:default/payments`), if any.
+    #[serde(default)]
+    pub team: Option<String>,
     /// The node it runs on; `None` (pending) costs nothing.
     pub node: Option<String>,
     pub containers: Vec<Container>,

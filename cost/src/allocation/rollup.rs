@@ -33,11 +33,15 @@ pub enum Aggregate {
     Container,
     /// A pod label's value.
     Label(String),
+    /// The catalog entity (`component:default/checkout`).
+    Entity,
+    /// The entity's owner (`group:default/payments`).
+    Team,
 }
 
 impl Aggregate {
     /// Kubecost's spelling: `cluster`, `node`, `namespace`, `controller` (or `workload`), `pod`,
-    /// `container`, `label:<key>`.
+    /// `container`, `label:<key>`; and Cairn's `entity` and `owner` (or `team`).
     pub fn parse(text: &str) -> Option<Aggregate> {
         Some(match text {
             "cluster" => Aggregate::Cluster,
@@ -46,6 +50,8 @@ impl Aggregate {
             "controller" | "workload" => Aggregate::Workload,
             "pod" => Aggregate::Pod,
             "container" => Aggregate::Container,
+            "entity" => Aggregate::Entity,
+            "owner" | "team" => Aggregate::Team,
             _ => Aggregate::Label(text.strip_prefix("label:").filter(|k| !k.is_empty())?.to_string()),
         })
     }
@@ -62,6 +68,8 @@ impl Aggregate {
             Aggregate::Pod => format!("{}/{}", a.namespace, a.pod),
             Aggregate::Container => format!("{}/{}/{}", a.namespace, a.pod, a.container),
             Aggregate::Label(k) => a.labels.get(k).cloned().unwrap_or_else(|| UNALLOCATED.to_string()),
+            Aggregate::Entity => a.entity.clone().unwrap_or_else(|| UNALLOCATED.to_string()),
+            Aggregate::Team => a.team.clone().unwrap_or_else(|| UNALLOCATED.to_string()),
         }
     }
 }

@@ -1,0 +1,99 @@
+//! The `cost:` settings: whether clusters are sampled, how often, how long each grain of the
+//! history is kept, and the prices (`prices`). Plain data; the server reads and checks the file.
+
+use std::time::Duration;
+
+use crate::prices::PriceSettings;
+
+/// How cost allocation samples, keeps and prices.
+#[derive(Clone, Debug, PartialEq)]
+pub struct CostSettings {
+    /// Sample the watched clusters at all (default true; false leaves the history as it is).
+    pub enabled: bool,
+    /// Between two samples of a cluster; divides an hour evenly (default a minute).
+    pub interval: Duration,
+    /// How long samples, hourly and daily rows are kept.
+    pub retention: Retention,
+    /// How the metrics API is asked for usage: each request's timeout and largest answer.
+    pub metrics_timeout: Duration,
+    pub metrics_max_bytes: u64,
+    pub prices: PriceSettings,
+}
+
+/// How long each grain of the history is kept.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retention {
+    /// Samples (one per container per interval): long enough to see the last hours in detail.
+    pub samples: Duration,
+    pub hourly: Duration,
+    pub daily: Duration,
+}
+
+impl Default for Retention {
+    /// Samples 2 hours, hourly rows 31 days, daily rows 400 days (a year and its comparison).
+    fn default() -> Self {
+        Self {
+            samples: Duration::from_secs(2 * 3600),
+            hourly: Duration::from_secs(31 * 86_400),
+            daily: Duration::from_secs(400 * 86_400),
+        }
+    }
+}
+
+impl Default for CostSettings {
+    fn default() -> Self {
+        Self {
+            enabled: true,
+            interval: Duration::from_secs(60),
+            retention: Retention::default(),
+            metrics_timeout: Duration::from_secs(10),
+            metrics_max_bytes: 64 << 20,
+            prices: PriceSettings::default(),
+        }
+    }
+}
+
+impl CostSettings {
+    /// What is wrong with these settings, if anything.
+    pub fn check(&self) -> Result<(), String> {
+        let seconds = self.interval.as_secs();
+        if self.interval.subsec_nanos() != 0 || seconds == 0 || 3600 % seconds != 0 {
+            return Err("cost.interval must be whole seconds that divide an hour evenly (1 s to 1 h)".into());
+        }
+        let r = self.retention;
+        if r.samples < self.interval || r.hourly < Duration::from_secs(3600) || r.daily < Duration::from_secs(86_400) {
+            return Err(
+                "cost.retention: samples must be kept at least one interval, hourly rows an hour, daily rows a day"
+                    .into(),
+            );
+        }
+        if self.metrics_timeout.is_zero() || self.metrics_timeout > self.interval.max(Duration::from_secs(10)) {
+            return Err("cost.metrics.timeout must be more than zero and at most the interval (or 10 s)".into());
+        }
+        if !(1024..=1 << 30).contains(&self.metrics_max_bytes) {
+            return Err("cost.metrics.maxBytes must be 1 KiB to 1 GiB".into());
+        }
+        self.prices.validate().map_err(|e| format!("cost.prices: {e}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_hold_and_bad_values_are_named() {
+        assert_eq!(CostSettings::default().check(), Ok(()));
+        let odd = CostSettings {
+            interval: Duration::from_secs(7),
+            ..CostSettings::default()
+        };
+        assert!(odd.check().expect_err("7 s").starts_with("cost.interval"));
+        let second = CostSettings {
+            interval: Duration::from_secs(1),
+            metrics_timeout: Duration::from_secs(5),
+            ..CostSettings::default()
+        };
+        assert_eq!(second.check(), Ok(()));
+    }
+}
