@@ -53,6 +53,10 @@ pub struct Config {
     pub kubernetes: Vec<deployments::ClusterConfig>,
     /// Delivery metrics: environments, rework window, Alertmanager's token (`dora:`).
     pub dora: delivery::DeliverySettings,
+    /// The Prometheus servers SLO figures come from (`prometheus:`).
+    pub prometheus: slo::service::Sources,
+    /// SLO buckets, retention, the deploy gate (`slo:`).
+    pub slo: slo::service::SloSettings,
     /// The demo's simulated cluster and generated history (`demo:`); None in a real installation.
     pub demo: Option<crate::demo::DemoSettings>,
 }
@@ -169,6 +173,8 @@ impl Config {
         let auth = file.auth(&base_url, production, &process_env)?;
         let kubernetes = file.kubernetes_clusters(&process_env)?;
         let demo = file.demo(&config_dir, &process_env)?;
+        let prometheus = file.prometheus(&process_env, &catalog.git.reading)?;
+        let slo = file.slo()?;
         let mut dora = file.dora(&process_env)?;
         // Clones for lead time live beside the catalog's, unless configured elsewhere.
         dora.changes_cache_dir
@@ -186,6 +192,8 @@ impl Config {
             auth,
             kubernetes,
             dora,
+            prometheus,
+            slo,
             demo,
         })
     }

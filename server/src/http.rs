@@ -12,6 +12,7 @@ mod observe;
 mod pages;
 mod scaffolder;
 mod security;
+mod slo;
 mod webhooks;
 
 use std::time::Duration;
@@ -53,6 +54,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/auth", auth::router())
         // Delivery metrics: reports from CI and Alertmanager, the metrics (API only for now).
         .merge(dora::router().layer(timeout(30)))
+        // SLOs: figures from stored buckets, the deploy gate.
+        .merge(slo::router().layer(timeout(30)))
         // Live streams last as long as their page.
         .nest("/api/kubernetes", kubernetes::router())
         .route(

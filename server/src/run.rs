@@ -128,6 +128,17 @@ impl Server {
                 workers_stopped_for_sessions.clone(),
             ))
         });
+        let slos = slo::service::Slos::new(
+            slo::store::Store::new(catalog.store.clone()),
+            config.slo.clone(),
+            config.prometheus.clone(),
+            catalog.config.git.clone(),
+            catalog.worker_name().to_string(),
+        );
+        let slo_loop = tokio::spawn(
+            slos.clone()
+                .run(catalog.entities_changed(), workers_stopped_for_sessions.clone()),
+        );
         let session_sweeper = tokio::spawn(sweep_sessions(auth.clone(), workers_stopped_for_sessions));
         let state = AppState {
             db,
@@ -137,6 +148,7 @@ impl Server {
             stopping,
             deployments,
             delivery,
+            slos,
             demo: config.demo.is_some(),
             metrics,
             site,
@@ -165,7 +177,7 @@ impl Server {
             shutdown,
             task,
             stop_workers,
-            workers: [refresh_loop, task_workers, session_sweeper]
+            workers: [refresh_loop, task_workers, session_sweeper, slo_loop]
                 .into_iter()
                 .chain(demo_history)
                 .collect(),

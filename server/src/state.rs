@@ -23,6 +23,8 @@ pub struct AppState {
     pub deployments: Option<Arc<deployments::Deployments>>,
     /// Delivery metrics, deployments reported by CI and incidents.
     pub delivery: Arc<delivery::Delivery>,
+    /// SLOs and error budgets (figures from stored buckets, the deploy gate).
+    pub slos: Arc<slo::service::Slos>,
     /// The demo is on (`demo:`): every page says so.
     pub demo: bool,
     pub metrics: Metrics,

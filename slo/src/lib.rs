@@ -25,6 +25,12 @@ pub mod model;
 pub mod promql;
 
 #[cfg(feature = "backend")]
+pub mod collect;
+#[cfg(feature = "backend")]
 pub mod prometheus;
 #[cfg(feature = "backend")]
 pub mod read;
+#[cfg(feature = "backend")]
+pub mod service;
+#[cfg(feature = "backend")]
+pub mod store;

@@ -12,6 +12,7 @@ mod access;
 mod demo;
 mod dora;
 mod kubernetes;
+mod prometheus;
 mod reading;
 
 /// Largest config file accepted: a config is a few kilobytes, anything bigger is a mistake.
@@ -41,6 +42,12 @@ pub struct FileConfig {
     kubernetes: kubernetes::KubernetesSection,
     #[serde(default)]
     dora: dora::DoraSection,
+    /// Cairn's: the Prometheus servers SLO figures come from (issue 18).
+    #[serde(default)]
+    prometheus: prometheus::PrometheusSection,
+    /// Cairn's: keeping SLO buckets current, their retention, the deploy gate's policy.
+    #[serde(default)]
+    slo: prometheus::SloSection,
     /// Cairn's: the demo (its presence switches it on).
     demo: Option<demo::DemoSection>,
 }

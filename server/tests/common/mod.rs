@@ -115,6 +115,8 @@ impl TestDb {
             kubernetes: Vec::new(),
             dora: Default::default(),
             demo: None,
+            prometheus: Default::default(),
+            slo: Default::default(),
         }
     }
 }

@@ -1,0 +1,116 @@
+//! Read-only reads of others' tables: the catalog's entities that list SLO files (and their
+//! neighbours, for `belong`), and deploys from the rollout history and reported deployments.
+
+use sqlx::Row;
+
+use super::{Store, StoreError, query_error};
+
+/// The most entities listing SLO files one collection reads.
+pub const MAX_LISTING_ENTITIES: i64 = 10_000;
+
+/// An entity whose `cairn.dev/slo-files` lists files.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ListingEntity {
+    pub entity_ref: String,
+    /// The annotation's value.
+    pub files: String,
+    /// The file the entity was read from, as the catalog names it.
+    pub source: String,
+    pub location_id: String,
+    pub location_type: String,
+}
+
+/// A deploy of an entity: a rollout the history recorded, or a deployment CI reported.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Deploy {
+    /// `rollout` or `reported`.
+    pub source: String,
+    /// Unix seconds.
+    pub at: i64,
+    pub version: String,
+    /// completed, failed, rolled-back (rollouts); succeeded, failed (reported).
+    pub outcome: String,
+    /// The workload (`cluster/namespace/Kind/name`) or the environment.
+    pub target: String,
+}
+
+impl Store {
+    /// Entities whose annotations name `cairn.dev/slo-files`, at most [`MAX_LISTING_ENTITIES`].
+    pub async fn listing_entities(&self) -> Result<Vec<ListingEntity>, StoreError> {
+        let context = "reading the entities that list SLO files";
+        let rows = sqlx::query(
+            "SELECT e.entity_ref, e.body, e.source, e.location_id, l.type FROM entities e \
+             JOIN locations l ON l.id = e.location_id \
+             WHERE e.body LIKE '%cairn.dev/slo-files%' ORDER BY e.entity_ref LIMIT $1",
+        )
+        .bind(MAX_LISTING_ENTITIES)
+        .fetch_all(self.pool())
+        .await
+        .map_err(query_error(context))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let body: String = row.try_get(1).map_err(query_error(context))?;
+            let body: serde_json::Value =
+                serde_json::from_str(&body).map_err(|e| StoreError::Corrupt(format!("entity body: {e}")))?;
+            let Some(files) = body["metadata"]["annotations"][crate::belong::SLO_FILES_ANNOTATION].as_str() else {
+                continue;
+            };
+            out.push(ListingEntity {
+                entity_ref: row.try_get(0).map_err(query_error(context))?,
+                files: files.to_string(),
+                source: row.try_get(2).map_err(query_error(context))?,
+                location_id: row.try_get(3).map_err(query_error(context))?,
+                location_type: row.try_get(4).map_err(query_error(context))?,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Components named `name` (any namespace), at most a few.
+    pub async fn components_named(&self, name: &str) -> Result<Vec<String>, StoreError> {
+        let context = "reading the components of a service's name";
+        let rows = sqlx::query("SELECT entity_ref FROM entities WHERE kind = 'component' AND name = $1 LIMIT 10")
+            .bind(name.to_lowercase())
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error(context))?;
+        rows.iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()
+            .map_err(query_error(context))
+    }
+
+    /// The deploys of `entity` that finished in `[from, to)` (unix seconds), oldest first, at most
+    /// `limit`: rollouts that ran (not those still in progress) and reported production deployments.
+    pub async fn deploys(&self, entity: &str, from: i64, to: i64, limit: i64) -> Result<Vec<Deploy>, StoreError> {
+        let context = "reading an entity's deploys";
+        let sql = "SELECT 'rollout', finished_ms, version, outcome, \
+                   cluster || '/' || namespace || '/' || kind || '/' || name FROM deployment_rollouts \
+                   WHERE entity = $1 AND finished_ms >= $2 AND finished_ms < $3 AND outcome <> 'in-progress' \
+                   UNION ALL SELECT 'reported', finished_ms, version, status, environment FROM delivery_deployments \
+                   WHERE entity = $1 AND environment = 'production' AND finished_ms >= $2 AND finished_ms < $3 \
+                   ORDER BY 2 LIMIT $4";
+        let rows = sqlx::query(sql)
+            .bind(entity)
+            .bind(from * 1000)
+            .bind(to * 1000)
+            .bind(limit)
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error(context))?;
+        rows.iter()
+            .map(|r| {
+                let at_ms: i64 = r.try_get(1)?;
+                Ok(Deploy {
+                    source: r.try_get(0)?,
+                    at: at_ms.div_euclid(1000),
+                    version: r.try_get(2)?,
+                    outcome: r.try_get(3)?,
+                    target: r.try_get(4)?,
+                })
+            })
+            .collect::<Result<_, sqlx::Error>>()
+            .map_err(query_error(context))
+    }
+}
