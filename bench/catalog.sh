@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Catalog benchmarks (issue 3) on the shared generator's data: ingestion time and rate, RSS, and
-# p50/p99 latency under load for by-name, by-query (kind + owner, page of 100), full-text search
-# and the server-rendered entity page. Prints "name: value" lines.
+# p50/p99 latency under load for by-name, by-query (kind + owner, page of 100), full-text search,
+# facets (every kind, and the components'), the server-rendered entity page and catalog page
+# with a search. Prints "name: value" lines.
 #   bench/catalog.sh [N ...]            default: 10000 100000 (SQLite)
 #   DATABASE_URL=postgres://… bench/catalog.sh N   (the database must exist and be empty)
 # Run through `./x bench catalog` so the release build and tools are in place.
@@ -77,7 +78,11 @@ PY
   load "by-name" "$data/names-component.txt" "/api/catalog/entities/by-name/component/default/%s"
   load "by-query kind+owner, page of 100" "$data/names-owner.txt" "/api/catalog/entities/by-query?filter=kind=component,relations.ownedBy=group:default/%s&limit=100"
   load "full-text search" "$data/terms.txt" "/api/catalog/entities/by-query?fullTextFilterTerm=%s&limit=20"
+  printf '%s\n' kind spec.type spec.lifecycle spec.owner metadata.tags relations.ownedBy metadata.namespace > "$work/facets.txt"
+  load "facets, one field" "$work/facets.txt" "/api/catalog/entity-facets?facet=%s"
+  load "facets of components, one field" "$work/facets.txt" "/api/catalog/entity-facets?filter=kind=component&facet=%s"
   load "SSR entity page" "$data/names-component.txt" "/catalog/default/component/%s"
+  load "SSR catalog page, searched" "$data/terms.txt" "/catalog?kind=component&q=%s"
   figure "[$n] RSS after load" "$(rss_mib $pid) MiB"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

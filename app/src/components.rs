@@ -9,6 +9,7 @@ pub mod entity_link;
 pub mod entity_table;
 pub mod error_page;
 pub mod header;
+pub mod marked;
 pub mod scaffolder;
 pub mod theme_switch;
 

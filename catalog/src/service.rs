@@ -49,6 +49,8 @@ pub struct CatalogConfig {
     /// (type, target) from a provider's `schedule.frequency`, else `provider_interval`.
     pub schedules: Vec<(String, String, std::time::Duration)>,
     pub provider_interval: std::time::Duration,
+    /// Bounds on each file read (`catalog.reading`).
+    pub reading: crate::read::ReadLimits,
 }
 
 /// What becomes of entities that disappeared from their source.
@@ -90,6 +92,7 @@ impl Default for CatalogConfig {
             github: Vec::new(),
             schedules: Vec::new(),
             provider_interval: std::time::Duration::from_secs(1800),
+            reading: crate::read::ReadLimits::default(),
         }
     }
 }
@@ -181,7 +184,10 @@ impl Catalog {
         Arc::new(Catalog {
             store,
             settings: RefreshSettings {
-                limits: Limits::default(),
+                limits: Limits {
+                    read: config.reading,
+                    ..Limits::default()
+                },
                 git: config.git.clone(),
                 github: config.github.clone(),
                 orphans: match config.orphans {

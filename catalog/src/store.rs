@@ -2,6 +2,7 @@
 //! statements are written once where the dialects agree (`$1` placeholders work in both).
 
 mod entities;
+mod facets;
 mod locations;
 mod ownership;
 mod query;

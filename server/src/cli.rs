@@ -61,9 +61,17 @@ pub struct ValidateArgs {
     #[arg(long, value_enum, default_value = "text")]
     pub format: OutputFormat,
 
-    /// Largest file accepted, in bytes.
-    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES")]
+    /// Largest file accepted, in bytes (as `catalog.reading.maxFileBytes`).
+    #[arg(long, default_value_t = catalog::read::ReadLimits::default().max_file_bytes, value_name = "BYTES")]
     pub max_file_size: usize,
+
+    /// Most YAML documents in one file (as `catalog.reading.maxDocuments`).
+    #[arg(long, default_value_t = catalog::read::ReadLimits::default().max_documents, value_name = "N")]
+    pub max_documents: usize,
+
+    /// Deepest nesting in a document (as `catalog.reading.maxDepth`).
+    #[arg(long, default_value_t = catalog::read::ReadLimits::default().yaml.max_depth, value_name = "N")]
+    pub max_depth: usize,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]

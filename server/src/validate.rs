@@ -15,9 +15,21 @@ const MAX_FILES: usize = 100_000;
 
 /// Runs the command and returns its exit status.
 pub fn run(args: &ValidateArgs) -> ExitCode {
+    if !(8..=catalog::read::yaml::MAX_DEPTH).contains(&args.max_depth) {
+        eprintln!(
+            "error: --max-depth must be between 8 and {}",
+            catalog::read::yaml::MAX_DEPTH
+        );
+        return ExitCode::from(2);
+    }
+    let defaults = ReadLimits::default();
     let limits = ReadLimits {
         max_file_bytes: args.max_file_size,
-        ..ReadLimits::default()
+        max_documents: args.max_documents,
+        yaml: catalog::read::YamlLimits {
+            max_depth: args.max_depth,
+            ..defaults.yaml
+        },
     };
     let stdout = std::io::stdout();
     let mut out = stdout.lock();

@@ -3,6 +3,7 @@
 use leptos::prelude::*;
 
 use super::entity_link::EntityLink;
+use super::marked::Marked;
 use crate::api::catalog::{CatalogQuery, EntityRow, RefLink};
 
 /// Sortable columns: URL value and header.
@@ -19,6 +20,8 @@ pub fn EntityTable(rows: Vec<EntityRow>, query: Option<CatalogQuery>, show_kind:
     if rows.is_empty() {
         return view! { <p class="empty">"No entities match."</p> }.into_any();
     }
+    // A search's term, marked where the rows show it.
+    let term = query.as_ref().map(|q| q.q.clone()).filter(|q| !q.trim().is_empty());
     let headers = COLUMNS
         .iter()
         .map(|(key, label)| {
@@ -64,7 +67,7 @@ pub fn EntityTable(rows: Vec<EntityRow>, query: Option<CatalogQuery>, show_kind:
                     </tr>
                 </thead>
                 <tbody>
-                    {rows.into_iter().map(|row| view! { <Row row show_kind /> }).collect_view()}
+                    {rows.into_iter().map(|row| view! { <Row row show_kind term=term.clone() /> }).collect_view()}
                 </tbody>
             </table>
         </div>
@@ -73,7 +76,7 @@ pub fn EntityTable(rows: Vec<EntityRow>, query: Option<CatalogQuery>, show_kind:
 }
 
 #[component]
-fn Row(row: EntityRow, show_kind: bool) -> impl IntoView {
+fn Row(row: EntityRow, show_kind: bool, term: Option<String>) -> impl IntoView {
     let reference = |r: &Option<String>| {
         r.clone()
             .map(|r| view! { <EntityLink link=RefLink { entity_ref: r, exists: true } short=true /> })
@@ -82,15 +85,15 @@ fn Row(row: EntityRow, show_kind: bool) -> impl IntoView {
         <tr>
             {show_kind.then(|| view! { <td>{super::kind_label(&row.kind)}</td> })}
             <td>
-                <a href=row.href() class="entity-name">{row.label()}</a>
+                <a href=row.href() class="entity-name"><Marked text=row.label() term=term.clone() /></a>
                 {row.orphan.then(|| view! { " " <span class="badge warn" title="No longer in its source; removed after the grace period">"orphan"</span> })}
             </td>
             <td>{reference(&row.system)}</td>
             <td>{reference(&row.owner)}</td>
             <td>{row.entity_type.clone()}</td>
             <td>{row.lifecycle.clone()}</td>
-            <td class="description">{row.description.clone()}</td>
-            <td>{row.tags.iter().map(|t| view! { <span class="chip">{t.clone()}</span> }).collect_view()}</td>
+            <td class="description"><Marked text=row.description.clone().unwrap_or_default() term=term.clone() /></td>
+            <td>{row.tags.iter().map(|t| view! { <span class="chip"><Marked text=t.clone() term=term.clone() /></span> }).collect_view()}</td>
         </tr>
     }
 }

@@ -5,10 +5,14 @@ use serde_json::Value;
 
 use super::yaml::{YamlError, YamlLimits, parse_document};
 
-/// Bounds for reading one file.
+/// Bounds for reading one file: `catalog.reading` in the configuration, and `cairn validate`'s
+/// options. The defaults take every real file Backstage reads (directories of tens of thousands
+/// of Users and Groups in one file included).
 #[derive(Clone, Copy, Debug)]
 pub struct ReadLimits {
+    /// `catalog.reading.maxFileBytes`.
     pub max_file_bytes: usize,
+    /// `catalog.reading.maxDocuments`.
     pub max_documents: usize,
     pub yaml: YamlLimits,
 }
@@ -16,8 +20,8 @@ pub struct ReadLimits {
 impl Default for ReadLimits {
     fn default() -> Self {
         ReadLimits {
-            max_file_bytes: 1024 * 1024,
-            max_documents: 10_000,
+            max_file_bytes: 16 * 1024 * 1024,
+            max_documents: 100_000,
             yaml: YamlLimits::default(),
         }
     }
@@ -26,13 +30,17 @@ impl Default for ReadLimits {
 /// Why a whole file could not be read.
 #[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum FileError {
-    #[error("the file is {size} bytes, more than the {limit}-byte limit")]
+    #[error(
+        "the file is {size} bytes, more than the {limit}-byte limit on a file (catalog.reading.maxFileBytes, or validate's --max-file-size, raises it)"
+    )]
     TooLarge { size: usize, limit: usize },
     #[error("the file is binary, not YAML (NUL byte on line {line})")]
     Binary { line: usize },
     #[error("the file is not valid UTF-8 text (line {line})")]
     NotUtf8 { line: usize },
-    #[error("the file has more than {limit} YAML documents")]
+    #[error(
+        "the file has more than {limit} YAML documents, the limit on a file (catalog.reading.maxDocuments, or validate's --max-documents, raises it)"
+    )]
     TooManyDocuments { limit: usize },
 }
 
@@ -192,5 +200,62 @@ mod tests {
             read_documents(b"a: 1\nb: \xff\xfe\n", &ReadLimits::default()).unwrap_err(),
             FileError::NotUtf8 { line: 2 }
         );
+    }
+
+    /// The shape of a real directory export Backstage reads: one file of 10 326 Users and Groups,
+    /// 2.7 MB (the old limits, 1 MiB and 10 000 documents, refused it whole).
+    #[test]
+    fn a_directory_of_ten_thousand_users_and_groups_in_one_file_is_read_whole() {
+        let mut text = String::new();
+        for i in 0..10_326 {
+            let (kind, spec) = if i % 9 == 0 {
+                (
+                    "Group",
+                    format!(
+                        "  type: team\n  profile:\n    displayName: Team {i}\n  children: []\n  members: [user-{}]\n",
+                        i + 1
+                    ),
+                )
+            } else {
+                (
+                    "User",
+                    format!(
+                        "  profile:\n    displayName: Person Number {i}\n    email: person.number.{i}@example.com\n  memberOf: [team-{}]\n",
+                        i / 9 * 9
+                    ),
+                )
+            };
+            text.push_str(&format!(
+                "---\napiVersion: backstage.io/v1alpha1\nkind: {kind}\nmetadata:\n  name: {}-{i}\n  annotations:\n    example.com/directory-id: \"{i:08}-0000-4000-8000-000000000000\"\nspec:\n{spec}",
+                kind.to_lowercase()
+            ));
+        }
+        assert!((2_500_000..3_000_000).contains(&text.len()), "{} bytes", text.len());
+        let documents = read_documents(text.as_bytes(), &ReadLimits::default()).expect("read whole");
+        assert_eq!(documents.len(), 10_326);
+        assert!(documents.iter().all(|d| matches!(d.value, Ok(Some(_)))));
+    }
+
+    #[test]
+    fn a_file_over_a_limit_names_the_setting_that_raises_it() {
+        let limits = ReadLimits {
+            max_file_bytes: 10,
+            max_documents: 2,
+            ..ReadLimits::default()
+        };
+        let too_large = read_documents(b"a: 123456789012", &limits)
+            .expect_err("too large")
+            .to_string();
+        assert!(too_large.contains("catalog.reading.maxFileBytes"), "{too_large}");
+        let too_many = read_documents(
+            b"a: 1\n---\nb: 2\n---\nc: 3\n",
+            &ReadLimits {
+                max_file_bytes: 100,
+                ..limits
+            },
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(too_many.contains("catalog.reading.maxDocuments"), "{too_many}");
     }
 }

@@ -6,10 +6,15 @@ use std::collections::HashMap;
 use granit_parser::{Event, Parser, ScalarStyle, Span};
 use serde_json::{Map, Number, Value};
 
+/// The deepest `max_depth` may be: entities are stored as JSON and read back by serde_json,
+/// which refuses nesting beyond 128 levels (an entity's body sits two levels down).
+pub const MAX_DEPTH: usize = 120;
+
 /// Bounds for one document.
 #[derive(Clone, Copy, Debug)]
 pub struct YamlLimits {
-    /// Deepest nesting of mappings and sequences.
+    /// Deepest nesting of mappings and sequences (`catalog.reading.maxDepth`; at most
+    /// [`MAX_DEPTH`]).
     pub max_depth: usize,
     /// Most nodes a document may hold once aliases are expanded (defeats "billion laughs").
     pub max_nodes: usize,
@@ -157,7 +162,10 @@ fn push(stack: &mut Vec<Frame>, frame: Frame, limits: YamlLimits, line: usize) -
     if stack.len() >= limits.max_depth {
         return Err(YamlError {
             line,
-            message: format!("nesting deeper than {} levels", limits.max_depth),
+            message: format!(
+                "nesting deeper than {} levels (catalog.reading.maxDepth, or validate's --max-depth, raises it)",
+                limits.max_depth
+            ),
         });
     }
     stack.push(frame);

@@ -168,6 +168,14 @@ impl Store {
     /// declares it, as in Backstage). Returns false when there was none.
     pub async fn delete_entity(&self, uid: &str) -> Result<bool, StoreError> {
         let mut tx = self.pool().begin().await.map_err(query_error("deleting an entity"))?;
+        let uids = [uid.to_string()];
+        super::facets::record(
+            &mut tx,
+            self.postgres,
+            super::facets::Entities::Uids(&uids),
+            super::facets::Change::Removed,
+        )
+        .await?;
         for sql in [
             "DELETE FROM search WHERE entity_id IN (SELECT id FROM entities WHERE uid = $1)",
             "DELETE FROM entity_text WHERE entity_id IN (SELECT id FROM entities WHERE uid = $1)",

@@ -208,12 +208,19 @@ impl Store {
         for child in self.locations_discovered_by(id).await? {
             Box::pin(self.delete_location(&child.id)).await?;
         }
-        let _write = self.writing().await;
+        let write = self.writing().await;
         let mut tx = self
             .pool()
             .begin()
             .await
             .map_err(query_error("starting to unregister a location"))?;
+        super::facets::record(
+            &mut tx,
+            self.postgres,
+            super::facets::Entities::Location(id),
+            super::facets::Change::Removed,
+        )
+        .await?;
         for statement in [
             "DELETE FROM search WHERE entity_id IN (SELECT id FROM entities WHERE location_id = $1)",
             "DELETE FROM entity_text WHERE entity_id IN (SELECT id FROM entities WHERE location_id = $1)",
@@ -233,6 +240,8 @@ impl Store {
             .await
             .map_err(query_error("unregistering a location"))?;
         tx.commit().await.map_err(query_error("unregistering a location"))?;
+        drop(write);
+        self.fold_facets_logged().await;
         Ok(deleted.rows_affected() == 1)
     }
 

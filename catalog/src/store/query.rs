@@ -9,6 +9,8 @@ use sqlx::Row;
 use super::{Store, StoreError, query_error};
 use crate::model::{Filter, validate::known_kind};
 
+mod full_text;
+
 /// Sort by one field.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Order {
@@ -79,7 +81,7 @@ const RELATION_TYPES: [&str; 14] = [
 
 /// The `$n` arguments of a statement being built.
 #[derive(Default)]
-struct Sql {
+pub(super) struct Sql {
     args: Vec<String>,
 }
 
@@ -102,13 +104,17 @@ impl Store {
     /// One page of entities and the total count of matches.
     pub async fn list_entities(&self, request: &PageRequest) -> Result<EntityPage, StoreError> {
         let mut sql = Sql::default();
-        let condition = conditions(request, &mut sql);
+        let condition = conditions(request, self.postgres, &mut sql);
         let condition_args = sql.args.len();
         let order = request.order.first().cloned().unwrap_or(Order {
             field: "metadata.name".into(),
             descending: false,
         });
-        let key = sort_expression(&order.field, &mut sql);
+        // A search with no order asked for is ranked: best matches first.
+        let key = match term(request) {
+            Some(term) if request.order.is_empty() => full_text::rank_key(&term, &mut sql),
+            _ => sort_expression(&order.field, &mut sql),
+        };
         // Walking backwards flips the comparison and the order, then the page is flipped back.
         let descending = order.descending != request.backwards;
         let (cmp, dir) = if descending { ("<", "DESC") } else { (">", "ASC") };
@@ -173,14 +179,42 @@ impl Store {
         })
     }
 
-    /// Counts of each value of `field` among the entities matching `filter`.
+    /// Counts of each value of `field` among the entities matching `filter`: from the counts kept
+    /// with the catalog when the filter is by kind at most (the catalog page's and most clients'
+    /// questions), else counted now.
     pub async fn facet(&self, field: &str, filter: Option<&Filter>) -> Result<Vec<Facet>, StoreError> {
+        let lower = field.to_lowercase();
+        let kept = match lower.as_str() {
+            // One value per entity: counting them is no faster than listing them.
+            "metadata.name" => None,
+            relation if relation.starts_with("relations.") => {
+                Some(format!("relations.{}", relation_type(&relation["relations.".len()..])))
+            }
+            other => Some(other.to_string()),
+        };
+        let kinds = match filter {
+            None => Some(None),
+            Some(filter) => kinds_only(filter),
+        };
+        let (Some(kept), Some(kinds)) = (kept, kinds) else {
+            return self.facet_counted_now(field, filter).await;
+        };
+        let counts = self.kept_facet(&kept, kinds.as_deref()).await?;
+        Ok(sorted_facets(counts.into_iter().map(|(value, count)| Facet {
+            value: shown(&lower, value),
+            count,
+        })))
+    }
+
+    /// [`Store::facet`] counted from the catalog itself, whatever the filter: what the kept
+    /// counts must always equal.
+    pub async fn facet_counted_now(&self, field: &str, filter: Option<&Filter>) -> Result<Vec<Facet>, StoreError> {
         let mut sql = Sql::default();
         let request = PageRequest {
             filter: filter.cloned(),
             ..PageRequest::default()
         };
-        let condition = conditions(&request, &mut sql);
+        let condition = conditions(&request, self.postgres, &mut sql);
         let field = field.to_lowercase();
         let text = match field.as_str() {
             "kind" => {
@@ -212,49 +246,73 @@ impl Store {
             q = q.bind(a.clone());
         }
         let rows = q.fetch_all(self.pool()).await.map_err(query_error("counting facets"))?;
-        let mut facets = rows
+        let facets = rows
             .iter()
             .map(|r| {
-                let value: String = r.try_get(0)?;
-                let value = if field == "kind" {
-                    known_kind(&value).map_or(value, str::to_string)
-                } else {
-                    value
-                };
                 Ok(Facet {
-                    value,
+                    value: shown(&field, r.try_get(0)?),
                     count: r.try_get(1)?,
                 })
             })
             .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(query_error("counting facets"))?;
-        facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
-        Ok(facets)
+        Ok(sorted_facets(facets))
     }
 }
 
-/// The WHERE condition for a request's filter and full-text term.
-fn conditions(request: &PageRequest, sql: &mut Sql) -> String {
-    let mut parts = vec!["1 = 1".to_string()];
-    if let Some(filter) = &request.filter {
-        parts.push(filter_sql(filter, sql));
+/// A facet's value as shown: kinds spelled as Backstage does (`Component`), others as stored.
+fn shown(field: &str, value: String) -> String {
+    if field == "kind" {
+        known_kind(&value).map_or(value, str::to_string)
+    } else {
+        value
     }
-    if let Some(term) = request
+}
+
+/// Most frequent first, then by value.
+fn sorted_facets(facets: impl IntoIterator<Item = Facet>) -> Vec<Facet> {
+    let mut facets: Vec<Facet> = facets.into_iter().collect();
+    facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
+    facets
+}
+
+/// The kinds a filter keeps when it is about kinds alone (`None`: every kind); `None` when it
+/// says more than that.
+fn kinds_only(filter: &Filter) -> Option<Option<Vec<String>>> {
+    match filter {
+        Filter::All(items) if items.is_empty() => Some(None),
+        Filter::All(items) | Filter::Any(items) if items.len() == 1 => kinds_only(&items[0]),
+        Filter::Field { key, values } if key == "kind" => {
+            Some((!values.is_empty()).then(|| values.iter().map(|v| v.to_lowercase()).collect()))
+        }
+        _ => None,
+    }
+}
+
+/// The request's full-text term, lower-case and trimmed, when it has one.
+fn term(request: &PageRequest) -> Option<String> {
+    request
         .full_text
         .as_ref()
         .map(|t| t.trim().to_lowercase())
         .filter(|t| !t.is_empty())
-    {
-        let pattern = sql.arg(format!(
-            "%{}%",
-            term.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
-        ));
-        if request.full_text_fields.is_empty() {
-            parts.push(format!(
-                "e.id IN (SELECT entity_id FROM entity_text WHERE text LIKE {pattern} ESCAPE '\\')"
-            ));
-        } else {
-            let fields: Vec<String> = request.full_text_fields.iter().map(|f| f.to_lowercase()).collect();
+}
+
+/// The WHERE condition for a request's filter and full-text term.
+fn conditions(request: &PageRequest, postgres: bool, sql: &mut Sql) -> String {
+    let mut parts = vec!["1 = 1".to_string()];
+    if let Some(filter) = &request.filter {
+        parts.push(filter_sql(filter, sql));
+    }
+    if let Some(term) = term(request) {
+        let fields: Vec<String> = request.full_text_fields.iter().map(|f| f.to_lowercase()).collect();
+        if fields.is_empty() || full_text::indexed(&fields) {
+            parts.push(format!("e.id IN ({})", full_text::matching_ids(&term, postgres, sql)));
+        }
+        if !fields.is_empty() {
+            // The index found the entities with the term somewhere; these are those with it in
+            // one of the fields asked for.
+            let pattern = sql.arg(full_text::contains_pattern(&term));
             let mut alternatives = Vec::new();
             if fields.iter().any(|f| f == "metadata.name") {
                 alternatives.push(format!("e.name LIKE {pattern} ESCAPE '\\'"));

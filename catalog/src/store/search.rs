@@ -92,6 +92,21 @@ pub fn search_text(entity: &Value, entity_ref: &str) -> String {
     parts.join(" ").to_lowercase()
 }
 
+/// What ranks a full-text match above the rest: the lower-case title, description and display
+/// name (as the migration that added it computes it for entities written before).
+pub fn search_heading(entity: &Value) -> String {
+    [
+        &entity["metadata"]["title"],
+        &entity["metadata"]["description"],
+        &entity["spec"]["profile"]["displayName"],
+    ]
+    .into_iter()
+    .filter_map(Value::as_str)
+    .collect::<Vec<_>>()
+    .join(" ")
+    .to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,7 +18,8 @@ pub use orphans::{ORPHAN_ANNOTATION, Orphans};
 use orphans::{ORPHANED, mark_orphaned};
 use rows::{RowText, insert_rows};
 
-use super::search::{search_rows, search_text};
+use super::facets::{self, Change, Entities};
+use super::search::{search_heading, search_rows, search_text};
 use super::{Store, StoreError, now_ms, query_error};
 use crate::model::{EntityRef, RelationEdge};
 
@@ -92,7 +93,7 @@ const ENTITY_COLUMNS: [(&str, bool); 14] = [
     ("updated_at", true),
 ];
 const RELATION_COLUMNS: [(&str, bool); 3] = [("source_ref", false), ("type", false), ("target_ref", false)];
-const TEXT_COLUMNS: [(&str, bool); 2] = [("entity_id", true), ("text", false)];
+const TEXT_COLUMNS: [(&str, bool); 3] = [("entity_id", true), ("text", false), ("heading", false)];
 const SEARCH_COLUMNS: [(&str, bool); 4] = [
     ("entity_id", true),
     ("key", false),
@@ -215,7 +216,9 @@ impl Known {
                             .int(old.map_or(self.now, |e| e.created_at))
                             .int(self.now);
                         Outcome::Entity(Box::new(EntityRows {
-                            text: RowText::default().text(&search_text(&body, reference)),
+                            text: RowText::default()
+                                .text(&search_text(&body, reference))
+                                .text(&search_heading(&body)),
                             search: search_rows(&body)
                                 .iter()
                                 .map(|(key, value, original)| RowText::default().text(key).text(value).text(original))
@@ -258,7 +261,7 @@ pub struct Refresh {
     /// cancelled task), the database rolls the transaction back.
     tx: PoolConnection<Any>,
     /// This refresh's turn to write, held until it ends.
-    _write: tokio::sync::OwnedSemaphorePermit,
+    write_turn: tokio::sync::OwnedSemaphorePermit,
     postgres: bool,
     location_id: String,
     known: std::sync::Arc<Known>,
@@ -315,7 +318,7 @@ impl Store {
         }
         Ok(Refresh {
             tx,
-            _write: write,
+            write_turn: write,
             postgres: self.postgres,
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
@@ -360,7 +363,8 @@ impl Refresh {
     pub async fn apply(&mut self, batch: Vec<Prepared>) -> Result<(), StoreError> {
         let tx: &mut AnyConnection = &mut self.tx;
         let partial = self.scope.is_some().then_some(&*self.known);
-        let (claimed, elsewhere_here) = claimed_elsewhere(tx, &self.location_id, partial, &batch).await?;
+        let (claimed, elsewhere_here) =
+            claimed_elsewhere(tx, self.postgres, &self.location_id, partial, &batch).await?;
         let mut problems: Vec<RowText> = Vec::new();
         let mut kept_with_errors: Vec<(String, String)> = Vec::new();
         let mut clear_errors: Vec<String> = Vec::new();
@@ -493,7 +497,7 @@ impl Refresh {
             Orphans::Remove => {
                 let removed: Vec<String> = gone.iter().map(|e| e.uid.clone()).collect();
                 self.summary.removed = removed.len();
-                delete_entities(tx, &removed).await?;
+                delete_entities(tx, self.postgres, &removed).await?;
             }
             Orphans::Mark => {
                 let newly: Vec<String> = gone
@@ -559,6 +563,12 @@ impl Refresh {
         }
         tracing::debug!(ms = phase.elapsed().as_millis() as u64, "refresh: committed");
         let summary = self.summary;
+        // The write turn is given back first: folding takes one of its own.
+        drop(self.tx);
+        drop(self.write_turn);
+        if summary.added + summary.updated + summary.removed + summary.orphaned > 0 {
+            store.fold_facets_logged().await;
+        }
         // After a large change the planner's statistics are stale: without them it may scan every
         // entity of a kind rather than look up the few an owner has.
         if summary.added + summary.updated + summary.removed + summary.orphaned >= ANALYZE_AFTER {
@@ -636,6 +646,7 @@ async fn known_entities(
 /// is removed, and this location provides it now (a descriptor moved between repositories).
 async fn claimed_elsewhere(
     tx: &mut AnyConnection,
+    postgres: bool,
     location_id: &str,
     partial: Option<&Known>,
     batch: &[Prepared],
@@ -685,7 +696,7 @@ async fn claimed_elsewhere(
             }
         }
     }
-    delete_entities(tx, &taken_over).await?;
+    delete_entities(tx, postgres, &taken_over).await?;
     Ok((claimed, elsewhere_here))
 }
 
@@ -708,8 +719,9 @@ async fn count_entities(
     Ok(total)
 }
 
-pub(super) async fn delete_entities(tx: &mut AnyConnection, uids: &[String]) -> Result<(), StoreError> {
+pub(super) async fn delete_entities(tx: &mut AnyConnection, postgres: bool, uids: &[String]) -> Result<(), StoreError> {
     for chunk in uids.chunks(500) {
+        facets::record(tx, postgres, Entities::Uids(chunk), Change::Removed).await?;
         let list = placeholders(1, chunk.len());
         for table in [
             "search WHERE entity_id IN (SELECT id FROM entities WHERE uid",
@@ -740,7 +752,7 @@ async fn write_entities(
         .iter()
         .filter_map(|(r, _)| known.entities.get(r).map(|e| e.uid.clone()))
         .collect();
-    delete_entities(tx, &changed).await?;
+    delete_entities(tx, postgres, &changed).await?;
     let entities: Vec<EntityRows> = fresh
         .into_iter()
         .filter_map(|(_, p)| match p.outcome {
@@ -772,6 +784,8 @@ async fn write_entities(
     insert_rows(tx, postgres, "relations", &RELATION_COLUMNS, relation_rows, None).await?;
     insert_rows(tx, postgres, "entity_text", &TEXT_COLUMNS, text_rows, None).await?;
     insert_rows(tx, postgres, "search", &SEARCH_COLUMNS, search_batch, None).await?;
+    let ids: Vec<i64> = ids.into_values().collect();
+    facets::record(tx, postgres, Entities::Ids(&ids), Change::Added).await?;
     Ok((added, updated))
 }
 

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use super::ConfigError;
 
 mod access;
+mod catalog_reading;
 mod demo;
 mod dora;
 mod kubernetes;
@@ -151,6 +152,7 @@ struct CatalogSection {
     processing: ProcessingSection,
     #[serde(default)]
     providers: ProvidersSection,
+    reading: Option<catalog_reading::CatalogReadingSection>,
 }
 
 /// `catalog.providers`: Backstage's GitHub entity providers.
@@ -626,6 +628,7 @@ impl FileConfig {
                 .and_then(|r| r.max.as_ref())
                 .map_or(defaults.retry_max, Interval::duration),
             orphans,
+            reading: self.catalog_reading()?,
             ..defaults.clone()
         };
         let bounded = |key: &'static str, ok: bool, message: &str| {

@@ -39,10 +39,15 @@ pub async fn catalog_page(service: &Arc<Catalog>, query: CatalogQuery) -> Result
     let request = PageRequest {
         filter: Some(filter_for(&query, &kind, None)),
         full_text: Some(query.q.clone()).filter(|q| !q.trim().is_empty()),
-        order: vec![Order {
-            field: sort_field(&query.sort).into(),
-            descending: query.desc,
-        }],
+        // A search with no column chosen lists the best matches first (the store's rank).
+        order: if query.sort.is_empty() && !query.q.trim().is_empty() {
+            Vec::new()
+        } else {
+            vec![Order {
+                field: sort_field(&query.sort).into(),
+                descending: query.desc,
+            }]
+        },
         limit: PAGE_SIZE,
         after,
         backwards,

@@ -4,6 +4,7 @@
 use sqlx::{AnyConnection, Row};
 
 use super::{delete_entities, placeholders};
+use crate::store::facets::{self, Change, Entities};
 use crate::store::{Store, StoreError, query_error};
 
 /// What happens to entities that disappeared from their source.
@@ -36,6 +37,8 @@ pub(super) async fn mark_orphaned(
         format!("json_set(body, '$.metadata.annotations.\"{ORPHAN_ANNOTATION}\"', 'true')")
     };
     for chunk in uids.chunks(500) {
+        // The mark is a search field: counted again with it.
+        facets::record(tx, postgres, Entities::Uids(chunk), Change::Removed).await?;
         let list = placeholders(3, chunk.len());
         let sql = format!(
             "UPDATE entities SET orphaned_at = $1, hash = $2, etag = substr(etag, 1, 12) || 'orphaned', \
@@ -56,6 +59,7 @@ pub(super) async fn mark_orphaned(
             q = q.bind(uid);
         }
         q.execute(&mut *tx).await.map_err(query_error("marking orphans"))?;
+        facets::record(tx, postgres, Entities::Uids(chunk), Change::Added).await?;
     }
     Ok(())
 }
@@ -63,7 +67,7 @@ pub(super) async fn mark_orphaned(
 impl Store {
     /// Removes orphans marked before `before` (ms): their grace period is over. Returns how many.
     pub async fn purge_orphans(&self, before: i64) -> Result<usize, StoreError> {
-        let _write = self.writing().await;
+        let write = self.writing().await;
         let mut tx = self.pool().begin().await.map_err(query_error("removing orphans"))?;
         let uids: Vec<String> =
             sqlx::query("SELECT uid FROM entities WHERE orphaned_at IS NOT NULL AND orphaned_at < $1")
@@ -75,8 +79,12 @@ impl Store {
                 .map(|r| r.try_get(0))
                 .collect::<Result<_, _>>()
                 .map_err(query_error("finding expired orphans"))?;
-        delete_entities(&mut tx, &uids).await?;
+        delete_entities(&mut tx, self.postgres, &uids).await?;
         tx.commit().await.map_err(query_error("removing orphans"))?;
+        drop(write);
+        if !uids.is_empty() {
+            self.fold_facets_logged().await;
+        }
         Ok(uids.len())
     }
 }
