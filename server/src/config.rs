@@ -59,6 +59,8 @@ pub struct Config {
     pub slo: slo::service::SloSettings,
     /// The demo's simulated cluster and generated history (`demo:`); None in a real installation.
     pub demo: Option<crate::demo::DemoSettings>,
+    /// Cost allocation: sampling the watched clusters, retention, prices (`cost:`).
+    pub cost: cost::settings::CostSettings,
 }
 
 /// How to reach the database. `Debug` hides credentials.
@@ -175,6 +177,7 @@ impl Config {
         let demo = file.demo(&config_dir, &process_env)?;
         let prometheus = file.prometheus(&process_env, &catalog.git.reading)?;
         let slo = file.slo()?;
+        let cost = file.cost()?;
         let mut dora = file.dora(&process_env)?;
         // Clones for lead time live beside the catalog's, unless configured elsewhere.
         dora.changes_cache_dir
@@ -195,6 +198,7 @@ impl Config {
             prometheus,
             slo,
             demo,
+            cost,
         })
     }
 }

@@ -107,11 +107,32 @@ impl Server {
         } else {
             let names: Vec<&str> = clusters.iter().map(|c| c.entity.name.as_str()).collect();
             tracing::info!(clusters = ?names, "watching Kubernetes clusters");
-            Some(deployments::Deployments::start(
+            // Cost allocation reads usage from the metrics API, polled as often as it samples.
+            let timing = deployments::WatchTiming {
+                metrics: config.cost.enabled.then_some(deployments::MetricsPolling {
+                    interval: config.cost.interval,
+                    timeout: config.cost.metrics_timeout,
+                    max_bytes: config.cost.metrics_max_bytes,
+                }),
+                ..Default::default()
+            };
+            Some(deployments::Deployments::start_with(
                 &clusters,
                 catalog.clone(),
                 Some(kubernetes_entities),
+                timing,
             )?)
+        };
+        let cost = std::sync::Arc::new(cost::store::Store::new(catalog.store.clone()));
+        let cost_sampler = match (&deployments, config.cost.enabled) {
+            (Some(deployments), true) => Some(tokio::spawn(cost::sampler::run(
+                deployments.clone(),
+                cost.clone(),
+                config.cost.clone(),
+                format!("{}/{}", installation_host(), uuid::Uuid::new_v4().simple()),
+                workers_stopped_for_sessions.clone(),
+            ))),
+            _ => None,
         };
         let delivery = std::sync::Arc::new(delivery::Delivery::new(
             catalog.store.clone(),
@@ -149,6 +170,8 @@ impl Server {
             deployments,
             delivery,
             slos,
+            cost,
+            cost_settings: std::sync::Arc::new(config.cost.clone()),
             demo: config.demo.is_some(),
             metrics,
             site,
@@ -180,6 +203,7 @@ impl Server {
             workers: [refresh_loop, task_workers, session_sweeper, slo_loop]
                 .into_iter()
                 .chain(demo_history)
+                .chain(cost_sampler)
                 .collect(),
             simulated,
         })
@@ -249,6 +273,15 @@ async fn sweep_sessions(auth: std::sync::Arc<crate::auth::Auth>, mut stopped: to
             _ = stopped.changed() => return,
         }
     }
+}
+
+/// This machine's name, for the claims a replica writes (`HOSTNAME`, the pod's name on
+/// Kubernetes), else `cairn`.
+fn installation_host() -> String {
+    std::env::var("HOSTNAME")
+        .ok()
+        .filter(|h| !h.is_empty() && h.len() <= 253)
+        .unwrap_or_else(|| "cairn".into())
 }
 
 /// Writes `text` unless the file already holds it (a restart keeps what was discovered until the

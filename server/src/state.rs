@@ -23,6 +23,9 @@ pub struct AppState {
     pub deployments: Option<Arc<deployments::Deployments>>,
     /// Delivery metrics, deployments reported by CI and incidents.
     pub delivery: Arc<delivery::Delivery>,
+    /// Cost allocation's history (its reads price with `cost_settings.prices`).
+    pub cost: Arc<cost::store::Store>,
+    pub cost_settings: Arc<cost::settings::CostSettings>,
     /// SLOs and error budgets (figures from stored buckets, the deploy gate).
     pub slos: Arc<slo::service::Slos>,
     /// The demo is on (`demo:`): every page says so.

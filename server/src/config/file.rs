@@ -10,6 +10,7 @@ use super::ConfigError;
 
 mod access;
 mod catalog_reading;
+mod cost;
 mod demo;
 mod dora;
 mod kubernetes;
@@ -43,6 +44,9 @@ pub struct FileConfig {
     kubernetes: kubernetes::KubernetesSection,
     #[serde(default)]
     dora: dora::DoraSection,
+    /// Cairn's: cost allocation (issue 17).
+    #[serde(default)]
+    cost: cost::CostSection,
     /// Cairn's: the Prometheus servers SLO figures come from (issue 18).
     #[serde(default)]
     prometheus: prometheus::PrometheusSection,

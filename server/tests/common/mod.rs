@@ -117,6 +117,7 @@ impl TestDb {
             demo: None,
             prometheus: Default::default(),
             slo: Default::default(),
+            cost: Default::default(),
         }
     }
 }
