@@ -22,12 +22,11 @@ pub fn summarize(
     interval: &str,
     buckets: &[(i64, i64)],
 ) -> Metrics {
-    let mut in_range: Vec<&AssessedDeployment> = assessed
+    let in_range: Vec<&AssessedDeployment> = assessed
         .iter()
         .copied()
         .filter(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms)
         .collect();
-    in_range.sort_by(|a, b| b.finished_ms.cmp(&a.finished_ms).then_with(|| a.id.cmp(&b.id)));
     let deployments = in_range.len() as u64;
     let days = (to_ms - from_ms) as f64 / DAY_MS;
     let count = |f: &dyn Fn(&AssessedDeployment) -> bool| in_range.iter().filter(|d| f(d)).count() as u64;
@@ -75,9 +74,9 @@ pub fn summarize(
             incident_fixes: count(&|d| d.rework.iter().any(|r| matches!(r, ReworkReason::IncidentFix { .. }))),
         },
         unlinked_incidents,
-        series: buckets.iter().map(|b| bucket(*b, &in_range)).collect(),
+        series: series(buckets, &in_range),
         deployments_truncated: in_range.len() > MAX_LISTED,
-        deployments: in_range.into_iter().take(MAX_LISTED).cloned().collect(),
+        deployments: newest(in_range),
         breakdown_by: String::new(),
         breakdown: Vec::new(),
     }
@@ -102,11 +101,20 @@ pub fn breakdown(
     for entity in entities {
         rows.entry(key_of(entity)).or_default().row.entities += 1;
     }
+    // Deployments come grouped by entity: the key is asked once per run of one entity's.
+    let mut key: Option<(&str, String)> = None;
     for d in assessed
         .iter()
         .filter(|d| d.finished_ms >= from_ms && d.finished_ms < to_ms)
     {
-        let sums = rows.entry(key_of(&d.entity)).or_default();
+        if key.as_ref().is_none_or(|(entity, _)| *entity != d.entity) {
+            key = Some((&d.entity, key_of(&d.entity)));
+        }
+        let Some((_, k)) = &key else { continue };
+        let sums = match rows.get_mut(k) {
+            Some(sums) => sums,
+            None => rows.entry(k.clone()).or_default(),
+        };
         sums.row.deployments += 1;
         sums.row.failed += u64::from(d.failed());
         sums.row.rework += u64::from(!d.rework.is_empty());
@@ -133,11 +141,35 @@ pub fn breakdown(
     out
 }
 
-/// `in_range` is newest first: the bucket's deployments are one slice of it.
-fn bucket((start_ms, end_ms): (i64, i64), in_range: &[&AssessedDeployment]) -> Bucket {
-    let first = in_range.partition_point(|d| d.finished_ms >= end_ms);
-    let past = in_range.partition_point(|d| d.finished_ms >= start_ms);
-    let here = &in_range[first..past.max(first)];
+/// The `MAX_LISTED` newest, newest first: selected, not the whole range sorted (an organisation's
+/// year is hundreds of thousands).
+fn newest(mut in_range: Vec<&AssessedDeployment>) -> Vec<AssessedDeployment> {
+    let newest_first = |a: &&AssessedDeployment, b: &&AssessedDeployment| {
+        b.finished_ms.cmp(&a.finished_ms).then_with(|| a.id.cmp(&b.id))
+    };
+    if in_range.len() > MAX_LISTED {
+        in_range.select_nth_unstable_by(MAX_LISTED, newest_first);
+        in_range.truncate(MAX_LISTED);
+    }
+    in_range.sort_by(newest_first);
+    in_range.into_iter().cloned().collect()
+}
+
+/// Each deployment put in its bucket (`buckets` are in order and do not overlap) in one pass.
+fn series(buckets: &[(i64, i64)], in_range: &[&AssessedDeployment]) -> Vec<Bucket> {
+    let mut members: Vec<Vec<&AssessedDeployment>> = vec![Vec::new(); buckets.len()];
+    for d in in_range {
+        let i = buckets.partition_point(|(_, end)| *end <= d.finished_ms);
+        if let Some((start, _)) = buckets.get(i)
+            && d.finished_ms >= *start
+        {
+            members[i].push(d);
+        }
+    }
+    buckets.iter().zip(&members).map(|(b, here)| bucket(*b, here)).collect()
+}
+
+fn bucket((start_ms, end_ms): (i64, i64), here: &[&AssessedDeployment]) -> Bucket {
     let recoveries: Vec<f64> = here.iter().filter_map(|d| recovery_seconds(d)).collect();
     let lead: Vec<f64> = here
         .iter()
