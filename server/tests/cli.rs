@@ -218,7 +218,8 @@ mod validate {
                 ("bin.yaml", b"\x00\x01\x02"),
                 ("latin1.yaml", b"name: caf\xe9\n"),
             ],
-            &["--format", "json"],
+            // 1 MiB, below the 2 MiB file: the default (16 MiB) would read it.
+            &["--format", "json", "--max-file-size", "1048576"],
         );
         assert!(started.elapsed() < std::time::Duration::from_secs(10), "bounded time");
         assert_eq!(code, Some(2), "unreadable files exit 2: {out}");
