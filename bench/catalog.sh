@@ -2,7 +2,7 @@
 # Catalog benchmarks (issue 3) on the shared generator's data: ingestion time and rate, RSS, and
 # p50/p99 latency under load for by-name, by-query (kind + owner, page of 100), full-text search,
 # facets (every kind, and the components'), the server-rendered entity page and catalog page
-# with a search. Prints "name: value" lines.
+# (searched, a kind, every kind, an owner's), RSS before, after and at its peak. Prints "name: value" lines.
 #   bench/catalog.sh [N ...]            default: 10000 100000 (SQLite)
 #   DATABASE_URL=postgres://… bench/catalog.sh N   (the database must exist and be empty)
 # Run through `./x bench catalog` so the release build and tools are in place.
@@ -14,8 +14,10 @@ generator=../shared/bench/gen_catalog.py
 [ -f "$generator" ] || { echo "missing $generator (the shared benchmark generator)" >&2; exit 2; }
 command -v wrk >/dev/null || { apt-get install -y wrk >/dev/null 2>&1 || (apt-get update >/dev/null && apt-get install -y wrk >/dev/null); }
 
-cargo xtask build-site --release >/dev/null 2>&1
-cargo build --release -p server >/dev/null 2>&1
+[ -n "${CAIRN_BENCH_BIN:-}" ] && [ -d target/site ] || cargo xtask build-site --release >/dev/null 2>&1
+# CAIRN_BENCH_BIN=DIR runs a cairn built earlier instead of building the tree.
+bin=${CAIRN_BENCH_BIN:-target/release}
+[ -n "${CAIRN_BENCH_BIN:-}" ] || cargo build --release -p server >/dev/null 2>&1
 work=$(mktemp -d)
 trap 'kill "${pid:-0}" 2>/dev/null || true; rm -rf "$work"' EXIT
 now_ms() { date +%s%3N; }
@@ -32,7 +34,7 @@ catalog:
 YAML
   port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
   base="http://127.0.0.1:$port"
-  CAIRN_LOG=warn target/release/cairn --config "$work/cairn.yaml" serve --bind "127.0.0.1:$port" \
+  CAIRN_LOG=warn "$bin/cairn" --config "$work/cairn.yaml" serve --bind "127.0.0.1:$port" \
     --database-url "${DATABASE_URL:-$work/cairn-$n.db}" --site-root target/site >"$work/server.log" 2>&1 &
   pid=$!
   for _ in $(seq 200); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.05; done
@@ -83,6 +85,10 @@ PY
   load "facets of components, one field" "$work/facets.txt" "/api/catalog/entity-facets?filter=kind=component&facet=%s"
   load "SSR entity page" "$data/names-component.txt" "/catalog/default/component/%s"
   load "SSR catalog page, searched" "$data/terms.txt" "/catalog?kind=component&q=%s"
+  load "SSR catalog page, components" "$work/facets.txt" "/catalog?kind=component"
+  load "SSR catalog page, every kind" "$work/facets.txt" "/catalog"
+  load "SSR catalog page, components by an owner" "$data/names-owner.txt" "/catalog?kind=component&owner=group:default/%s"
   figure "[$n] RSS after load" "$(rss_mib $pid) MiB"
+  figure "[$n] RSS peak" "$(( $(awk '/VmHWM/ {print $2}' /proc/$pid/status) / 1024 )) MiB"
   kill "$pid"; wait "$pid" 2>/dev/null || true
 done

@@ -34,8 +34,12 @@ groups=50
 workers=${DORA_BENCH_WORKERS:-4}
 
 say "building (release)…"
-cargo build --release -p server -p testkit --bin cairn --bin kube-api >/dev/null 2>&1 ||
-  cargo build --release -p server -p testkit --bin cairn --bin kube-api
+# CAIRN_BENCH_BIN=DIR runs binaries built earlier (cairn, kube-api) instead of building the tree.
+bin=${CAIRN_BENCH_BIN:-target/release}
+if [ -z "${CAIRN_BENCH_BIN:-}" ]; then
+  cargo build --release -p server -p testkit --bin cairn --bin kube-api >/dev/null 2>&1 ||
+    cargo build --release -p server -p testkit --bin cairn --bin kube-api
+fi
 [ -d target/site ] || cargo xtask build-site --release >/dev/null 2>&1
 
 work=$(mktemp -d)
@@ -49,7 +53,7 @@ trap cleanup EXIT
 
 python3 bench/dora/driver.py catalog "$work/catalog.yaml" "$services" "$groups"
 # A simulated cluster with one Deployment (synthetic-0, a service of the catalog) to roll out.
-target/release/kube-api --synthetic 1x2 --namespace bench-dora --wall-clock >"$work/kube.log" 2>&1 &
+"$bin/kube-api" --synthetic 1x2 --namespace bench-dora --wall-clock >"$work/kube.log" 2>&1 &
 kube_pid=$!
 for _ in $(seq 400); do grep -q 'listening on' "$work/kube.log" && break; sleep 0.05; done
 kube=$(sed -n 's/^listening on \(http[^ ]*\).*/\1/p' "$work/kube.log" | head -1)
@@ -68,7 +72,7 @@ kubernetes:
 YAML
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-CAIRN_CONFIG="$work/cairn.yaml" CAIRN_LOG=warn target/release/cairn serve --bind "127.0.0.1:$port" \
+CAIRN_CONFIG="$work/cairn.yaml" CAIRN_LOG=warn "$bin/cairn" serve --bind "127.0.0.1:$port" \
   --database-url "$work/cairn.db" --site-root target/site >"$work/server.log" 2>&1 &
 cairn_pid=$!
 for _ in $(seq 400); do curl -sf "$base/readyz" >/dev/null && break; sleep 0.05; done

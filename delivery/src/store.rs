@@ -60,6 +60,38 @@ impl<'a> Among<'a> {
     }
 }
 
+impl Store {
+    /// A two-column read (key → value) over `among`, a statement per chunk: `sql` is given the
+    /// chunk's `IN` condition on `column` (its parameters start at `$1`).
+    async fn pairs<V>(
+        &self,
+        among: Among<'_>,
+        column: &str,
+        sql: impl Fn(&str) -> String,
+        context: &'static str,
+    ) -> Result<std::collections::BTreeMap<String, V>, StoreError>
+    where
+        V: for<'r> sqlx::Decode<'r, sqlx::Any> + sqlx::Type<sqlx::Any>,
+    {
+        use sqlx::Row;
+        let mut out = std::collections::BTreeMap::new();
+        for chunk in among.chunks() {
+            let sql = sql(&in_list(column, chunk, 1));
+            let mut query = sqlx::query(&sql);
+            for entity in chunk.unwrap_or_default() {
+                query = query.bind(entity);
+            }
+            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
+                out.insert(
+                    row.try_get(0).map_err(query_error(context))?,
+                    row.try_get(1).map_err(query_error(context))?,
+                );
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// `column IN ($first, $first + 1, …)` for a chunk (bound after the statement's own parameters),
 /// or a condition that always holds.
 fn in_list(column: &str, chunk: Option<&[String]>, first: usize) -> String {

@@ -242,24 +242,11 @@ impl Store {
 
     /// Each of `among`'s owner (the first `ownedBy` target in ref order), for those that have one.
     pub async fn owners(&self, among: Among<'_>) -> Result<BTreeMap<String, String>, StoreError> {
-        let context = "reading owners";
-        let mut out = BTreeMap::new();
-        for chunk in among.chunks() {
-            let sql = format!(
-                "SELECT source_ref, MIN(target_ref) FROM relations WHERE type = 'ownedBy' AND {} GROUP BY source_ref",
-                in_list("source_ref", chunk, 1)
-            );
-            let mut query = sqlx::query(&sql);
-            for entity in chunk.unwrap_or_default() {
-                query = query.bind(entity);
-            }
-            for row in query.fetch_all(self.pool()).await.map_err(query_error(context))? {
-                out.insert(
-                    row.try_get(0).map_err(query_error(context))?,
-                    row.try_get(1).map_err(query_error(context))?,
-                );
-            }
-        }
-        Ok(out)
+        let sql = |sources: &str| {
+            format!(
+                "SELECT source_ref, MIN(target_ref) FROM relations WHERE type = 'ownedBy' AND {sources} GROUP BY source_ref"
+            )
+        };
+        self.pairs(among, "source_ref", sql, "reading owners").await
     }
 }
