@@ -3,6 +3,7 @@
 pub mod access;
 pub mod admin;
 pub mod catalog;
+pub mod cost;
 pub mod delivery;
 pub mod deployments;
 pub mod features;

@@ -1,6 +1,7 @@
 //! Views shared by several pages.
 
 pub mod charts;
+pub mod cost;
 pub mod delivery;
 pub mod demo_banner;
 pub mod deployments;

@@ -3,10 +3,12 @@
 pub mod admin_audit;
 pub mod admin_tokens;
 pub mod catalog_list;
+pub mod cost;
 pub mod create;
 pub mod delivery;
 pub mod deployments;
 pub mod entity;
+pub mod entity_cost;
 pub mod entity_delivery;
 pub mod entity_deployments;
 pub mod home;

@@ -5,13 +5,16 @@
 //! Cairn adds `currency` and `aggregate` beside `data`, and `idleCost` (the idle share inside
 //! `totalCost`) to each allocation.
 
+pub mod window;
+
 use std::collections::BTreeMap;
 
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use crate::allocation::{Aggregate, Totals};
+use crate::allocation::{Aggregate, ClusterCost, Totals, UNALLOCATED};
 use crate::model::Window;
+use crate::report::{Policy, distribute};
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -74,7 +77,7 @@ impl Properties {
                 ..Default::default()
             },
             // Cairn's own aggregates have no Kubecost property: the name says it all.
-            Aggregate::Entity | Aggregate::Team => Properties::default(),
+            Aggregate::Entity | Aggregate::Team | Aggregate::System | Aggregate::Domain => Properties::default(),
             Aggregate::Label(key) => Properties {
                 labels: Some(BTreeMap::from([(key.clone(), name.to_string())])),
                 ..Default::default()
@@ -187,6 +190,58 @@ impl AllocationResponse {
             currency: currency.to_string(),
             aggregate: name.to_string(),
             data: vec![set],
+        }
+    }
+}
+
+/// Aggregated costs (one allocation per group, `group` its key, as `store::Store::grouped`
+/// reads them) distributed by `policy` per cluster and summed across clusters: one set per
+/// window start (a bucket, or the whole window), oldest first, each with `__idle__`,
+/// `__shared__`, `__unmounted__` and `__unallocated__` lines where they are not zero.
+pub fn sets(costs: Vec<ClusterCost>, policy: &Policy) -> Vec<(Window, BTreeMap<String, Totals>)> {
+    let mut sets: BTreeMap<DateTime<Utc>, (Window, BTreeMap<String, Totals>)> = BTreeMap::new();
+    for cost in costs {
+        let report = distribute(cost, policy);
+        let set = sets
+            .entry(report.window.start)
+            .or_insert_with(|| (report.window, BTreeMap::new()));
+        let lines = report.lines(|a| a.group.clone().unwrap_or_else(|| UNALLOCATED.to_string()));
+        for (key, totals) in lines {
+            set.1.entry(key).or_default().merge(&totals);
+        }
+    }
+    sets.into_values().collect()
+}
+
+impl AllocationResponse {
+    /// The response for `sets` (from `sets`) summed by `aggregate` (`name` as asked).
+    pub fn from_sets(
+        currency: &str,
+        name: &str,
+        aggregate: &Aggregate,
+        sets: &[(Window, BTreeMap<String, Totals>)],
+    ) -> AllocationResponse {
+        let data = sets
+            .iter()
+            .map(|(window, lines)| {
+                lines
+                    .iter()
+                    .map(|(key, totals)| {
+                        let properties = if key.starts_with("__") {
+                            Properties::default()
+                        } else {
+                            Properties::of(aggregate, key)
+                        };
+                        (key.clone(), AllocationItem::new(key, properties, *window, totals))
+                    })
+                    .collect()
+            })
+            .collect();
+        AllocationResponse {
+            code: 200,
+            currency: currency.to_string(),
+            aggregate: name.to_string(),
+            data,
         }
     }
 }

@@ -11,8 +11,11 @@
 //! - `report`: the three together for one cluster, conserved: allocations + idle + shared +
 //!   unmounted volumes = what the nodes and volumes cost;
 //! - `focus`: FOCUS 1.x cost and usage files (cloud bills), bounded, bad rows reported;
-//! - `api`: the Kubecost-shaped `/allocation` response;
-//! - `settings`: the `cost:` section (sampling, retention, prices).
+//! - `api`: the Kubecost-shaped `/allocation` response, its `window` parameter, and sets of
+//!   lines from aggregated reads; `export`: the same as CSV;
+//! - `settings`: the `cost:` section (sampling, retention, prices);
+//! - `view`: what the pages show (an entity's days and rollouts, rows of a team or the
+//!   organisation), built from aggregated reads.
 //!
 //! With the `store` feature (the server side; it depends on `deployments` and `catalog`):
 //! `sample` (a watched cluster at one moment → per-container samples), `store` (the history's
@@ -21,6 +24,7 @@
 
 pub mod allocation;
 pub mod api;
+pub mod export;
 pub mod focus;
 pub mod idle;
 pub mod model;
@@ -28,6 +32,7 @@ pub mod prices;
 pub mod report;
 pub mod settings;
 pub mod shared;
+pub mod view;
 
 #[cfg(feature = "store")]
 pub mod sample;

@@ -18,6 +18,8 @@ pub struct CostSettings {
     pub metrics_timeout: Duration,
     pub metrics_max_bytes: u64,
     pub prices: PriceSettings,
+    /// Whole days compared before and after a rollout on an entity's Cost tab (default 3).
+    pub rollout_days: u32,
 }
 
 /// How long each grain of the history is kept.
@@ -49,6 +51,7 @@ impl Default for CostSettings {
             metrics_timeout: Duration::from_secs(10),
             metrics_max_bytes: 64 << 20,
             prices: PriceSettings::default(),
+            rollout_days: 3,
         }
     }
 }
@@ -72,6 +75,9 @@ impl CostSettings {
         }
         if !(1024..=1 << 30).contains(&self.metrics_max_bytes) {
             return Err("cost.metrics.maxBytes must be 1 KiB to 1 GiB".into());
+        }
+        if !(1..=30).contains(&self.rollout_days) {
+            return Err("cost.rolloutDays must be 1 to 30".into());
         }
         self.prices.validate().map_err(|e| format!("cost.prices: {e}"))
     }

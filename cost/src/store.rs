@@ -7,6 +7,8 @@
 //! sample's hourly and daily rows in the same transaction as the sample itself and its claim on
 //! the interval, so an interval is written once by one replica, or not at all.
 
+mod entities;
+mod grouped;
 mod reads;
 mod rows;
 mod write;
@@ -15,6 +17,8 @@ use std::collections::HashMap;
 use std::sync::Mutex;
 
 pub use catalog::store::StoreError;
+pub use entities::MAX_OWNED;
+pub use grouped::{Grouping, Only};
 pub use reads::{Grain, bucket_window};
 pub use write::Written;
 

@@ -5,6 +5,7 @@ mod access;
 mod assets;
 mod auth;
 pub mod catalog;
+mod cost;
 pub mod dora;
 mod health;
 mod kubernetes;
@@ -54,6 +55,8 @@ pub fn router(state: AppState) -> Router {
         .nest("/api/auth", auth::router())
         // Delivery metrics: reports from CI and Alertmanager, the metrics (API only for now).
         .merge(dora::router().layer(timeout(30)))
+        // Cost allocation: sums of the sampled history, the CSV export.
+        .merge(cost::router().layer(timeout(30)))
         // SLOs: figures from stored buckets, the deploy gate.
         .merge(slo::router().layer(timeout(30)))
         // Live streams last as long as their page.

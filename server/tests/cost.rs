@@ -4,6 +4,8 @@
 //! sampler running every second; the rows it writes checked against figures computed by hand,
 //! priced and conserved; and two replicas on one PostgreSQL writing each interval once.
 
+#[path = "cost/allocation.rs"]
+mod allocation;
 mod common;
 
 use std::time::Duration;

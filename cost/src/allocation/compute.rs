@@ -48,6 +48,10 @@ pub struct Allocation {
     pub entity: Option<String>,
     #[serde(default)]
     pub team: Option<String>,
+    /// What an aggregated read (`store::Grouping`) summed the containers it stands for by, when
+    /// it stands for many: the line's name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<String>,
     pub labels: BTreeMap<String, String>,
     pub window: Window,
     pub cpu: Figure,
@@ -238,6 +242,7 @@ fn allocate(
         owner: pod.owner.clone(),
         entity: pod.entity.clone(),
         team: pod.team.clone(),
+        group: None,
         labels: pod.labels.clone(),
         window: ran,
         cpu: Figure::new(Resource::Cpu, cpu, hours, &prices.cpu),

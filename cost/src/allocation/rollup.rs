@@ -37,11 +37,15 @@ pub enum Aggregate {
     Entity,
     /// The entity's owner (`group:default/payments`).
     Team,
+    /// The System the entity is part of (`system:default/shop`), from the catalog.
+    System,
+    /// The Domain its System is part of (`domain:default/commerce`), from the catalog.
+    Domain,
 }
 
 impl Aggregate {
     /// Kubecost's spelling: `cluster`, `node`, `namespace`, `controller` (or `workload`), `pod`,
-    /// `container`, `label:<key>`; and Cairn's `entity` and `owner` (or `team`).
+    /// `container`, `label:<key>`; and Cairn's `entity`, `owner` (or `team`), `system`, `domain`.
     pub fn parse(text: &str) -> Option<Aggregate> {
         Some(match text {
             "cluster" => Aggregate::Cluster,
@@ -52,7 +56,9 @@ impl Aggregate {
             "container" => Aggregate::Container,
             "entity" => Aggregate::Entity,
             "owner" | "team" => Aggregate::Team,
-            _ => Aggregate::Label(text.strip_prefix("label:").filter(|k| !k.is_empty())?.to_string()),
+            "system" => Aggregate::System,
+            "domain" => Aggregate::Domain,
+            _ => Aggregate::Label(text.strip_prefix("label:").filter(|k| label_key(k))?.to_string()),
         })
     }
 
@@ -70,8 +76,19 @@ impl Aggregate {
             Aggregate::Label(k) => a.labels.get(k).cloned().unwrap_or_else(|| UNALLOCATED.to_string()),
             Aggregate::Entity => a.entity.clone().unwrap_or_else(|| UNALLOCATED.to_string()),
             Aggregate::Team => a.team.clone().unwrap_or_else(|| UNALLOCATED.to_string()),
+            // Known to the catalog, not to a container: only aggregated reads carry them.
+            Aggregate::System | Aggregate::Domain => a.group.clone().unwrap_or_else(|| UNALLOCATED.to_string()),
         }
     }
+}
+
+/// A Kubernetes label key's characters (`app.kubernetes.io/name`), at most 317 of them.
+fn label_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 317
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '/' | '-'))
 }
 
 /// Costs and the quantities behind them, summed.
@@ -135,6 +152,31 @@ impl Totals {
         });
     }
 
+    /// Adds `more` (the sum of two lines).
+    pub fn merge(&mut self, more: &Totals) {
+        self.cpu += more.cpu;
+        self.memory += more.memory;
+        self.gpu += more.gpu;
+        self.pv += more.pv;
+        self.idle += more.idle;
+        self.shared += more.shared;
+        self.cpu_core_hours += more.cpu_core_hours;
+        self.cpu_core_request_hours += more.cpu_core_request_hours;
+        self.ram_byte_hours += more.ram_byte_hours;
+        self.ram_byte_request_hours += more.ram_byte_request_hours;
+        self.gpu_hours += more.gpu_hours;
+        self.pv_byte_hours += more.pv_byte_hours;
+        self.cpu_measured_request_hours += more.cpu_measured_request_hours;
+        self.cpu_core_usage_hours += more.cpu_core_usage_hours;
+        self.ram_measured_request_hours += more.ram_measured_request_hours;
+        self.ram_byte_usage_hours += more.ram_byte_usage_hours;
+        self.usage_known |= more.usage_known;
+        self.window = match (self.window, more.window) {
+            (Some(a), Some(b)) => Some(Window::new(a.start.min(b.start), a.end.max(b.end))),
+            (a, b) => a.or(b),
+        };
+    }
+
     /// Everything: own costs, idle and shared shares.
     pub fn total(&self) -> Money {
         self.cpu + self.memory + self.gpu + self.pv + self.idle + self.shared
@@ -192,6 +234,8 @@ mod tests {
         assert_eq!(Aggregate::parse("controller"), Some(Aggregate::Workload));
         assert_eq!(Aggregate::parse("label:app"), Some(Aggregate::Label("app".into())));
         assert_eq!(Aggregate::parse("label:"), None);
+        assert_eq!(Aggregate::parse("label:a\"b"), None);
+        assert_eq!(Aggregate::parse("system"), Some(Aggregate::System));
         assert_eq!(Aggregate::parse("service"), None);
     }
 

@@ -7,8 +7,7 @@
 //! - `cluster_costs`: per cluster and bucket (hour or day), every node's cost, every volume's,
 //!   and every container's allocation (`ClusterCost`): idle is the nodes' cost less the
 //!   allocations', per resource, so `report::distribute(cost, policy)` conserves the total;
-//! - `lines`: those allocations summed by an `Aggregate` (entity, team, namespace, cluster,
-//!   workload, label:<key>…) per bucket, as `Totals` (costs and the quantities behind them).
+//! - sums by an `Aggregate` are the database's (`grouped`), not these rows summed here.
 //!
 //! An allocation read back covers the time its container was observed in the bucket: its
 //! `window` starts at the bucket and lasts that long; quantities are averages over it.
@@ -20,9 +19,7 @@ use sqlx::Row;
 use sqlx::any::AnyRow;
 
 use super::{Store, StoreError, query_error};
-use crate::allocation::{
-    Aggregate, Allocation, Basis, ClusterCost, NodeCost, Owner, Totals, VolumeCost, VolumeShare, rollup,
-};
+use crate::allocation::{Allocation, Basis, ClusterCost, NodeCost, Owner, VolumeCost, VolumeShare};
 use crate::model::{Figure, GIB, Money, Resource, Window};
 use crate::prices::{NodePrices, PriceSettings};
 
@@ -34,7 +31,7 @@ pub enum Grain {
 }
 
 impl Grain {
-    fn code(self) -> i64 {
+    pub(super) fn code(self) -> i64 {
         match self {
             Grain::Hour => 1,
             Grain::Day => 2,
@@ -54,7 +51,7 @@ pub fn bucket_window(grain: Grain, start_ms: i64) -> Window {
     Window::new(at(start_ms), at(start_ms + grain.millis()))
 }
 
-fn at(ms: i64) -> DateTime<Utc> {
+pub(super) fn at(ms: i64) -> DateTime<Utc> {
     DateTime::from_timestamp_millis(ms).unwrap_or_default()
 }
 
@@ -122,27 +119,6 @@ impl Store {
         self.attach_volumes(cluster, grain, from_ms, to_ms, prices, &mut costs, &allocations)
             .await?;
         Ok(costs.into_values().collect())
-    }
-
-    /// The allocations of `cluster_costs` summed by `aggregate` per bucket: `(bucket start,
-    /// key)` → costs and quantities. Idle and shared costs are not in these lines (see
-    /// `report::distribute` for them).
-    pub async fn lines(
-        &self,
-        aggregate: &Aggregate,
-        grain: Grain,
-        from_ms: i64,
-        to_ms: i64,
-        prices: &PriceSettings,
-    ) -> Result<BTreeMap<(i64, String), Totals>, StoreError> {
-        let mut out: BTreeMap<(i64, String), Totals> = BTreeMap::new();
-        for cost in self.cluster_costs(None, grain, from_ms, to_ms, prices).await? {
-            let start = cost.window.start.timestamp_millis();
-            for (key, totals) in rollup(&cost.allocations, |a| aggregate.key(a)) {
-                merge(out.entry((start, key)).or_default(), &totals);
-            }
-        }
-        Ok(out)
     }
 
     async fn node_rows(
@@ -362,6 +338,7 @@ fn allocation(row: &AllocationRow, prices: &NodePrices) -> Allocation {
         owner,
         entity: Some(row.entity.clone()).filter(|e| !e.is_empty()),
         team: Some(row.team.clone()).filter(|t| !t.is_empty()),
+        group: None,
         labels: serde_json::from_str(&row.labels).unwrap_or_default(),
         window: Window::new(start, start + chrono::Duration::seconds(seconds)),
         cpu: Figure::new(Resource::Cpu, cpu_allocated as f64 / 1000.0 / s, hours, &prices.cpu),
@@ -384,36 +361,11 @@ fn allocation(row: &AllocationRow, prices: &NodePrices) -> Allocation {
     }
 }
 
-/// Adds `more` to `into` (the sum of two lines).
-fn merge(into: &mut Totals, more: &Totals) {
-    into.cpu += more.cpu;
-    into.memory += more.memory;
-    into.gpu += more.gpu;
-    into.pv += more.pv;
-    into.idle += more.idle;
-    into.shared += more.shared;
-    into.cpu_core_hours += more.cpu_core_hours;
-    into.cpu_core_request_hours += more.cpu_core_request_hours;
-    into.ram_byte_hours += more.ram_byte_hours;
-    into.ram_byte_request_hours += more.ram_byte_request_hours;
-    into.gpu_hours += more.gpu_hours;
-    into.pv_byte_hours += more.pv_byte_hours;
-    into.cpu_measured_request_hours += more.cpu_measured_request_hours;
-    into.cpu_core_usage_hours += more.cpu_core_usage_hours;
-    into.ram_measured_request_hours += more.ram_measured_request_hours;
-    into.ram_byte_usage_hours += more.ram_byte_usage_hours;
-    into.usage_known |= more.usage_known;
-    into.window = match (into.window, more.window) {
-        (Some(a), Some(b)) => Some(Window::new(a.start.min(b.start), a.end.max(b.end))),
-        (a, b) => a.or(b),
-    };
-}
-
-fn text(row: &AnyRow, i: usize) -> Result<String, StoreError> {
+pub(super) fn text(row: &AnyRow, i: usize) -> Result<String, StoreError> {
     row.try_get(i).map_err(query_error("reading the cost history"))
 }
 
-fn int(row: &AnyRow, i: usize) -> Result<i64, StoreError> {
+pub(super) fn int(row: &AnyRow, i: usize) -> Result<i64, StoreError> {
     row.try_get(i).map_err(query_error("reading the cost history"))
 }
 

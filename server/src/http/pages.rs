@@ -49,6 +49,11 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
             store: state.catalog.store.clone(),
         }) as Arc<dyn app::api::deployments::DeploymentsBackend>
     });
+    let cost: app::api::cost::CostProvider = Arc::new(super::cost::CostViews {
+        cost: state.cost.clone(),
+        settings: state.cost_settings.clone(),
+        rollouts: Arc::new(deployments::store::Store::new(state.catalog.store.clone())),
+    });
     let state = state.clone();
     move || {
         provide_context(state.clone());
@@ -59,6 +64,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(admin.clone());
         provide_context(state.catalog.clone());
         provide_context(state.delivery.clone());
+        provide_context(cost.clone());
         provide_context(state.scaffolder.clone());
         if let Some(deployments) = &deployments {
             provide_context(deployments.clone());

@@ -18,6 +18,7 @@ pub(super) struct CostSection {
     retention: Option<RetentionEntry>,
     metrics: Option<MetricsEntry>,
     prices: Option<PriceSettings>,
+    rollout_days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -60,6 +61,7 @@ impl FileConfig {
                 .map_or(defaults.metrics_timeout, Interval::duration),
             metrics_max_bytes: metrics.and_then(|m| m.max_bytes).unwrap_or(defaults.metrics_max_bytes),
             prices: section.prices.clone().unwrap_or_default(),
+            rollout_days: section.rollout_days.unwrap_or(defaults.rollout_days),
         };
         settings.check().map_err(|message| value_error("cost", message))?;
         Ok(settings)
