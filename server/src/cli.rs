@@ -27,6 +27,32 @@ pub enum Command {
     /// Work on golden-path templates (for template authors).
     #[command(subcommand)]
     Template(TemplateCommand),
+    /// Work on SLO files (OpenSLO, Sloth, Pyrra).
+    #[command(subcommand)]
+    Slo(SloCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SloCommand {
+    /// Write Prometheus recording and alerting rules (Sloth's names, multi-window multi-burn-rate)
+    /// for the SLOs of FILEs whose format has no generator of its own (OpenSLO); exit 0 when
+    /// written, 1 when a file has problems (each with its file, line and field), 2 when unreadable.
+    Rules(SloRulesArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SloRulesArgs {
+    /// SLO files.
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+
+    /// Where the rules go (standard output without it).
+    #[arg(long, value_name = "FILE")]
+    pub out: Option<PathBuf>,
+
+    /// Largest file accepted, in bytes (as `catalog.reading.maxFileBytes`).
+    #[arg(long, default_value_t = catalog::read::ReadLimits::default().max_file_bytes, value_name = "BYTES")]
+    pub max_file_size: usize,
 }
 
 #[derive(Debug, Subcommand)]
@@ -117,6 +143,7 @@ impl Cli {
             "migrate",
             "validate",
             "template",
+            "slo",
             "help",
             "-h",
             "--help",
@@ -137,7 +164,7 @@ impl Cli {
     pub(crate) fn serve_args(&self) -> Option<&ServeArgs> {
         match self.command() {
             Command::Serve(args) => Some(args),
-            Command::Migrate(_) | Command::Validate(_) | Command::Template(_) => None,
+            Command::Migrate(_) | Command::Validate(_) | Command::Template(_) | Command::Slo(_) => None,
         }
     }
 
@@ -145,7 +172,7 @@ impl Cli {
         match self.command() {
             Command::Serve(args) => &args.database,
             Command::Migrate(args) => args,
-            Command::Validate(_) | Command::Template(_) => &NO_DATABASE,
+            Command::Validate(_) | Command::Template(_) | Command::Slo(_) => &NO_DATABASE,
         }
     }
 }

@@ -8,6 +8,7 @@ pub mod demo;
 pub mod http;
 pub mod metrics;
 pub mod site;
+pub mod slo_rules;
 pub mod state;
 pub mod telemetry;
 pub mod template_dry_run;

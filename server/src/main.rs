@@ -22,6 +22,9 @@ fn main() -> ExitCode {
     if let Command::Template(cairn_server::cli::TemplateCommand::DryRun(args)) = cli.command() {
         return cairn_server::template_dry_run::run(args);
     }
+    if let Command::Slo(cairn_server::cli::SloCommand::Rules(args)) = cli.command() {
+        return cairn_server::slo_rules::run(args);
+    }
     let config = match Config::load(&cli) {
         Ok(config) => config,
         Err(err) => {
@@ -45,7 +48,9 @@ fn main() -> ExitCode {
                 .migrate()
                 .await
                 .map_err(Into::into),
-            Command::Validate(_) | Command::Template(_) => unreachable!("handled before the runtime starts"),
+            Command::Validate(_) | Command::Template(_) | Command::Slo(_) => {
+                unreachable!("handled before the runtime starts")
+            }
         }
     });
     match result {

@@ -151,7 +151,7 @@ impl Server {
         });
         let slos = slo::service::Slos::new(
             slo::store::Store::new(catalog.store.clone()),
-            config.slo.clone(),
+            slo_settings(&config),
             config.prometheus.clone(),
             catalog.config.git.clone(),
             catalog.worker_name().to_string(),
@@ -277,6 +277,23 @@ async fn sweep_sessions(auth: std::sync::Arc<crate::auth::Auth>, mut stopped: to
 
 /// This machine's name, for the claims a replica writes (`HOSTNAME`, the pod's name on
 /// Kubernetes), else `cairn`.
+/// The `slo:` settings with the `dora:` environments, so deploy markers are production rollouts
+/// only, judged as the delivery metrics judge them.
+fn slo_settings(config: &Config) -> slo::service::SloSettings {
+    let mut settings = config.slo.clone();
+    settings.environments = config
+        .dora
+        .environments
+        .iter()
+        .map(|e| slo::store::Environment {
+            production: e.name == "production",
+            clusters: e.clusters.clone(),
+            namespaces: e.namespaces.clone(),
+        })
+        .collect();
+    settings
+}
+
 fn installation_host() -> String {
     std::env::var("HOSTNAME")
         .ok()

@@ -1,5 +1,9 @@
-//! `cairn validate`: a thin front for `catalog::lint`. Exit 0 when every document is valid, 1 when
-//! any is invalid, 2 when a path cannot be read (or the usage is wrong, which clap handles).
+//! `cairn validate`: a thin front for `catalog::lint`, and for `slo::read` on SLO files (given
+//! themselves, or listed by an entity's `cairn.dev/slo-files`: `slo_files`). Exit 0 when every
+//! document is valid, 1 when any is invalid, 2 when a path cannot be read (or the usage is wrong,
+//! which clap handles).
+
+mod slo_files;
 
 use std::io::Write;
 use std::path::Path;
@@ -50,23 +54,33 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
         };
         for file in files {
             let shown = file.display().to_string();
-            match lint_file(&file, &root, &shown, &limits) {
-                Ok(verdicts) => {
-                    for verdict in &verdicts {
-                        documents += 1;
-                        invalid += usize::from(!verdict.ok);
-                        let _ = print(&mut out, verdict, args.format);
+            let slo_verdicts = match slo_files::check(&file, &shown, &limits) {
+                Some(verdicts) => verdicts,
+                None => match lint_file(&file, &root, &shown, &limits) {
+                    Ok(verdicts) => {
+                        for verdict in &verdicts {
+                            documents += 1;
+                            invalid += usize::from(!verdict.ok);
+                            let _ = print(&mut out, verdict, args.format);
+                        }
+                        slo_files::listed(&file, &shown, &limits)
                     }
-                }
-                Err(err) => {
-                    unreadable += 1;
-                    if args.format == OutputFormat::Json {
-                        let line = serde_json::json!({"file": shown, "document": null, "ok": false, "entity_ref": null, "error": err.to_string()});
-                        let _ = writeln!(out, "{line}");
-                    } else {
-                        let _ = writeln!(out, "✗ {}", for_terminal(&err.to_string()));
+                    Err(err) => {
+                        unreadable += 1;
+                        if args.format == OutputFormat::Json {
+                            let line = serde_json::json!({"file": shown, "document": null, "ok": false, "entity_ref": null, "error": err.to_string()});
+                            let _ = writeln!(out, "{line}");
+                        } else {
+                            let _ = writeln!(out, "✗ {}", for_terminal(&err.to_string()));
+                        }
+                        continue;
                     }
-                }
+                },
+            };
+            for verdict in &slo_verdicts {
+                documents += 1;
+                invalid += usize::from(!verdict.ok);
+                let _ = print_slo(&mut out, verdict, args.format);
             }
         }
     }
@@ -88,6 +102,26 @@ pub fn run(args: &ValidateArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+fn print_slo(out: &mut impl Write, verdict: &slo_files::SloVerdict, format: OutputFormat) -> std::io::Result<()> {
+    match format {
+        OutputFormat::Json => writeln!(out, "{}", serde_json::to_string(verdict).unwrap_or_default()),
+        OutputFormat::Text => {
+            let place = for_terminal(&format!("{}:{}", verdict.file, verdict.line)).into_owned();
+            match (&verdict.error, &verdict.slo) {
+                (None, slo) => writeln!(out, "✓ {place} SLO {}", for_terminal(slo.as_deref().unwrap_or(""))),
+                (Some(error), _) => {
+                    let field = verdict.field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default();
+                    writeln!(
+                        out,
+                        "✗ {place} SLO file\n    {}",
+                        for_terminal(&format!("{field}{error}"))
+                    )
+                }
+            }
+        }
     }
 }
 

@@ -278,3 +278,101 @@ fn serve_is_the_default_command_and_config_goes_anywhere() {
     ));
     assert!(Cli::try_parse_args(["cairn", "--no-such-flag"]).is_err());
 }
+
+/// `cairn validate` on SLO files and `cairn slo rules`, whose output Debian's `promtool check
+/// rules` must accept.
+mod slo_files {
+    use super::cairn;
+
+    const OPENSLO: &str = include_str!("../../slo/tests/fixtures/openslo.yaml");
+    const SLOTH: &str = include_str!("../../slo/tests/fixtures/sloth.yaml");
+    const CATALOG: &str = "apiVersion: backstage.io/v1alpha1\nkind: Component\nmetadata:\n  name: svc\n  annotations:\n    cairn.dev/slo-files: slo/good.yaml, slo/bad.yaml, slo/missing.yaml\nspec:\n  type: service\n  lifecycle: production\n  owner: team-a\n";
+
+    #[test]
+    fn validate_checks_slo_files_given_or_listed_by_an_entity() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::create_dir(dir.path().join("slo")).expect("mkdir");
+        std::fs::write(dir.path().join("catalog-info.yaml"), CATALOG).expect("write");
+        std::fs::write(dir.path().join("slo/good.yaml"), OPENSLO).expect("write");
+        let bad = OPENSLO.replacen("targetPercent: 99.5", "targetPercent: 120", 1);
+        assert_ne!(bad, OPENSLO, "the fixture has the target the test breaks");
+        std::fs::write(dir.path().join("slo/bad.yaml"), &bad).expect("write");
+        let line = bad
+            .lines()
+            .position(|l| l.contains("targetPercent: 120"))
+            .expect("line")
+            + 1;
+        let out = cairn()
+            .current_dir(dir.path())
+            .args(["validate", "catalog-info.yaml"])
+            .output()
+            .expect("run");
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert_eq!(out.status.code(), Some(1), "{text}");
+        assert!(text.contains("✓ catalog-info.yaml"), "{text}");
+        assert!(text.contains("✓ slo/good.yaml:"), "{text}");
+        assert!(text.contains(&format!("✗ slo/bad.yaml:{line} SLO file")), "{text}");
+        assert!(text.contains("targetPercent"), "the field is named: {text}");
+        assert!(text.contains("slo/missing.yaml"), "{text}");
+        // An SLO file given itself is read as SLOs, not as a catalog file.
+        let out = cairn()
+            .current_dir(dir.path())
+            .args(["validate", "--format", "json", "slo/good.yaml"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stdout));
+        let lines: Vec<serde_json::Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).expect("json"))
+            .collect();
+        assert!(
+            !lines.is_empty() && lines.iter().all(|l| l["ok"] == true && l["slo"].is_string()),
+            "{lines:?}"
+        );
+    }
+
+    #[test]
+    fn slo_rules_are_accepted_by_promtool() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join("openslo.yaml"), OPENSLO).expect("write");
+        std::fs::write(dir.path().join("sloth.yaml"), SLOTH).expect("write");
+        let out = cairn()
+            .current_dir(dir.path())
+            .args(["slo", "rules", "openslo.yaml", "sloth.yaml", "--out", "rules.yaml"])
+            .output()
+            .expect("run");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(0), "{stderr}");
+        assert!(stderr.contains("Sloth generates its rules"), "{stderr}");
+        let rules = std::fs::read_to_string(dir.path().join("rules.yaml")).expect("rules");
+        assert!(
+            rules.contains("slo:sli_error:ratio_rate5m") && rules.contains("sloth_severity"),
+            "{rules}"
+        );
+        let check = std::process::Command::new("promtool")
+            .current_dir(dir.path())
+            .args(["check", "rules", "rules.yaml"])
+            .output()
+            .expect("promtool (Debian's prometheus package; ./x setup installs it)");
+        let said = format!(
+            "{}{}",
+            String::from_utf8_lossy(&check.stdout),
+            String::from_utf8_lossy(&check.stderr)
+        );
+        assert!(check.status.success(), "promtool refused the rules: {said}\n{rules}");
+        assert!(said.contains("SUCCESS"), "{said}");
+        // A broken file: located problems, nothing written.
+        std::fs::write(
+            dir.path().join("bad.yaml"),
+            OPENSLO.replacen("targetPercent: 99.5", "targetPercent: 120", 1),
+        )
+        .expect("write");
+        let out = cairn()
+            .current_dir(dir.path())
+            .args(["slo", "rules", "bad.yaml"])
+            .output()
+            .expect("run");
+        assert_eq!(out.status.code(), Some(1));
+        assert!(String::from_utf8_lossy(&out.stderr).contains("bad.yaml:"), "located");
+    }
+}

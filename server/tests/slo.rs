@@ -53,7 +53,7 @@ metadata:
   name: checkout
   annotations:
     cairn.dev/slo-files: slo/checkout.yaml, slo/broken.yaml
-spec: { type: service, lifecycle: production, owner: group:default/shop }
+spec: { type: service, lifecycle: production, owner: group:default/shop, system: storefront }
 ---
 apiVersion: backstage.io/v1alpha1
 kind: Component
@@ -133,6 +133,12 @@ on_both_databases! {
         };
         config.prometheus.global =
             Some(slo::prometheus::Prometheus::new(settings, &Default::default()).expect("a client"));
+        // Only production rollouts are deploy markers: staging is the first environment to
+        // contain cluster `staging`, every other cluster is production.
+        config.dora.environments = vec![
+            delivery::Environment { name: "staging".into(), clusters: vec!["staging".into()], ..Default::default() },
+            delivery::Environment { name: "production".into(), ..Default::default() },
+        ];
         let server = TestServer::start_with(config).await;
         let catalog = &server.state().catalog;
         catalog.sync_config_locations().await.expect("sync");
@@ -151,6 +157,12 @@ on_both_databases! {
         assert_eq!(items[0]["entity"], "component:default/checkout");
         assert_eq!(items[1]["entity"], "component:default/payments");
         assert_eq!(items[0]["belongsBy"], "listed");
+        assert_eq!((items[0]["owner"].as_str(), items[0]["system"].as_str()), (Some("group:default/shop"), Some("system:default/storefront")));
+        // Lists read the figures the sync loop stored, one row per SLO.
+        let ids: Vec<String> = items.iter().filter_map(|i| i["id"].as_str().map(String::from)).collect();
+        let stored = server.state().slos.store.figures(&ids).await.expect("figures");
+        assert_eq!(stored.len(), 2);
+        assert_eq!(json!(stored[&ids[0]].figures.remaining), items[0]["remaining"]);
         assert!(items.iter().all(|i| i["syncError"].is_null()), "{list}");
 
         // The broken file: located, on the entity that lists it.
@@ -187,7 +199,22 @@ on_both_databases! {
         }
 
         // A deploy two days into the window: the budget burned from it to the window's end.
+        // Before it, a rollout in staging (no marker) and one in prod-eu (a marker).
         let deployed = start + 2 * DAY + 1_234;
+        for (seq, cluster) in [(1, "staging"), (2, "prod-eu")] {
+            let finished = (deployed - DAY + seq * 60) * 1000;
+            sqlx::query(
+                "INSERT INTO deployment_rollouts (cluster, namespace, kind, name, seq, entity, revision, version, outcome, \
+                 started_ms, finished_ms, first_sight, recorded_ms, updated_ms) \
+                 VALUES ($1, 'shop', 'Deployment', 'checkout', $2, 'component:default/checkout', 'r', 'v', 'completed', $3, $3, 0, $3, $3)",
+            )
+            .bind(cluster)
+            .bind(seq)
+            .bind(finished)
+            .execute(server.state().catalog.store.pool())
+            .await
+            .expect("a rollout");
+        }
         let at = |s: i64| catalog::time::UtcTime::from_unix_ms(s * 1000).rfc3339();
         let body = json!({"id": "ci-1", "entity": "checkout", "environment": "production", "version": "1.2.3",
                           "startedAt": at(deployed - 60), "finishedAt": at(deployed), "status": "succeeded"});
@@ -196,12 +223,18 @@ on_both_databases! {
         let detail = get(&server, &format!("/api/slo/{id}")).await;
         let end = detail["report"]["span"]["end"].as_i64().expect("end");
         let deploys = detail["deploys"].as_array().expect("deploys");
-        assert_eq!(deploys.len(), 1, "{deploys:?}");
-        assert_eq!((deploys[0]["at"].as_i64(), deploys[0]["version"].as_str()), (Some(deployed), Some("1.2.3")));
+        assert_eq!(deploys.len(), 2, "{deploys:?}");
+        assert_eq!(deploys[0]["target"], "prod-eu/shop/Deployment/checkout");
+        assert_eq!((deploys[1]["at"].as_i64(), deploys[1]["version"].as_str()), (Some(deployed), Some("1.2.3")));
         let (_, bad_after) = history.count(deployed.div_euclid(300) * 300, end);
-        assert_eq!(deploys[0]["bad"], json!(bad_after as f64));
+        assert_eq!(deploys[1]["bad"], json!(bad_after as f64));
         let allowed = detail["report"]["budget"]["allowed"].as_f64().expect("allowed");
-        assert!(close(deploys[0]["burned"].as_f64().expect("burned"), bad_after as f64 / allowed));
+        assert!(close(deploys[1]["burned"].as_f64().expect("burned"), bad_after as f64 / allowed));
+        // The burn along the window: each hour's counts, summing to the window's.
+        let burn = detail["burn"].as_array().expect("burn");
+        let bad_sum: f64 = burn.iter().filter_map(|p| p["bad"].as_f64()).sum();
+        let spent = detail["report"]["budget"]["spent"].as_f64().expect("spent");
+        assert!(close(bad_sum, spent), "{bad_sum} vs {spent}");
 
         // The gate: checkout's budget is spent, so a feature is denied and a rollback let through.
         let gate = get(&server, "/api/slo/gate?entity=component:default/checkout").await;
@@ -221,6 +254,9 @@ on_both_databases! {
         let owned = get(&server, "/api/slo?owner=group:default/money").await;
         let owned: Vec<&str> = owned["items"].as_array().expect("items").iter().filter_map(|i| i["entity"].as_str()).collect();
         assert_eq!(owned, ["component:default/payments"]);
+        let by_system = get(&server, "/api/slo?system=storefront").await;
+        assert_eq!(by_system["items"].as_array().map(Vec::len), Some(1));
+        assert_eq!(by_system["items"][0]["entity"], "component:default/checkout");
         let one = get(&server, "/api/slo?entity=checkout").await;
         assert_eq!(one["items"].as_array().map(Vec::len), Some(1));
         server.stop().await;

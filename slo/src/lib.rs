@@ -9,7 +9,9 @@
 //! - `promql`: the 5-minute good/total bucket queries of an indicator;
 //! - `budget`: the exact math over those buckets: event-weighted SLI, remaining budget, burn
 //!   rates, multi-window multi-burn-rate alerts, time slices, calendar windows, burn-down series;
-//! - `duration`: Prometheus' and OpenSLO's durations.
+//! - `duration`: Prometheus' and OpenSLO's durations;
+//! - `rules`: Prometheus recording and alerting rules (Sloth's names) for definitions without;
+//! - `view`: what the API and pages show (summaries, one SLO whole, deploy markers).
 //!
 //! With the `backend` feature:
 //! - `read`: SLO files (bounded, multi-document YAML, the catalog's reader) with file, line and
@@ -23,6 +25,8 @@ pub mod define;
 pub mod duration;
 pub mod model;
 pub mod promql;
+pub mod rules;
+pub mod view;
 
 #[cfg(feature = "backend")]
 pub mod collect;

@@ -190,7 +190,13 @@ pub struct BucketQueries {
 /// summed across series (never a sum of counters increased, which a reset of one series would
 /// turn into a jump of all). `sample` is the resolution gauges are sampled at.
 pub fn bucket_queries(indicator: &Indicator, sample_seconds: i64) -> BucketQueries {
-    let range = crate::duration::format(BUCKET_SECONDS);
+    range_queries(indicator, BUCKET_SECONDS, sample_seconds)
+}
+
+/// The events over the `range_seconds` ending at each evaluation, as PromQL (the bucket queries
+/// are these over 5 minutes; generated recording rules use them over each burn window).
+pub fn range_queries(indicator: &Indicator, range_seconds: i64, sample_seconds: i64) -> BucketQueries {
+    let range = crate::duration::format(range_seconds);
     match indicator {
         Indicator::Ratio {
             numerator,
@@ -198,15 +204,15 @@ pub fn bucket_queries(indicator: &Indicator, sample_seconds: i64) -> BucketQueri
             total,
         } => BucketQueries {
             numerator: *numerator,
-            events: counted(events, &range),
-            total: counted(total, &range),
+            events: counted(events, range_seconds),
+            total: counted(total, range_seconds),
         },
         Indicator::Threshold { query, op, threshold } => {
             let sample = crate::duration::format(sample_seconds);
             BucketQueries {
                 numerator: Numerator::Good,
                 events: format!(
-                    "sum(count_over_time(({}) {} {threshold})[{range}:{sample}]))",
+                    "sum(count_over_time((({}) {} {threshold})[{range}:{sample}]))",
                     query.promql,
                     op.promql()
                 ),
@@ -221,14 +227,15 @@ pub fn bucket_queries(indicator: &Indicator, sample_seconds: i64) -> BucketQueri
     }
 }
 
-fn counted(query: &Query, range: &str) -> String {
+fn counted(query: &Query, range_seconds: i64) -> String {
+    let range = &crate::duration::format(range_seconds);
     let q = query.promql.trim();
     match query.form {
         QueryForm::Counter => {
             let selector = summed_selector(q).unwrap_or(q);
             format!("sum(increase({selector}[{range}]))")
         }
-        QueryForm::WindowRate => format!("sum({}) * {BUCKET_SECONDS}", replace_window(q, range)),
+        QueryForm::WindowRate => format!("sum({}) * {range_seconds}", replace_window(q, range)),
         QueryForm::WindowCount => format!("sum({})", replace_window(q, range)),
         QueryForm::Gauge => format!("sum({q})"),
     }

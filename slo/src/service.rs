@@ -1,8 +1,10 @@
 //! `Slos`: what the server's handlers and pages call, and the background loop that keeps the
 //! definitions collected (`collect`) and each SLO's buckets current (`sync`). Figures are computed
-//! from stored buckets only (`views`, `gate`): no request waits on Prometheus.
+//! from stored buckets and the figures the sync loop keeps (`list`, `views`, `gate`): no
+//! request waits on Prometheus.
 
 mod gate;
+mod list;
 mod sync;
 mod views;
 
@@ -18,7 +20,8 @@ use crate::prometheus::Prometheus;
 use crate::store::{DefinitionRow, Store, StoreError};
 
 pub use gate::{Gate, GatePolicy, GateSlo};
-pub use views::{DeployMarker, Detail, ListFilter, Summary};
+pub use list::ListFilter;
+pub use views::{DeployMarker, Detail, Summary};
 
 /// Why a request failed.
 #[derive(Debug, thiserror::Error)]
@@ -56,6 +59,9 @@ pub struct SloSettings {
     pub series_step: i64,
     /// Most deploy markers per SLO.
     pub max_deploys: i64,
+    /// Which clusters and namespaces are production (the `dora:` environments): only rollouts
+    /// there are deploy markers. Empty: every cluster is.
+    pub environments: Vec<crate::store::Environment>,
 }
 
 impl Default for SloSettings {
@@ -72,6 +78,7 @@ impl Default for SloSettings {
             gate: GatePolicy::default(),
             series_step: 3_600,
             max_deploys: 200,
+            environments: Vec::new(),
         }
     }
 }

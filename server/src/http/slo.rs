@@ -30,6 +30,7 @@ pub fn router() -> Router<AppState> {
 struct ListParams {
     entity: Option<String>,
     owner: Option<String>,
+    system: Option<String>,
 }
 
 async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -> Result<Json<Value>, ApiError> {
@@ -37,6 +38,7 @@ async fn list(State(state): State<AppState>, Query(params): Query<ListParams>) -
     let filter = ListFilter {
         entity,
         owner: params.owner,
+        system: params.system,
     };
     let slos = state.slos.list(&filter, now_seconds()).await.map_err(api_error)?;
     Ok(Json(json!({

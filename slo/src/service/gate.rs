@@ -58,19 +58,20 @@ impl Slos {
         let filter = ListFilter {
             entity: Some(entity.clone()),
             owner: None,
+            system: None,
         };
         let summaries = self.list(&filter, now).await?;
         let policy = &self.settings.gate;
         let mut reasons = Vec::new();
         let mut slos = Vec::with_capacity(summaries.len());
         for s in summaries {
-            let spent = s.remaining.is_some_and(|r| r <= policy.min_remaining);
-            let paging = policy.block_on_page && s.alert == Some(AlertLevel::Page);
+            let spent = s.figures.remaining.is_some_and(|r| r <= policy.min_remaining);
+            let paging = policy.block_on_page && s.figures.alert == Some(AlertLevel::Page);
             if spent {
                 reasons.push(format!(
                     "SLO `{}`: {:.2}% of the error budget remains (the policy blocks at {:.2}%)",
                     s.name,
-                    s.remaining.unwrap_or_default() * 100.0,
+                    s.figures.remaining.unwrap_or_default() * 100.0,
                     policy.min_remaining * 100.0
                 ));
             }
@@ -80,8 +81,8 @@ impl Slos {
             slos.push(GateSlo {
                 id: s.id,
                 name: s.name,
-                remaining: s.remaining,
-                alert: s.alert,
+                remaining: s.figures.remaining,
+                alert: s.figures.alert,
                 blocking: spent || paging,
             });
         }

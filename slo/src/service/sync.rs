@@ -34,6 +34,10 @@ impl Slos {
             self.store
                 .release(&row.id, &self.worker, next, error.as_deref())
                 .await?;
+            // Lists read these figures instead of every SLO's buckets.
+            if let Err(e) = self.refresh_figures(&row.id, now_seconds()).await {
+                tracing::warn!(slo = %row.id, error = %e, "computing an SLO's figures");
+            }
         }
         Ok(synced)
     }

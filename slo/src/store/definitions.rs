@@ -83,12 +83,17 @@ impl Store {
             .await
             .map_err(query_error(context))?;
         }
-        // Buckets first: SQLite's cascade needs foreign keys on, PostgreSQL's is unconditional.
-        sqlx::query("DELETE FROM slo_buckets WHERE slo IN (SELECT id FROM slo_definitions WHERE seen_at <> $1)")
+        // Buckets and figures first: SQLite's cascade needs foreign keys on, PostgreSQL's is
+        // unconditional.
+        for table in ["slo_buckets", "slo_summaries"] {
+            sqlx::query(&format!(
+                "DELETE FROM {table} WHERE slo IN (SELECT id FROM slo_definitions WHERE seen_at <> $1)"
+            ))
             .bind(now)
             .execute(&mut *tx)
             .await
             .map_err(query_error(context))?;
+        }
         sqlx::query("DELETE FROM slo_definitions WHERE seen_at <> $1")
             .bind(now)
             .execute(&mut *tx)

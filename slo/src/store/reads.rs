@@ -4,6 +4,7 @@
 use sqlx::Row;
 
 use super::{Store, StoreError, query_error};
+pub use crate::view::Deploy;
 
 /// The most entities listing SLO files one collection reads.
 pub const MAX_LISTING_ENTITIES: i64 = 10_000;
@@ -20,19 +21,47 @@ pub struct ListingEntity {
     pub location_type: String,
 }
 
-/// A deploy of an entity: a rollout the history recorded, or a deployment CI reported.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct Deploy {
-    /// `rollout` or `reported`.
-    pub source: String,
-    /// Unix seconds.
-    pub at: i64,
-    pub version: String,
-    /// completed, failed, rolled-back (rollouts); succeeded, failed (reported).
-    pub outcome: String,
-    /// The workload (`cluster/namespace/Kind/name`) or the environment.
-    pub target: String,
+/// An environment of the `dora:` settings, as far as deploy markers need it: which clusters and
+/// namespaces it holds (empty: every one) and whether it is production.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Environment {
+    pub production: bool,
+    pub clusters: Vec<String>,
+    pub namespaces: Vec<String>,
+}
+
+/// The SQL condition "this rollout ran in production" over `environments`, with its
+/// parameters numbered from `$first`: the first environment containing the rollout's cluster
+/// and namespace decides, as the delivery metrics judge it; with none configured every cluster is.
+fn production_condition(environments: &[Environment], first: usize) -> (String, Vec<String>) {
+    if environments.is_empty() {
+        return ("1 = 1".into(), Vec::new());
+    }
+    let mut binds = Vec::new();
+    let mut list = |values: &[String], column: &str| -> String {
+        if values.is_empty() {
+            return "1 = 1".into();
+        }
+        let params: Vec<String> = values
+            .iter()
+            .map(|v| {
+                binds.push(v.clone());
+                format!("${}", first + binds.len() - 1)
+            })
+            .collect();
+        format!("{column} IN ({})", params.join(", "))
+    };
+    let mut case = String::from("CASE");
+    for e in environments {
+        let clusters = list(&e.clusters, "cluster");
+        let namespaces = list(&e.namespaces, "namespace");
+        case.push_str(&format!(
+            " WHEN {clusters} AND {namespaces} THEN {}",
+            i32::from(e.production)
+        ));
+    }
+    case.push_str(" ELSE 0 END = 1");
+    (case, binds)
 }
 
 impl Store {
@@ -81,24 +110,36 @@ impl Store {
             .map_err(query_error(context))
     }
 
-    /// The deploys of `entity` that finished in `[from, to)` (unix seconds), oldest first, at most
-    /// `limit`: rollouts that ran (not those still in progress) and reported production deployments.
-    pub async fn deploys(&self, entity: &str, from: i64, to: i64, limit: i64) -> Result<Vec<Deploy>, StoreError> {
+    /// The production deploys of `entity` that finished in `[from, to)` (unix seconds), oldest
+    /// first, at most `limit`: rollouts that ran (not those still in progress) in a production
+    /// cluster and namespace (`environments`: the first that contains the rollout decides; none:
+    /// every cluster is production) and reported production deployments.
+    pub async fn deploys(
+        &self,
+        entity: &str,
+        (from, to): (i64, i64),
+        environments: &[Environment],
+        limit: i64,
+    ) -> Result<Vec<Deploy>, StoreError> {
         let context = "reading an entity's deploys";
-        let sql = "SELECT 'rollout', finished_ms, version, outcome, \
-                   cluster || '/' || namespace || '/' || kind || '/' || name FROM deployment_rollouts \
-                   WHERE entity = $1 AND finished_ms >= $2 AND finished_ms < $3 AND outcome <> 'in-progress' \
-                   UNION ALL SELECT 'reported', finished_ms, version, status, environment FROM delivery_deployments \
-                   WHERE entity = $1 AND environment = 'production' AND finished_ms >= $2 AND finished_ms < $3 \
-                   ORDER BY 2 LIMIT $4";
-        let rows = sqlx::query(sql)
+        let (production, places) = production_condition(environments, 5);
+        let sql = format!(
+            "SELECT 'rollout', finished_ms, version, outcome, \
+             cluster || '/' || namespace || '/' || kind || '/' || name FROM deployment_rollouts \
+             WHERE entity = $1 AND finished_ms >= $2 AND finished_ms < $3 AND outcome <> 'in-progress' AND {production} \
+             UNION ALL SELECT 'reported', finished_ms, version, status, environment FROM delivery_deployments \
+             WHERE entity = $1 AND environment = 'production' AND finished_ms >= $2 AND finished_ms < $3 \
+             ORDER BY 2 LIMIT $4"
+        );
+        let mut query = sqlx::query(&sql)
             .bind(entity)
             .bind(from * 1000)
             .bind(to * 1000)
-            .bind(limit)
-            .fetch_all(self.pool())
-            .await
-            .map_err(query_error(context))?;
+            .bind(limit);
+        for place in places {
+            query = query.bind(place);
+        }
+        let rows = query.fetch_all(self.pool()).await.map_err(query_error(context))?;
         rows.iter()
             .map(|r| {
                 let at_ms: i64 = r.try_get(1)?;

@@ -154,6 +154,8 @@ impl FileConfig {
             gate,
             series_step: d.series_step,
             max_deploys: s.max_deploys.unwrap_or(d.max_deploys).clamp(0, 10_000),
+            // The `dora:` environments, set beside the other sections (`run::slo_settings`).
+            environments: Vec::new(),
         })
     }
 }
