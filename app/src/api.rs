@@ -7,5 +7,6 @@ pub mod cost;
 pub mod delivery;
 pub mod deployments;
 pub mod features;
+pub mod reliability;
 pub mod scaffolder;
 pub mod status;

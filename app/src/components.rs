@@ -11,6 +11,7 @@ pub mod entity_table;
 pub mod error_page;
 pub mod header;
 pub mod marked;
+pub mod reliability;
 pub mod scaffolder;
 pub mod theme_switch;
 

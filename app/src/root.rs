@@ -13,8 +13,9 @@ use crate::pages::{
     admin_audit::AuditPage, admin_tokens::TokensPage, catalog_list::CatalogListPage, cost::CostPage,
     create::CreatePage, delivery::DeliveryPage, deployments::DeploymentsPage, entity::EntityPage,
     entity_cost::EntityCostPage, entity_delivery::EntityDeliveryPage, entity_deployments::EntityDeploymentsPage,
-    home::HomePage, locations::LocationsPage, not_found::NotFound, register::RegisterPage, signin::SignInPage,
-    status::StatusPage, task::TaskPage, template_form::TemplateFormPage,
+    entity_reliability::EntityReliabilityPage, home::HomePage, locations::LocationsPage, not_found::NotFound,
+    register::RegisterPage, reliability::ReliabilityPage, signin::SignInPage, status::StatusPage, task::TaskPage,
+    template_form::TemplateFormPage,
 };
 use crate::safe::title::TitleFormat;
 use crate::theme::Theme;
@@ -39,10 +40,12 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("catalog/:namespace/:kind/:name") view=EntityPage ssr=SsrMode::Async />
                         <Route path=path!("catalog/:namespace/:kind/:name/deployments") view=EntityDeploymentsPage ssr=SsrMode::Async />
                         <Route path=path!("catalog/:namespace/:kind/:name/delivery") view=EntityDeliveryPage ssr=SsrMode::Async />
+                        <Route path=path!("catalog/:namespace/:kind/:name/reliability") view=EntityReliabilityPage ssr=SsrMode::Async />
                         <Route path=path!("catalog/:namespace/:kind/:name/cost") view=EntityCostPage ssr=SsrMode::Async />
                         <Route path=path!("deployments") view=DeploymentsPage ssr=SsrMode::Async />
                         <Route path=path!("delivery") view=DeliveryPage ssr=SsrMode::Async />
                         <Route path=path!("cost") view=CostPage ssr=SsrMode::Async />
+                        <Route path=path!("reliability") view=ReliabilityPage ssr=SsrMode::Async />
                         <Route path=path!("catalog-import") view=RegisterPage />
                         <Route path=path!("create") view=CreatePage ssr=SsrMode::Async />
                         <Route path=path!("create/templates/:namespace/:name") view=TemplateFormPage ssr=SsrMode::Async />

@@ -29,6 +29,7 @@ pub fn Header() -> impl IntoView {
                 {Features::current().deployments.then(|| view! { <A href="/deployments">"Deployments"</A> })}
                 <A href="/delivery">"Delivery"</A>
                 <A href="/cost">"Cost"</A>
+                <A href="/reliability">"Reliability"</A>
                 <A href="/create">"Create"</A>
                 <RegisterLink viewer=viewer.clone() />
                 <A href="/admin/locations">"Locations"</A>

@@ -99,6 +99,7 @@ pub enum EntityTab {
     Overview,
     Deployments,
     Delivery,
+    Reliability,
     Cost,
 }
 
@@ -112,9 +113,9 @@ fn delivers(kind: &str) -> bool {
     deployable(kind) || kind.eq_ignore_ascii_case("group")
 }
 
-/// "Overview | Deployments | Delivery | Cost" under the heading: Deployments when the portal
-/// watches clusters and the kind runs as workloads, Delivery and Cost for those and Groups (their
-/// team view); nothing when the overview would be the only tab.
+/// "Overview | Deployments | Delivery | Reliability" under the heading: Deployments when the
+/// portal watches clusters and the kind runs as workloads, Delivery and Reliability (SLOs) for
+/// those and Groups; nothing when the overview would be the only tab.
 #[component]
 pub fn EntityTabs(entity_ref: String, kind: String, current: EntityTab) -> impl IntoView {
     let deployments = Features::current().deployments && deployable(&kind);
@@ -131,6 +132,7 @@ pub fn EntityTabs(entity_ref: String, kind: String, current: EntityTab) -> impl 
                 {tab(EntityTab::Overview, base.clone(), "Overview")}
                 {deployments.then(|| tab(EntityTab::Deployments, format!("{base}/deployments"), "Deployments"))}
                 {delivers(&kind).then(|| tab(EntityTab::Delivery, format!("{base}/delivery"), "Delivery"))}
+                {delivers(&kind).then(|| tab(EntityTab::Reliability, format!("{base}/reliability"), "Reliability"))}
                 {delivers(&kind).then(|| tab(EntityTab::Cost, format!("{base}/cost"), "Cost"))}
             </nav>
         }

@@ -65,6 +65,7 @@ fn page_context(state: &AppState) -> impl Fn() + Clone + Send + Sync + 'static {
         provide_context(state.catalog.clone());
         provide_context(state.delivery.clone());
         provide_context(cost.clone());
+        provide_context(state.slos.clone());
         provide_context(state.scaffolder.clone());
         if let Some(deployments) = &deployments {
             provide_context(deployments.clone());
