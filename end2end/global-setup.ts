@@ -84,6 +84,11 @@ async function startGuest(dir: string, children: ChildProcess[], kubeApi: string
       `          url: ${kubeApi}`,
       "          serviceAccountToken: ${CAIRN_E2E_KUBE_TOKEN}",
       "          owner: group:default/platform-engineering",
+      // Cost sampled often, so tests/cost.spec.ts has figures within seconds.
+      "cost:",
+      "  interval: { seconds: 2 }",
+      "  metrics:",
+      "    timeout: { seconds: 1 }",
       "",
     ].join("\n"),
   );

@@ -8,6 +8,7 @@
 //! the interval, so an interval is written once by one replica, or not at all.
 
 mod entities;
+pub mod generate;
 mod grouped;
 mod reads;
 mod rows;

@@ -101,10 +101,11 @@ fn EntityCostView(cost: EntityCost) -> impl IntoView {
             <div><dt>{format!("Last {} days", cost.days)}</dt><dd>{money(period.total(), &currency)}</dd></div>
             <div><dt>{format!("The {} days before", cost.days)}</dt><dd>{money(previous.total(), &currency)}</dd></div>
             <div><dt>"Change"</dt><dd data-testid="change">{change(cost.change)}</dd></div>
+            <div><dt>"Today so far"</dt><dd>{money(cost.today.total(), &currency)}</dd></div>
             <div><dt>"CPU efficiency (usage ÷ request)"</dt><dd>{efficiency(cost.cpu_efficiency)}</dd></div>
             <div><dt>"Memory efficiency (usage ÷ request)"</dt><dd>{efficiency(cost.ram_efficiency)}</dd></div>
         </dl>
-        <Figures figures=cost.figures.clone() currency=currency.clone() summary=format!("How {} adds up: quantity × hours × rate", money(period.total(), &currency)) />
+        <Figures figures=cost.figures.clone() currency=currency.clone() summary=format!("How the {} days shown add up ({}): quantity × hours × rate", cost.days + 1, money(period.total() + cost.today.total(), &currency)) />
         <DailyChart days=cost.daily.clone() rollouts=cost.rollouts.clone() currency=currency.clone() />
         <p class="exports small"><a href=export rel="external" download="">"Download these days as CSV"</a></p>
         <Rollouts cost />

@@ -41,10 +41,13 @@ pub struct EntityCost {
     pub previous: ByResource,
     /// period / previous − 1 (None when nothing was spent before).
     pub change: Option<f64>,
+    /// Over every day shown, today so far included.
     pub cpu_efficiency: Option<f64>,
     pub ram_efficiency: Option<f64>,
     pub usage: UsageSource,
-    /// The whole days' figures, one per resource and rate.
+    /// Today so far.
+    pub today: ByResource,
+    /// Every shown day's figures (today's included), one per resource and rate.
     pub figures: Vec<Figure>,
     pub rollouts: Vec<RolloutImpact>,
 }
@@ -88,7 +91,9 @@ pub fn build(
         .then(|| period.total().micros() as f64 / previous.total().micros() as f64 - 1.0);
     let mut totals = Totals::default();
     let (mut measured, mut unmeasured) = (0.0, 0.0);
-    for a in in_range(from, today_ms).flat_map(|c| &c.allocations) {
+    // Efficiency, usage and figures over every day shown, today so far included.
+    let shown_to = today_ms + DAY;
+    for a in in_range(from, shown_to).flat_map(|c| &c.allocations) {
         totals.add(a);
         if a.cpu_basis == Basis::Requests {
             unmeasured += a.hours();
@@ -108,11 +113,12 @@ pub fn build(
         daily,
         period,
         previous,
+        today: sum(today_ms, shown_to),
         change,
         cpu_efficiency: totals.cpu_efficiency(),
         ram_efficiency: totals.ram_efficiency(),
         usage: UsageSource::of(measured, unmeasured),
-        figures: merge_figures(figures_of(in_range(from, today_ms).flat_map(|c| &c.allocations))),
+        figures: merge_figures(figures_of(in_range(from, shown_to).flat_map(|c| &c.allocations))),
         rollouts: impacts(rollouts, &daily_totals, compare_days, from - span, today_ms),
     }
 }
