@@ -51,6 +51,8 @@ pub struct CatalogConfig {
     pub provider_interval: std::time::Duration,
     /// Bounds on each file read (`catalog.reading`).
     pub reading: crate::read::ReadLimits,
+    /// How long a facet is remembered (`catalog.facetCacheTtl`; see `store::DEFAULT_FACET_CACHE_TTL`).
+    pub facet_cache_ttl: std::time::Duration,
 }
 
 /// What becomes of entities that disappeared from their source.
@@ -90,6 +92,7 @@ impl Default for CatalogConfig {
             retry_max: std::time::Duration::from_secs(3600),
             orphans: OrphanPolicy::GracePeriod(std::time::Duration::from_secs(86_400)),
             github: Vec::new(),
+            facet_cache_ttl: crate::store::DEFAULT_FACET_CACHE_TTL,
             schedules: Vec::new(),
             provider_interval: std::time::Duration::from_secs(1800),
             reading: crate::read::ReadLimits::default(),

@@ -2,6 +2,7 @@
 //! statements are written once where the dialects agree (`$1` placeholders work in both).
 
 mod entities;
+mod facet_cache;
 mod facets;
 mod locations;
 mod ownership;
@@ -44,7 +45,12 @@ pub struct Store {
     /// reads, and another writer waiting on the database's busy timeout would fail after seconds,
     /// so writers queue here instead. PostgreSQL lets a few refreshes write side by side.
     write_gate: std::sync::Arc<tokio::sync::Semaphore>,
+    facet_cache: std::sync::Arc<facet_cache::FacetCache>,
 }
+
+/// How long a facet read from the kept counts is remembered when nothing changes in this process
+/// (`catalog.facetCacheTtl`): what another replica changes shows within it.
+pub const DEFAULT_FACET_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(2);
 
 impl Store {
     /// A store over an open, migrated pool; `postgres` says which database it is.
@@ -54,7 +60,14 @@ impl Store {
             pool,
             postgres,
             write_gate: std::sync::Arc::new(tokio::sync::Semaphore::new(writers)),
+            facet_cache: std::sync::Arc::new(facet_cache::FacetCache::new(DEFAULT_FACET_CACHE_TTL)),
         }
+    }
+
+    /// This store with facets remembered for `ttl` (zero: read every time).
+    pub fn with_facet_cache_ttl(mut self, ttl: std::time::Duration) -> Store {
+        self.facet_cache = std::sync::Arc::new(facet_cache::FacetCache::new(ttl));
+        self
     }
 
     /// Waits for a turn to write (see `write_gate`). Public so that other stores over the same

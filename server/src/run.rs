@@ -74,7 +74,8 @@ impl Server {
                 .push(("file".into(), kubernetes_entities.display().to_string()));
         }
         let catalog = Catalog::new(
-            catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres),
+            catalog::store::Store::new(db.pool().clone(), db.dialect() == crate::db::Dialect::Postgres)
+                .with_facet_cache_ttl(catalog_config.facet_cache_ttl),
             catalog_config,
         );
         let scaffolder = templates::service::Scaffolder::new(

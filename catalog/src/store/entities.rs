@@ -193,6 +193,7 @@ impl Store {
             .await
             .map_err(query_error("deleting an entity"))?;
         tx.commit().await.map_err(query_error("deleting an entity"))?;
+        self.facets_changed();
         Ok(deleted.rows_affected() == 1)
     }
 }

@@ -133,7 +133,12 @@ impl Store {
         &self,
         facet: &str,
         kinds: Option<&[String]>,
-    ) -> Result<Vec<(String, i64)>, StoreError> {
+    ) -> Result<std::sync::Arc<Vec<(String, i64)>>, StoreError> {
+        let key = (facet.to_string(), kinds.map(<[String]>::to_vec));
+        if let Some(counts) = self.facet_cache.get(&key) {
+            return Ok(counts);
+        }
+        let generation = self.facet_cache.generation();
         let mut text = "SELECT value, CAST(SUM(n) AS BIGINT) FROM facet_counts WHERE facet = $1".to_string();
         if let Some(kinds) = kinds {
             text.push_str(&format!(
@@ -146,18 +151,28 @@ impl Store {
         for k in kinds.into_iter().flatten() {
             q = q.bind(k.to_lowercase());
         }
-        q.fetch_all(self.pool())
+        let counts: Vec<(String, i64)> = q
+            .fetch_all(self.pool())
             .await
             .map_err(query_error("reading facet counts"))?
             .iter()
             .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
             .collect::<Result<_, sqlx::Error>>()
-            .map_err(query_error("reading facet counts"))
+            .map_err(query_error("reading facet counts"))?;
+        let counts = std::sync::Arc::new(counts);
+        self.facet_cache.put(key, generation, counts.clone());
+        Ok(counts)
+    }
+
+    /// Says that a change to the counts was committed: facets remembered are read again.
+    pub(crate) fn facets_changed(&self) {
+        self.facet_cache.changed();
     }
 
     /// [`Store::fold_facets`] after a change that is already committed: a failure only leaves
     /// more rows to add up until the next fold succeeds, so it is logged, not returned.
     pub(crate) async fn fold_facets_logged(&self) {
+        self.facets_changed();
         if let Err(err) = self.fold_facets().await {
             tracing::warn!(error = %err, "facet counts not folded");
         }

@@ -202,9 +202,9 @@ impl Store {
             return self.facet_counted_now(field, filter).await;
         };
         let counts = self.kept_facet(&kept, kinds.as_deref()).await?;
-        Ok(sorted_facets(counts.into_iter().map(|(value, count)| Facet {
-            value: shown(&lower, value),
-            count,
+        Ok(sorted_facets(counts.iter().map(|(value, count)| Facet {
+            value: shown(&lower, value.clone()),
+            count: *count,
         })))
     }
 

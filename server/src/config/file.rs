@@ -157,6 +157,8 @@ struct CatalogSection {
     #[serde(default)]
     providers: ProvidersSection,
     reading: Option<catalog_reading::CatalogReadingSection>,
+    /// Cairn's: how long a facet is remembered (a change on this replica forgets it at once).
+    facet_cache_ttl: Option<Interval>,
 }
 
 /// `catalog.providers`: Backstage's GitHub entity providers.
@@ -633,6 +635,11 @@ impl FileConfig {
                 .map_or(defaults.retry_max, Interval::duration),
             orphans,
             reading: self.catalog_reading()?,
+            facet_cache_ttl: self
+                .catalog
+                .facet_cache_ttl
+                .as_ref()
+                .map_or(defaults.facet_cache_ttl, Interval::duration),
             ..defaults.clone()
         };
         let bounded = |key: &'static str, ok: bool, message: &str| {
@@ -645,6 +652,11 @@ impl FileConfig {
                 })
             }
         };
+        bounded(
+            "catalog.facetCacheTtl",
+            config.facet_cache_ttl <= std::time::Duration::from_secs(3600),
+            "must be at most an hour (zero reads every facet afresh)",
+        )?;
         bounded(
             "catalog.processing.workers",
             (1..=64).contains(&config.workers),
