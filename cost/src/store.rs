@@ -7,6 +7,7 @@
 //! sample's hourly and daily rows in the same transaction as the sample itself and its claim on
 //! the interval, so an interval is written once by one replica, or not at all.
 
+mod backfill;
 mod entities;
 pub mod generate;
 mod grouped;

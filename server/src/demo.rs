@@ -2,16 +2,19 @@
 //! `./x run` uses; a real installation has none): a simulated cluster running the demo catalog's
 //! services (`cluster`: testkit's `kube-api --demo`, a child process that ends with the portal)
 //! for the Deployments views, and a generated delivery history (`history`) reported through
-//! `delivery::Delivery` like CI's reports, for the DORA metrics. Every page says so while it is on
+//! `delivery::Delivery` like CI's reports, for the DORA metrics, and a cost history copied back
+//! from the simulated cluster's first sample (`cost_history`). Every page says so while it is on
 //! (`app::components::demo_banner`), and the cluster's name and catalog Resource say it is simulated.
 
 mod cluster;
+mod cost_history;
 mod history;
 
 use std::path::PathBuf;
 use std::time::Duration;
 
 pub use cluster::SimulatedCluster;
+pub use cost_history::backfill_cost;
 pub use history::{Backfilled, backfill, plan, run_backfill};
 
 /// The `demo:` settings.

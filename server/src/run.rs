@@ -150,6 +150,15 @@ impl Server {
                 workers_stopped_for_sessions.clone(),
             ))
         });
+        let demo_cost = config.demo.as_ref().filter(|_| config.cost.enabled).and_then(|demo| {
+            let cluster = demo.cluster.as_ref()?;
+            Some(tokio::spawn(crate::demo::backfill_cost(
+                cost.clone(),
+                cluster.name.clone(),
+                demo.history.days,
+                workers_stopped_for_sessions.clone(),
+            )))
+        });
         let slos = slo::service::Slos::new(
             slo::store::Store::new(catalog.store.clone()),
             slo_settings(&config),
@@ -204,6 +213,7 @@ impl Server {
             workers: [refresh_loop, task_workers, session_sweeper, slo_loop]
                 .into_iter()
                 .chain(demo_history)
+                .chain(demo_cost)
                 .chain(cost_sampler)
                 .collect(),
             simulated,

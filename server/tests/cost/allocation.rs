@@ -9,6 +9,7 @@ use std::collections::BTreeMap;
 use cost::allocation::{Aggregate, Totals};
 use cost::report::{Policy, distribute};
 use cost::store::Grain;
+use sqlx::Row;
 
 use super::*;
 
@@ -166,6 +167,46 @@ on_both_databases! {
         let rows: Vec<&str> = lines.collect();
         assert!(rows.iter().any(|r| r.contains(",ml,USD,")), "{csv}");
         assert!(rows.iter().any(|r| r.contains(",__idle__,")), "{csv}");
+        portal.stop().await;
+    }
+}
+
+on_both_databases! {
+    async fn the_demos_backfill_copies_the_first_sample_back_once(db: TestDb) {
+        let portal = sampled_history(&db).await;
+        let store = &portal.state().cost;
+        let now = catalog::store::now_ms();
+        assert_eq!(store.backfill_from_first_sample("nowhere", 3, 2, now).await.expect("backfill"), None, "no sample yet");
+        assert_eq!(store.backfill_from_first_sample("prod", 3, 2, now).await.expect("backfill"), Some(true));
+        assert_eq!(store.backfill_from_first_sample("prod", 3, 2, now).await.expect("again"), Some(false), "once");
+        let (today, _) = today();
+        let pool = portal.state().db.pool().clone();
+        let per_day: Vec<(i64, i64, i64)> = sqlx::query(
+            "SELECT u.start_ms, CAST(SUM(u.seconds) AS BIGINT), CAST(COUNT(*) AS BIGINT) FROM cost_allocation_usage u \
+             WHERE u.grain = 2 AND u.start_ms < $1 GROUP BY u.start_ms ORDER BY u.start_ms",
+        )
+        .bind(today)
+        .fetch_all(&pool)
+        .await
+        .expect("days")
+        .iter()
+        .map(|r| (r.get(0), r.get(1), r.get(2)))
+        .collect();
+        // Three whole days, each container (4) observed all day.
+        assert_eq!(per_day.iter().map(|d| d.0).collect::<Vec<_>>(), vec![today - 3 * DAY, today - 2 * DAY, today - DAY]);
+        assert!(per_day.iter().all(|d| d.1 == 4 * 86_400 && d.2 == 4), "{per_day:?}");
+        let hours: i64 = sqlx::query_scalar(
+            "SELECT CAST(COUNT(DISTINCT start_ms) AS BIGINT) FROM cost_allocation_usage WHERE grain = 1 AND start_ms < $1",
+        )
+        .bind(today)
+        .fetch_one(&pool)
+        .await
+        .expect("hours");
+        assert_eq!(hours, 48, "hourly rows for the last two days");
+        // The API reads the past: yesterday costs what a whole day of the first sample does.
+        let yesterday = format!("{},{}", rfc3339(today - DAY), rfc3339(today));
+        let json = allocation(&portal, &format!("window={yesterday}&aggregate=namespace&accumulate=true")).await;
+        assert!(json["data"][0]["ml"]["gpuHours"].as_f64().expect("hours") == 24.0, "{json}");
         portal.stop().await;
     }
 }
