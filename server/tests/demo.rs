@@ -80,7 +80,7 @@ on_both_databases! {
 
         let page = server.get("/").await.text().await.expect("page");
         assert!(page.contains(r#"data-testid="demo-banner""#), "no demo banner");
-        assert!(page.contains("the cluster is simulated and the delivery history is generated"));
+        assert!(page.contains("the cluster is simulated, and the delivery and cost histories are generated"));
         server.stop().await;
     }
 

@@ -17,6 +17,7 @@ pub fn money(m: Money, currency: &str) -> String {
 /// `+32%`, `−5%`, or `n/a`.
 pub fn change(change: Option<f64>) -> String {
     match change {
+        Some(c) if c.abs() < 0.005 => "no change (within 0.5%)".to_string(),
         Some(c) if c >= 0.0 => format!("+{:.0}%", c * 100.0),
         Some(c) => format!("−{:.0}%", -c * 100.0),
         None => "no earlier cost to compare".to_string(),
