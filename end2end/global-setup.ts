@@ -5,7 +5,9 @@
 // - one requiring sign-in at a real OpenID provider, oidc/provider.mjs (CAIRN_SIGNIN_URL, OIDC_ISSUER),
 //   for tests/signin.spec.ts;
 // - one over the hostile-strings catalog written by testkit's `hostile-catalog` (CAIRN_HOSTILE_URL),
-//   for tests/hostile.spec.ts.
+//   for tests/hostile.spec.ts;
+// - one over fixtures/reliability with testkit's `prometheus-fixture` (Debian's Prometheus over a
+//   backfilled history) as its Prometheus (CAIRN_RELIABILITY_URL), for tests/reliability.spec.ts.
 // The binaries and site come from CAIRN_BIN / KUBE_API_BIN / CAIRN_SITE_ROOT, set by `./x test`
 // (default: what `./x build` and `cargo build -p testkit` left in ../target), e.g. `./x build && cd end2end && npx playwright test tests/signin.spec.ts`.
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
@@ -23,6 +25,7 @@ export const ADMIN_GROUP = "group:default/digital-commerce";
 const bin = resolve(process.env.CAIRN_BIN ?? "../target/debug/cairn");
 const kubeApiBin = resolve(process.env.KUBE_API_BIN ?? "../target/debug/kube-api");
 const hostileCatalogBin = resolve(process.env.HOSTILE_CATALOG_BIN ?? "../target/debug/hostile-catalog");
+const prometheusFixtureBin = resolve(process.env.PROMETHEUS_FIXTURE_BIN ?? "../target/debug/prometheus-fixture");
 const site = resolve(process.env.CAIRN_SITE_ROOT ?? "../target/site");
 
 export default async function globalSetup(): Promise<() => Promise<void>> {
@@ -34,10 +37,11 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   };
   try {
     const kubeApi = await startKubeApi(children);
-    const [guest, signIn, hostile] = await Promise.all([
+    const [guest, signIn, hostile, reliability] = await Promise.all([
       startGuest(dir, children, kubeApi),
       startSignIn(dir, children),
       startHostile(dir, children),
+      startReliability(dir, children),
     ]);
     // The same file location holds as many entities on both servers once each has read it.
     const entities = await locationEntities(guest);
@@ -47,6 +51,7 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
     process.env.OIDC_ISSUER = signIn.issuer;
     process.env.KUBE_API_URL = kubeApi;
     process.env.CAIRN_HOSTILE_URL = hostile;
+    process.env.CAIRN_RELIABILITY_URL = reliability;
   } catch (err) {
     await stop();
     throw err;
@@ -167,6 +172,36 @@ async function startHostile(dir: string, children: ChildProcess[]): Promise<stri
     "the hostile catalog",
     async () => (await fetch(`${url}/api/catalog/entities/by-name/template/default/hostile-template`)).status === 200,
   );
+  return url;
+}
+
+// A guest-mode portal over fixtures/reliability whose Prometheus is testkit's prometheus-fixture,
+// once its loop has synced every SLO's buckets.
+async function startReliability(dir: string, children: ChildProcess[]): Promise<string> {
+  const fixture = spawn(prometheusFixtureBin, [], { stdio: ["ignore", "pipe", "inherit"] });
+  children.push(fixture);
+  const prometheus = await readyLine(fixture, prometheusFixtureBin, /listening on (http:\/\/\S+)/);
+  const config = join(dir, "reliability.yaml");
+  writeFileSync(
+    config,
+    [
+      "app:",
+      "  title: Cairn (reliability)",
+      "catalog:",
+      "  locations:",
+      "    - type: file",
+      `      target: ${resolve("fixtures/reliability/catalog-info.yaml")}`,
+      "prometheus:",
+      `  url: ${prometheus}`,
+      "  privateNetwork: true",
+      "",
+    ].join("\n"),
+  );
+  const url = await startCairn(children, "127.0.0.1:0", join(dir, "reliability.db"), config, {});
+  await waitFor("the SLOs synced from Prometheus", async () => {
+    const items = (await (await fetch(`${url}/api/slo`)).json()).items as { syncedTo: number | null }[];
+    return items.length === 2 && items.every((i) => i.syncedTo !== null);
+  });
   return url;
 }
 

@@ -3,12 +3,17 @@
 // or uncaught exception (a CSP violation shows up as one).
 import { test as base, expect } from "@playwright/test";
 
-export type Server = "guest" | "signIn" | "hostile";
+export type Server = "guest" | "signIn" | "hostile" | "reliability";
 
 export const test = base.extend<{ server: Server; consoleErrors: string[] }>({
   server: ["guest", { option: true }],
   baseURL: async ({ server }, use) => {
-    const variable = { guest: "CAIRN_BASE_URL", signIn: "CAIRN_SIGNIN_URL", hostile: "CAIRN_HOSTILE_URL" }[server];
+    const variable = {
+      guest: "CAIRN_BASE_URL",
+      signIn: "CAIRN_SIGNIN_URL",
+      hostile: "CAIRN_HOSTILE_URL",
+      reliability: "CAIRN_RELIABILITY_URL",
+    }[server];
     const url = process.env[variable];
     if (!url) throw new Error(`${variable} is not set: global-setup.ts did not run`);
     await use(url);

@@ -4,12 +4,10 @@
 //! figures, deploy markers and gate checked against a count of that traffic.
 
 mod common;
-#[path = "../../slo/tests/prometheus/harness.rs"]
-mod harness;
 
 use common::{TestDb, TestServer, eventually};
-use harness::{History, Minute};
 use serde_json::{Value, json};
+use testkit::prometheus::{self as harness, History, Minute};
 
 const DAY: i64 = 86_400;
 const MINUTES: usize = 8 * 1_440;

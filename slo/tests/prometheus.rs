@@ -1,14 +1,11 @@
 //! Budgets over a real Prometheus holding eight days of known traffic: every figure checked
 //! against a count of the plan's own minutes.
 
-#[path = "prometheus/harness.rs"]
-mod harness;
-
-use harness::{History, Minute};
 use slo::budget::report::{At, report};
 use slo::model::Slo;
 use slo::prometheus::buckets::{Reuse, Source, fetch};
 use slo::prometheus::{Prometheus, PrometheusError, PrometheusSettings};
+use testkit::prometheus::{self as harness, History, Minute};
 
 /// 2024-03-01T00:00:00Z.
 const START: i64 = 1_709_251_200;

@@ -1,7 +1,8 @@
 //! A real Prometheus (Debian's `prometheus` package, installed by `./x setup`) over a known
 //! history: OpenMetrics text written from a traffic plan, turned into TSDB blocks by
 //! `promtool tsdb create-blocks-from openmetrics`, served on a free loopback port. The process
-//! is killed when the harness is dropped.
+//! is killed when the server is dropped. The one harness of the SLO tests (`slo/tests`,
+//! `server/tests/slo.rs`) and, through the `prometheus-fixture` binary, of the browser tests.
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};

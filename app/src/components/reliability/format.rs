@@ -30,25 +30,19 @@ pub fn rate(rate: Option<f64>) -> String {
     rate.map_or_else(|| "no events".into(), |r| format!("{r:.1}×"))
 }
 
-/// A count as people say it: 12, 1 240, 38 k, 1.2 M.
+/// A count, whole, its digits grouped by thin spaces: 1 240, 1 209 600 (the evidence of a
+/// figure is its exact counts).
 pub fn count(n: f64) -> String {
-    let n = n.max(0.0);
-    if n >= 1e6 {
-        format!("{:.1} M", n / 1e6)
-    } else if n >= 1e5 {
-        format!("{:.0} k", n / 1e3)
-    } else {
-        let whole = n.round() as u64;
-        let digits = whole.to_string();
-        let mut out = String::new();
-        for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
-                out.push('\u{202f}');
-            }
-            out.push(c);
+    let whole = n.max(0.0).round() as u64;
+    let digits = whole.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('\u{202f}');
         }
-        out
+        out.push(c);
     }
+    out
 }
 
 /// "30 days, rolling" or "1 month, calendar (Europe/Paris)".
@@ -98,7 +92,7 @@ mod tests {
     fn counts_and_windows_read_naturally() {
         assert_eq!(count(1_240.4), "1\u{202f}240");
         assert_eq!(count(38_000.0), "38\u{202f}000");
-        assert_eq!(count(380_000.0), "380 k");
+        assert_eq!(count(1_209_600.0), "1\u{202f}209\u{202f}600");
         assert_eq!(window(&Window::Rolling { seconds: 30 * 86_400 }), "30 days, rolling");
         assert_eq!(window(&Window::Rolling { seconds: 3_600 }), "1 hour, rolling");
         assert_eq!(rate(Some(14.44)), "14.4×");
