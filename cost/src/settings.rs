@@ -20,6 +20,9 @@ pub struct CostSettings {
     pub prices: PriceSettings,
     /// Whole days compared before and after a rollout on an entity's Cost tab (default 3).
     pub rollout_days: u32,
+    /// How long sums of whole past days are kept for the pages and the API, and how many.
+    pub cache_ttl: Duration,
+    pub cache_entries: usize,
 }
 
 /// How long each grain of the history is kept.
@@ -52,6 +55,8 @@ impl Default for CostSettings {
             metrics_max_bytes: 64 << 20,
             prices: PriceSettings::default(),
             rollout_days: 3,
+            cache_ttl: Duration::from_secs(3600),
+            cache_entries: 256,
         }
     }
 }
@@ -75,6 +80,9 @@ impl CostSettings {
         }
         if !(1024..=1 << 30).contains(&self.metrics_max_bytes) {
             return Err("cost.metrics.maxBytes must be 1 KiB to 1 GiB".into());
+        }
+        if self.cache_ttl > Duration::from_secs(86_400) || self.cache_entries > 100_000 {
+            return Err("cost.cache: ttl at most a day, entries at most 100000".into());
         }
         if !(1..=30).contains(&self.rollout_days) {
             return Err("cost.rolloutDays must be 1 to 30".into());

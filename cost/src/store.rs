@@ -8,6 +8,7 @@
 //! the interval, so an interval is written once by one replica, or not at all.
 
 mod backfill;
+mod cache;
 mod entities;
 pub mod generate;
 mod grouped;
@@ -31,6 +32,8 @@ pub struct Store {
     /// Row ids of the containers, nodes and volumes written lately, so a sample only asks the
     /// database for the ids of new ones. Cleared when it grows past `ID_CACHE`.
     ids: Mutex<Ids>,
+    /// Sums of whole past days (`cache`).
+    past: cache::PastSums,
 }
 
 /// Ids remembered at most; a cluster of 10 000 containers fits many times over.
@@ -51,7 +54,17 @@ impl Store {
         Store {
             catalog,
             ids: Mutex::default(),
+            past: {
+                let defaults = crate::settings::CostSettings::default();
+                cache::PastSums::new(defaults.cache_ttl, defaults.cache_entries)
+            },
         }
+    }
+
+    /// Keeps sums of whole past days `ttl` at most, `entries` of them (`cost.cache`).
+    pub fn with_cache(mut self, ttl: std::time::Duration, entries: usize) -> Store {
+        self.past = cache::PastSums::new(ttl, entries);
+        self
     }
 
     pub fn pool(&self) -> &sqlx::AnyPool {

@@ -124,7 +124,9 @@ impl Server {
                 timing,
             )?)
         };
-        let cost = std::sync::Arc::new(cost::store::Store::new(catalog.store.clone()));
+        let cost = std::sync::Arc::new(
+            cost::store::Store::new(catalog.store.clone()).with_cache(config.cost.cache_ttl, config.cost.cache_entries),
+        );
         let cost_sampler = match (&deployments, config.cost.enabled) {
             (Some(deployments), true) => Some(tokio::spawn(cost::sampler::run(
                 deployments.clone(),

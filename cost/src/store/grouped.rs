@@ -10,9 +10,8 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use sqlx::any::AnyRow;
-
-use super::reads::{Grain, at, bucket_window, int, text};
+use super::cache::Raw;
+use super::reads::{Grain, at, bucket_window};
 use super::{Store, StoreError, query_error};
 use crate::allocation::{Aggregate, Allocation, Basis, ClusterCost, NodeCost, VolumeCost, VolumeShare};
 use crate::model::{Figure, GIB, Money, Resource, Window};
@@ -89,6 +88,10 @@ struct Parts {
     filter: String,
     bucket: &'static str,
     namespace: String,
+    /// `FROM` the usage rows and their containers: one entity's containers first (by its index,
+    /// then each one's rows by theirs), else the rows of the range first. SQLite keeps the order
+    /// of a `CROSS JOIN`; PostgreSQL plans either.
+    allocations: &'static str,
     /// Bound after the grain and range: the label key, the filter's value, shared namespaces.
     binds: Vec<String>,
 }
@@ -147,6 +150,11 @@ impl Grouping {
                 "CAST(0 AS BIGINT)"
             },
             namespace,
+            allocations: if matches!(self.only, Only::Entity(_)) {
+                "cost_allocations a CROSS JOIN cost_allocation_usage u"
+            } else {
+                "cost_allocation_usage u CROSS JOIN cost_allocations a"
+            },
             binds,
         }
     }
@@ -176,15 +184,10 @@ impl Store {
                 .await?;
         }
         let mut index: HashMap<(i64, String, String, String, String), usize> = HashMap::new();
-        for row in self.fetch(grouping, &parts, &allocation_sql(&parts)).await? {
-            let (key, cluster, node, bucket, namespace) = (
-                text(&row, 0)?,
-                text(&row, 1)?,
-                text(&row, 2)?,
-                int(&row, 3)?,
-                text(&row, 4)?,
-            );
-            let q: Vec<i64> = (5..14).map(|i| int(&row, i)).collect::<Result<_, _>>()?;
+        for row in self.fetch(grouping, &parts, &allocation_sql(&parts), 9).await? {
+            let (key, cluster, node, bucket, namespace) =
+                (row.text(0)?, row.text(1)?, row.text(2)?, row.int(3)?, row.text(4)?);
+            let q: Vec<i64> = (5..14).map(|i| row.int(i)).collect::<Result<_, _>>()?;
             let p = node_price(&mut node_prices, prices, &cluster, &node);
             let cost = entry(&mut costs, grouping, &cluster, bucket, &prices.currency);
             let start = grouping.bucket_start(bucket);
@@ -200,18 +203,53 @@ impl Store {
         Ok(costs.into_values().collect())
     }
 
-    async fn fetch(&self, grouping: &Grouping, parts: &Parts, sql: &str) -> Result<Vec<AnyRow>, StoreError> {
-        let mut query = sqlx::query(sql)
-            .bind(grouping.grain.code())
-            .bind(grouping.from_ms)
-            .bind(grouping.to_ms);
+    /// `sql`'s rows over the grouping's range, its last `sums` columns summed: the whole days
+    /// before today from the cache of past sums (they no longer change) when it holds them,
+    /// today's read each time, the two added together.
+    async fn fetch(&self, grouping: &Grouping, parts: &Parts, sql: &str, sums: usize) -> Result<Vec<Raw>, StoreError> {
+        let today = super::cache::today(catalog::store::now_ms());
+        if grouping.from_ms >= today || grouping.to_ms <= today {
+            return self
+                .read_raw(grouping, parts, sql, (grouping.from_ms, grouping.to_ms))
+                .await;
+        }
+        let key = format!(
+            "{sql}\u{1f}{:?}\u{1f}{}\u{1f}{}\u{1f}{today}",
+            parts.binds,
+            grouping.grain.code(),
+            grouping.from_ms
+        );
+        let past = match self.past.get(&key) {
+            Some(rows) => rows,
+            None => {
+                let rows = std::sync::Arc::new(self.read_raw(grouping, parts, sql, (grouping.from_ms, today)).await?);
+                self.past.put(key, rows.clone());
+                rows
+            }
+        };
+        let live = self.read_raw(grouping, parts, sql, (today, grouping.to_ms)).await?;
+        if grouping.per_bucket {
+            return Ok(past.iter().cloned().chain(live).collect());
+        }
+        Ok(Raw::summed(past.iter().cloned().chain(live), sums))
+    }
+
+    async fn read_raw(
+        &self,
+        grouping: &Grouping,
+        parts: &Parts,
+        sql: &str,
+        (from, to): (i64, i64),
+    ) -> Result<Vec<Raw>, StoreError> {
+        let mut query = sqlx::query(sql).bind(grouping.grain.code()).bind(from).bind(to);
         for value in &parts.binds {
             query = query.bind(value.clone());
         }
-        query
+        let rows = query
             .fetch_all(self.pool())
             .await
-            .map_err(query_error("summing the cost history"))
+            .map_err(query_error("summing the cost history"))?;
+        rows.iter().map(Raw::read).collect()
     }
 
     async fn grouped_nodes(
@@ -235,9 +273,9 @@ impl Store {
             binds: Vec::new(),
             ..parts.clone()
         };
-        for row in self.fetch(grouping, &plain, &sql).await? {
-            let (cluster, name, labels, bucket) = (text(&row, 0)?, text(&row, 1)?, text(&row, 2)?, int(&row, 3)?);
-            let q: Vec<i64> = (4..8).map(|i| int(&row, i)).collect::<Result<_, _>>()?;
+        for row in self.fetch(grouping, &plain, &sql, 4).await? {
+            let (cluster, name, labels, bucket) = (row.text(0)?, row.text(1)?, row.text(2)?, row.int(3)?);
+            let q: Vec<i64> = (4..8).map(|i| row.int(i)).collect::<Result<_, _>>()?;
             let labels: BTreeMap<String, String> = serde_json::from_str(&labels).unwrap_or_default();
             let p = prices.node_prices(&cluster, &labels);
             let seconds = q[0].max(1) as f64;
@@ -281,16 +319,16 @@ impl Store {
             filter = parts.filter,
         );
         let mut mounted: HashMap<(i64, String, String), Money> = HashMap::new();
-        for row in self.fetch(grouping, parts, &sql).await? {
+        for row in self.fetch(grouping, parts, &sql, 2).await? {
             let (key, cluster, node, bucket, namespace, class) = (
-                text(&row, 0)?,
-                text(&row, 1)?,
-                text(&row, 2)?,
-                int(&row, 3)?,
-                text(&row, 4)?,
-                text(&row, 5)?,
+                row.text(0)?,
+                row.text(1)?,
+                row.text(2)?,
+                row.int(3)?,
+                row.text(4)?,
+                row.text(5)?,
             );
-            let (seconds, bytes) = (int(&row, 6)?, int(&row, 7)?);
+            let (seconds, bytes) = (row.int(6)?, row.int(7)?);
             let figure = volume_figure(prices, &cluster, &class, seconds, bytes);
             *mounted.entry((bucket, cluster.clone(), class.clone())).or_default() += figure.cost;
             let slot = (bucket, cluster.clone(), node.clone(), key.clone(), namespace.clone());
@@ -328,9 +366,9 @@ impl Store {
             binds: Vec::new(),
             ..parts.clone()
         };
-        for row in self.fetch(grouping, &plain, &sql).await? {
-            let (cluster, bucket, class) = (text(&row, 0)?, int(&row, 1)?, text(&row, 2)?);
-            let figure = volume_figure(prices, &cluster, &class, int(&row, 3)?, int(&row, 4)?);
+        for row in self.fetch(grouping, &plain, &sql, 2).await? {
+            let (cluster, bucket, class) = (row.text(0)?, row.int(1)?, row.text(2)?);
+            let figure = volume_figure(prices, &cluster, &class, row.int(3)?, row.int(4)?);
             let paid_mounted = mounted.get(&(bucket, cluster.clone(), class.clone())).copied();
             entry(costs, grouping, &cluster, bucket, &prices.currency)
                 .volumes
@@ -352,9 +390,10 @@ fn allocation_sql(parts: &Parts) -> String {
            CAST(SUM(u.cpu_request) AS BIGINT), CAST(SUM(u.cpu_usage) AS BIGINT), CAST(SUM(u.cpu_allocated) AS BIGINT), \
            CAST(SUM(u.memory_request) AS BIGINT), CAST(SUM(u.memory_usage) AS BIGINT), \
            CAST(SUM(u.memory_allocated) AS BIGINT), CAST(SUM(u.gpu) AS BIGINT) \
-         FROM cost_allocation_usage u JOIN cost_allocations a ON a.id = u.allocation {joins} \
-         WHERE u.grain = $1 AND u.start_ms >= $2 AND u.start_ms < $3 {filter} \
+         FROM {allocations} {joins} \
+         WHERE u.allocation = a.id AND u.grain = $1 AND u.start_ms >= $2 AND u.start_ms < $3 {filter} \
          GROUP BY 1, 2, 3, 4, 5",
+        allocations = parts.allocations,
         key = parts.key,
         bucket = parts.bucket,
         namespace = parts.namespace,

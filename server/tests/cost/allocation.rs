@@ -207,6 +207,15 @@ on_both_databases! {
         let yesterday = format!("{},{}", rfc3339(today - DAY), rfc3339(today));
         let json = allocation(&portal, &format!("window={yesterday}&aggregate=namespace&accumulate=true")).await;
         assert!(json["data"][0]["ml"]["gpuHours"].as_f64().expect("hours") == 24.0, "{json}");
+        // A window reaching today: the whole past days' sums are kept, today's read each time;
+        // both answers equal the days summed one by one.
+        let days = allocation(&portal, "window=4d&aggregate=namespace").await;
+        let by_day: f64 = days["data"].as_array().expect("sets").iter().map(|set| set["ml"]["gpuHours"].as_f64().unwrap_or(0.0)).sum();
+        for _ in 0..2 {
+            let json = allocation(&portal, "window=4d&aggregate=namespace&accumulate=true").await;
+            let hours = json["data"][0]["ml"]["gpuHours"].as_f64().expect("hours");
+            assert!(hours >= 72.0 && (hours - by_day).abs() < 0.01, "{hours} against {by_day}");
+        }
         portal.stop().await;
     }
 }

@@ -19,6 +19,14 @@ pub(super) struct CostSection {
     metrics: Option<MetricsEntry>,
     prices: Option<PriceSettings>,
     rollout_days: Option<u32>,
+    cache: Option<CacheEntry>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CacheEntry {
+    ttl: Option<Interval>,
+    entries: Option<usize>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -62,6 +70,16 @@ impl FileConfig {
             metrics_max_bytes: metrics.and_then(|m| m.max_bytes).unwrap_or(defaults.metrics_max_bytes),
             prices: section.prices.clone().unwrap_or_default(),
             rollout_days: section.rollout_days.unwrap_or(defaults.rollout_days),
+            cache_ttl: section
+                .cache
+                .as_ref()
+                .and_then(|c| c.ttl.as_ref())
+                .map_or(defaults.cache_ttl, Interval::duration),
+            cache_entries: section
+                .cache
+                .as_ref()
+                .and_then(|c| c.entries)
+                .unwrap_or(defaults.cache_entries),
         };
         settings.check().map_err(|message| value_error("cost", message))?;
         Ok(settings)
