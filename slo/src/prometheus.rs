@@ -209,6 +209,11 @@ impl Prometheus {
             .map(str::to_string))
     }
 
+    /// The API's base address.
+    pub fn base(&self) -> &str {
+        self.base.as_str()
+    }
+
     /// The oldest sample Prometheus holds (unix seconds), from its own
     /// `prometheus_tsdb_lowest_timestamp_seconds` where it scrapes itself (asked at Prometheus'
     /// own present, where that gauge lives); `None` otherwise.

@@ -19,12 +19,14 @@ impl Slos {
     pub async fn sync_round(&self, now: i64) -> Result<usize, StoreError> {
         let due = self.store.due(now, self.settings.max_per_round).await?;
         let mut synced = 0;
+        // How far back each Prometheus holds data, asked once per round (not once per SLO).
+        let mut oldest = OldestSamples::default();
         for row in due {
             let lease = self.settings.claim_lease.as_secs() as i64;
             if !self.store.claim(&row.id, &self.worker, now, now + lease).await? {
                 continue;
             }
-            let error = self.sync_one(&row, now).await.err();
+            let error = self.sync_one(&row, now, &mut oldest).await.err();
             if let Some(e) = &error {
                 tracing::warn!(slo = %row.id, entity = %row.entity, error = %e, "fetching an SLO's buckets");
             } else {
@@ -43,7 +45,7 @@ impl Slos {
     }
 
     /// Fetches and stores one SLO's new buckets; the error as the SLO's page shows it.
-    async fn sync_one(&self, row: &DefinitionRow, now: i64) -> Result<(), String> {
+    async fn sync_one(&self, row: &DefinitionRow, now: i64, oldest: &mut OldestSamples) -> Result<(), String> {
         let slo = Slos::parse(row).map_err(|e| e.to_string())?;
         let prometheus = self.sources.for_slo(&slo).ok_or_else(|| {
             "no Prometheus is configured for this SLO (prometheus.url, or prometheus.sources for its data source)"
@@ -69,12 +71,28 @@ impl Slos {
             (Some(_), Some(oldest)) => oldest,
             _ => from,
         };
-        let prometheus_oldest = prometheus.oldest_sample().await.map_err(|e| e.to_string())?;
+        let prometheus_oldest = oldest.of(prometheus).await?;
         let oldest = prometheus_oldest.map_or(held_from, |o| o.max(held_from));
         self.store
             .store_buckets(&row.id, &self.worker, &fetched.buckets, Some(oldest))
             .await
             .map_err(|e| e.to_string())?;
         Ok(())
+    }
+}
+
+/// Each Prometheus' oldest sample, by its address, asked at most once per sync round.
+#[derive(Default)]
+struct OldestSamples(std::collections::HashMap<String, Option<i64>>);
+
+impl OldestSamples {
+    async fn of(&mut self, prometheus: &crate::prometheus::Prometheus) -> Result<Option<i64>, String> {
+        let key = prometheus.base().to_string();
+        if let Some(known) = self.0.get(&key) {
+            return Ok(*known);
+        }
+        let oldest = prometheus.oldest_sample().await.map_err(|e| e.to_string())?;
+        self.0.insert(key, oldest);
+        Ok(oldest)
     }
 }

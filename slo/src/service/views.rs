@@ -4,7 +4,7 @@
 
 use super::{SloError, Slos};
 use crate::budget::report::At;
-use crate::budget::{Report, report, span_at, timeline};
+use crate::budget::{Report, Span, report, span_at, timeline};
 use crate::model::Slo;
 use crate::promql::BUCKET_SECONDS;
 use crate::store::{DefinitionRow, ProblemRow};
@@ -23,11 +23,15 @@ impl Slos {
             .await?
             .ok_or_else(|| SloError::NotFound(id.to_string()))?;
         let slo = Slos::parse(&row)?;
-        let report = self
-            .report_of(&row, &slo, now)
-            .await?
-            .ok_or_else(|| SloError::Input(format!("SLO `{id}`: its window cannot be placed")))?;
-        let span = report.span;
+        // One read for the report (burn rates reach 3 days back), the markers and the timeline.
+        let span = span_at(&slo.window, now, BUCKET_SECONDS)
+            .map_err(|e| SloError::Input(format!("SLO `{id}`: its window cannot be placed: {e}")))?;
+        let buckets = self
+            .store
+            .buckets(&row.id, span.start.min(span.end - BURN_REACH), span.end)
+            .await?;
+        let report = report(&slo, &buckets, self.at(&row, &span, now))
+            .map_err(|e| SloError::Input(format!("SLO `{id}`: {e}")))?;
         let deploys = self
             .store
             .deploys(
@@ -37,7 +41,6 @@ impl Slos {
                 self.settings.max_deploys,
             )
             .await?;
-        let buckets = self.store.buckets(&row.id, span.start, span.end).await?;
         let allowed = report.budget.allowed;
         let markers = deploys
             .iter()
@@ -79,13 +82,16 @@ impl Slos {
         };
         let from = span.start.min(span.end - BURN_REACH);
         let buckets = self.store.buckets(&row.id, from, span.end).await?;
-        let at = At {
+        Ok(report(slo, &buckets, self.at(row, &span, now)).ok())
+    }
+
+    fn at(&self, row: &DefinitionRow, span: &Span, now: i64) -> At {
+        At {
             now,
             // Before the first sync Cairn holds nothing: the whole window is short of history.
             oldest_sample: Some(row.oldest_sample.unwrap_or(span.end)),
             series_step: self.settings.series_step,
-        };
-        Ok(report(slo, &buckets, at).ok())
+        }
     }
 }
 
