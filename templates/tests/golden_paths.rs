@@ -179,6 +179,12 @@ fn workflow(workflows: &[(String, Value)], label: &str) {
         jobs["deploy-production"].to_string().contains("values-production.yaml"),
         "{label}"
     );
+    // The error-budget gate (on by default) runs before anything reaches production.
+    let gate = jobs["deploy-production"]["steps"][0].to_string();
+    assert!(
+        gate.contains("/api/slo/gate") && gate.contains("vars.CAIRN_URL"),
+        "{label}: the gate comes first: {gate}"
+    );
 }
 
 fn service_terraform(blocks: &[String], service: &Service) {
