@@ -11,9 +11,9 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::cache::Raw;
-use super::reads::{Grain, at, bucket_window};
+use super::reads::{Grain, at, bucket_window, priced};
 use super::{Store, StoreError, query_error};
-use crate::allocation::{Aggregate, Allocation, Basis, ClusterCost, NodeCost, VolumeCost, VolumeShare};
+use crate::allocation::{Aggregate, Allocation, ClusterCost, NodeCost, VolumeCost, VolumeShare};
 use crate::model::{Figure, GIB, Money, Resource, Window};
 use crate::prices::{NodePrices, PriceSettings};
 
@@ -453,8 +453,8 @@ fn entry<'a>(
 }
 
 /// A group's sums as one allocation: quantities are averages per container over the
-/// container-seconds observed (`q`: seconds, usage seconds, CPU request, usage, allocated,
-/// memory request, usage, allocated, GPU), so quantity × hours is the group's total.
+/// container-seconds observed (`q` as [`priced`] reads them), so quantity × hours is the
+/// group's total.
 fn group_allocation(
     cluster: &str,
     node: &str,
@@ -464,54 +464,11 @@ fn group_allocation(
     q: &[i64],
     prices: &NodePrices,
 ) -> Allocation {
-    let [
-        seconds,
-        usage_seconds,
-        cpu_request,
-        cpu_usage,
-        cpu_allocated,
-        memory_request,
-        memory_usage,
-        memory_allocated,
-        gpu,
-    ] = [q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8]];
-    let s = seconds.max(1) as f64;
-    let hours = seconds as f64 / 3600.0;
-    let known = usage_seconds > 0;
-    let basis = |requested: i64, allocated: i64| match (known, allocated > requested) {
-        (false, _) => Basis::Requests,
-        (true, true) => Basis::Usage,
-        (true, false) => Basis::Request,
-    };
-    let start = at(start_ms);
     Allocation {
         cluster: cluster.to_string(),
         namespace: namespace.to_string(),
-        pod: String::new(),
-        container: String::new(),
         node: node.to_string(),
-        owner: None,
-        entity: None,
-        team: None,
         group: Some(key.to_string()).filter(|k| !k.is_empty()),
-        labels: BTreeMap::new(),
-        window: Window::new(start, start + chrono::Duration::seconds(seconds)),
-        cpu: Figure::new(Resource::Cpu, cpu_allocated as f64 / 1000.0 / s, hours, &prices.cpu),
-        cpu_basis: basis(cpu_request, cpu_allocated),
-        memory: Figure::new(
-            Resource::Memory,
-            memory_allocated as f64 / GIB / s,
-            hours,
-            &prices.memory,
-        ),
-        memory_basis: basis(memory_request, memory_allocated),
-        gpu: Figure::new(Resource::Gpu, gpu as f64 / s, hours, &prices.gpu),
-        volumes: Vec::new(),
-        cpu_request_cores: cpu_request as f64 / 1000.0 / s,
-        cpu_usage_cores: known.then(|| cpu_usage as f64 / 1000.0 / usage_seconds as f64),
-        memory_request_bytes: memory_request as f64 / s,
-        memory_usage_bytes: known.then(|| memory_usage as f64 / usage_seconds as f64),
-        idle: Money::ZERO,
-        shared: Money::ZERO,
+        ..priced(q, start_ms, prices)
     }
 }

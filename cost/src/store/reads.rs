@@ -304,27 +304,6 @@ fn entry<'a>(
 /// A container's row as an allocation: averages over the time it was observed, priced at its
 /// node's prices.
 fn allocation(row: &AllocationRow, prices: &NodePrices) -> Allocation {
-    let [
-        seconds,
-        usage_seconds,
-        cpu_request,
-        cpu_usage,
-        cpu_allocated,
-        memory_request,
-        memory_usage,
-        memory_allocated,
-        gpu,
-        _,
-    ] = row.q;
-    let s = seconds.max(1) as f64;
-    let hours = seconds as f64 / 3600.0;
-    let known = usage_seconds > 0;
-    let basis = |requested: i64, allocated: i64| match (known, allocated > requested) {
-        (false, _) => Basis::Requests,
-        (true, true) => Basis::Usage,
-        (true, false) => Basis::Request,
-    };
-    let start = at(row.start_ms);
     let owner = (!row.workload.is_empty()).then(|| Owner {
         kind: row.workload_kind.clone(),
         name: row.workload.clone(),
@@ -338,8 +317,47 @@ fn allocation(row: &AllocationRow, prices: &NodePrices) -> Allocation {
         owner,
         entity: Some(row.entity.clone()).filter(|e| !e.is_empty()),
         team: Some(row.team.clone()).filter(|t| !t.is_empty()),
-        group: None,
         labels: serde_json::from_str(&row.labels).unwrap_or_default(),
+        ..priced(&row.q, row.start_ms, prices)
+    }
+}
+
+/// The figures of quantities summed over the time observed from `start_ms` (`q`: seconds, usage
+/// seconds, CPU request, usage, allocated, memory request, usage, allocated, GPU), as averages
+/// so quantity × hours is the total, priced at `prices`. Whose they are is left empty: a
+/// container's row and a group's sums fill that in.
+pub(super) fn priced(q: &[i64], start_ms: i64, prices: &NodePrices) -> Allocation {
+    let [
+        seconds,
+        usage_seconds,
+        cpu_request,
+        cpu_usage,
+        cpu_allocated,
+        memory_request,
+        memory_usage,
+        memory_allocated,
+        gpu,
+    ] = [q[0], q[1], q[2], q[3], q[4], q[5], q[6], q[7], q[8]];
+    let s = seconds.max(1) as f64;
+    let hours = seconds as f64 / 3600.0;
+    let known = usage_seconds > 0;
+    let basis = |requested: i64, allocated: i64| match (known, allocated > requested) {
+        (false, _) => Basis::Requests,
+        (true, true) => Basis::Usage,
+        (true, false) => Basis::Request,
+    };
+    let start = at(start_ms);
+    Allocation {
+        cluster: String::new(),
+        namespace: String::new(),
+        pod: String::new(),
+        container: String::new(),
+        node: String::new(),
+        owner: None,
+        entity: None,
+        team: None,
+        group: None,
+        labels: BTreeMap::new(),
         window: Window::new(start, start + chrono::Duration::seconds(seconds)),
         cpu: Figure::new(Resource::Cpu, cpu_allocated as f64 / 1000.0 / s, hours, &prices.cpu),
         cpu_basis: basis(cpu_request, cpu_allocated),
