@@ -20,7 +20,8 @@
 //! With the `store` feature (the server side; it depends on `deployments` and `catalog`):
 //! `sample` (a watched cluster at one moment → per-container samples), `store` (the history's
 //! SQL: samples rolled up into hourly and daily rows, written once per cluster and interval; the
-//! reads, priced) and `sampler` (the background loop).
+//! reads, priced), `usage` (usage from Prometheus for the clusters configured so) and `sampler`
+//! (the background loop).
 
 pub mod allocation;
 pub mod api;
@@ -40,6 +41,8 @@ pub mod sample;
 pub mod sampler;
 #[cfg(feature = "store")]
 pub mod store;
+#[cfg(feature = "store")]
+pub mod usage;
 
 #[cfg(test)]
 mod generate;

@@ -8,6 +8,8 @@ use std::collections::{BTreeMap, HashMap};
 use deployments::UsageState;
 use deployments::resources::ClusterResources;
 
+use crate::view::Meter;
+
 /// What a container's rows are kept under (`store::cost_allocations`).
 #[derive(Clone, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AllocationKey {
@@ -66,6 +68,8 @@ pub struct Sample {
     pub volumes: Vec<VolumeSample>,
     /// `measured`, or why usage is unknown (`unknown: the metrics API … is not installed`).
     pub usage: String,
+    /// What measured the usage, when it was.
+    pub meter: Option<Meter>,
 }
 
 /// Why a cluster is not sampled now: what it holds would not be the truth.
@@ -77,8 +81,13 @@ pub enum Skip {
     Stale(i64),
 }
 
-/// The sample of `resources`, or why there is none.
+/// The sample of `resources` (usage from the metrics API), or why there is none.
 pub fn sample(resources: &ClusterResources) -> Result<Sample, Skip> {
+    sample_measured_by(resources, Meter::MetricsApi)
+}
+
+/// The sample of `resources`, whose usage (when `Measured`) `meter` measured.
+pub fn sample_measured_by(resources: &ClusterResources, meter: Meter) -> Result<Sample, Skip> {
     if let Some(since) = resources.stale_since_ms {
         return Err(Skip::Stale(since));
     }
@@ -139,6 +148,7 @@ pub fn sample(resources: &ClusterResources) -> Result<Sample, Skip> {
         nodes,
         volumes,
         usage,
+        meter: measured.then_some(meter),
     })
 }
 

@@ -1,8 +1,9 @@
 //! The sampler: a background loop that, at the end of every interval (aligned to the clock, so
 //! replicas agree on it), samples every watched cluster and writes the sample as that interval,
-//! once however many replicas run (`store::Store::write_sample` claims it). A cluster not fully
-//! listed yet, or unreachable, is not sampled: what it holds would not be the truth. Retention
-//! runs at every hour's first interval, by the replica that wrote it.
+//! once however many replicas run (`store::Store::write_sample` claims it), with usage from the
+//! metrics API or, for the clusters `cost.prometheus` names, from Prometheus (`usage`). A cluster
+//! not fully listed yet, or unreachable, is not sampled: what it holds would not be the truth.
+//! Retention runs at every hour's first interval, by the replica that wrote it.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -13,6 +14,7 @@ use tokio::sync::watch;
 use crate::sample::{self, Skip};
 use crate::settings::CostSettings;
 use crate::store::Store;
+use crate::usage::PrometheusUsage;
 
 const HOUR_MS: i64 = 3_600_000;
 
@@ -21,6 +23,7 @@ pub async fn run(
     deployments: Arc<Deployments>,
     store: Arc<Store>,
     settings: CostSettings,
+    prometheus: PrometheusUsage,
     writer: String,
     mut stopped: watch::Receiver<bool>,
 ) {
@@ -38,8 +41,9 @@ pub async fn run(
         }
         let start = end - interval_ms;
         let mut claimed_any = false;
-        for resources in deployments.resources() {
-            let sample = match sample::sample(&resources) {
+        for mut resources in deployments.resources() {
+            let meter = prometheus.measure(&mut resources, end / 1000).await;
+            let sample = match sample::sample_measured_by(&resources, meter) {
                 Ok(sample) => sample,
                 Err(Skip::NotListed) => {
                     tracing::debug!(cluster = %resources.cluster, "cost: not sampled, the cluster is not listed yet");

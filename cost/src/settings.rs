@@ -1,5 +1,6 @@
 //! The `cost:` settings: whether clusters are sampled, how often, how long each grain of the
-//! history is kept, and the prices (`prices`). Plain data; the server reads and checks the file.
+//! history is kept, which clusters' usage comes from Prometheus (`prometheus`), and the prices
+//! (`prices`). Plain data; the server reads and checks the file.
 
 use std::time::Duration;
 
@@ -23,6 +24,43 @@ pub struct CostSettings {
     /// How long sums of whole past days are kept for the pages and the API, and how many.
     pub cache_ttl: Duration,
     pub cache_entries: usize,
+    /// Clusters whose usage comes from Prometheus instead of the metrics API.
+    pub prometheus: PrometheusUsage,
+}
+
+/// `cost.prometheus`: usage from Prometheus' cAdvisor series (the rate of
+/// `container_cpu_usage_seconds_total`, `container_memory_working_set_bytes`), per watched
+/// cluster, from a server of the `prometheus:` settings. Each query is bounded by
+/// `cost.metrics` (timeout, largest answer) and `max_series`.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PrometheusUsage {
+    /// Watched cluster → where its series are.
+    pub clusters: std::collections::BTreeMap<String, UsageQuery>,
+    /// The window `rate()` looks back over (at least two scrapes; default 5 minutes).
+    pub rate_window: Duration,
+    /// The most containers one answer may hold (default 100 000).
+    pub max_series: usize,
+}
+
+impl Default for PrometheusUsage {
+    fn default() -> Self {
+        Self {
+            clusters: Default::default(),
+            rate_window: Duration::from_secs(300),
+            max_series: 100_000,
+        }
+    }
+}
+
+/// Where one cluster's usage series are.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct UsageQuery {
+    /// A name of `prometheus.clusters`, or `default` for `prometheus.url`; `None`: the source
+    /// named like the cluster where there is one, else `prometheus.url`.
+    pub source: Option<String>,
+    /// Label matchers added to both queries (`cluster="prod"` where one Prometheus holds many
+    /// clusters); empty: none.
+    pub selector: String,
 }
 
 /// How long each grain of the history is kept.
@@ -57,6 +95,7 @@ impl Default for CostSettings {
             rollout_days: 3,
             cache_ttl: Duration::from_secs(3600),
             cache_entries: 256,
+            prometheus: PrometheusUsage::default(),
         }
     }
 }
@@ -84,11 +123,28 @@ impl CostSettings {
         if self.cache_ttl > Duration::from_secs(86_400) || self.cache_entries > 100_000 {
             return Err("cost.cache: ttl at most a day, entries at most 100000".into());
         }
+        let p = &self.prometheus;
+        if p.rate_window < Duration::from_secs(10) || p.rate_window > Duration::from_secs(3600) {
+            return Err("cost.prometheus.rateWindow must be 10 s to an hour".into());
+        }
+        if !(1..=1_000_000).contains(&p.max_series) {
+            return Err("cost.prometheus.maxSeries must be 1 to 1000000".into());
+        }
+        if let Some((cluster, _)) = p.clusters.iter().find(|(_, q)| !selector_is_plain(&q.selector)) {
+            return Err(format!(
+                "cost.prometheus.clusters.{cluster}.selector: label matchers only (`cluster=\"prod\"`), without braces or new lines"
+            ));
+        }
         if !(1..=30).contains(&self.rollout_days) {
             return Err("cost.rolloutDays must be 1 to 30".into());
         }
         self.prices.validate().map_err(|e| format!("cost.prices: {e}"))
     }
+}
+
+/// A selector goes inside the queries' braces: it may not close them.
+fn selector_is_plain(selector: &str) -> bool {
+    !selector.contains(['{', '}', '\n', '\r'])
 }
 
 #[cfg(test)]
@@ -109,5 +165,15 @@ mod tests {
             ..CostSettings::default()
         };
         assert_eq!(second.check(), Ok(()));
+        let mut escaping = CostSettings::default();
+        escaping.prometheus.clusters.insert(
+            "prod".into(),
+            UsageQuery {
+                source: None,
+                selector: "cluster=\"prod\"} or vector(1) or {a=\"b\"".into(),
+            },
+        );
+        let err = escaping.check().expect_err("braces");
+        assert!(err.starts_with("cost.prometheus.clusters.prod.selector"), "{err}");
     }
 }

@@ -1,4 +1,4 @@
-//! Every SQL statement of cost allocation (migration 0012): the sampled history (`write`) and
+//! Every SQL statement of cost allocation (migrations 0012, 0018): the sampled history (`write`) and
 //! what the API and pages read back from it, priced (`reads`). Over the catalog's store: the same
 //! pool, and its write gate, so SQLite keeps one writer.
 //!
@@ -12,6 +12,7 @@ mod cache;
 mod entities;
 pub mod generate;
 mod grouped;
+mod meters;
 mod reads;
 mod rows;
 mod write;

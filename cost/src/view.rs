@@ -91,6 +91,42 @@ impl ByResource {
     }
 }
 
+/// What measured usage: the metrics API (metrics-server), or Prometheus' cAdvisor series.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Meter {
+    MetricsApi,
+    Prometheus,
+}
+
+impl Meter {
+    /// As the history keeps it (`cost_usage_sources.source`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Meter::MetricsApi => "metrics-api",
+            Meter::Prometheus => "prometheus",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Meter> {
+        match text {
+            "metrics-api" => Some(Meter::MetricsApi),
+            "prometheus" => Some(Meter::Prometheus),
+            _ => None,
+        }
+    }
+
+    /// How a page names it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Meter::MetricsApi => "the metrics API (metrics.k8s.io)",
+            Meter::Prometheus => {
+                "Prometheus (rate of container_cpu_usage_seconds_total, container_memory_working_set_bytes)"
+            }
+        }
+    }
+}
+
 /// Where usage came from over what is shown.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -116,17 +152,29 @@ impl UsageSource {
         }
     }
 
-    /// The sentence a page shows.
-    pub fn sentence(self) -> &'static str {
+    /// The sentence a page shows, naming what measured usage (`meters`, over the clusters and
+    /// days shown; none known: the metrics API, the only source before Prometheus could be).
+    pub fn sentence(self, meters: &[Meter]) -> String {
+        let by = match meters {
+            [] => Meter::MetricsApi.name().to_string(),
+            [one] => one.name().to_string(),
+            [first @ .., last] => format!(
+                "{} and {}",
+                first.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
+                last.name()
+            ),
+        };
         match self {
             UsageSource::Measured => {
-                "Usage measured by the metrics API (metrics.k8s.io): CPU and memory cost max(request, usage)."
+                format!("Usage measured by {by}: CPU and memory cost max(request, usage).")
             }
-            UsageSource::Partly => "Usage was measured only part of the time: the rest is priced on requests alone.",
-            UsageSource::RequestsOnly => {
-                "No usage was measured (no metrics API): CPU and memory are priced on requests alone, and efficiency is unknown."
+            UsageSource::Partly => {
+                format!("Usage was measured by {by} only part of the time: the rest is priced on requests alone.")
             }
-            UsageSource::Nothing => "Nothing was observed running for it in this period.",
+            UsageSource::RequestsOnly => "No usage was measured (neither the metrics API nor Prometheus): CPU and \
+                 memory are priced on requests alone, and efficiency is unknown."
+                .to_string(),
+            UsageSource::Nothing => "Nothing was observed running for it in this period.".to_string(),
         }
     }
 }
@@ -150,5 +198,23 @@ mod tests {
         assert_eq!((m.quantity, m.hours), (0.75, 48.0));
         assert_eq!(m.cost, a.cost + b.cost);
         assert_eq!(Money::from_units(m.quantity * m.hours * 0.031611), m.cost);
+    }
+
+    #[test]
+    fn the_usage_sentence_names_what_measured_it() {
+        let measured = UsageSource::Measured;
+        assert!(measured.sentence(&[]).contains("the metrics API (metrics.k8s.io)"));
+        let prometheus = measured.sentence(&[Meter::Prometheus]);
+        assert!(prometheus.starts_with("Usage measured by Prometheus"), "{prometheus}");
+        assert!(
+            prometheus.contains("container_memory_working_set_bytes"),
+            "{prometheus}"
+        );
+        let both = UsageSource::Partly.sentence(&[Meter::MetricsApi, Meter::Prometheus]);
+        assert!(both.contains("(metrics.k8s.io) and Prometheus"), "{both}");
+        assert!(UsageSource::RequestsOnly.sentence(&[]).contains("requests alone"));
+        for m in [Meter::MetricsApi, Meter::Prometheus] {
+            assert_eq!(Meter::parse(m.as_str()), Some(m));
+        }
     }
 }

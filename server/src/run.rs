@@ -132,6 +132,8 @@ impl Server {
                 deployments.clone(),
                 cost.clone(),
                 config.cost.clone(),
+                cost::usage::PrometheusUsage::new(&config.cost, &config.prometheus, &config.catalog.git.reading)
+                    .map_err(anyhow::Error::msg)?,
                 format!("{}/{}", installation_host(), uuid::Uuid::new_v4().simple()),
                 workers_stopped_for_sessions.clone(),
             ))),

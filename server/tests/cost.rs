@@ -7,6 +7,8 @@
 #[path = "cost/allocation.rs"]
 mod allocation;
 mod common;
+#[path = "cost/prometheus.rs"]
+mod prometheus;
 
 use std::time::Duration;
 
@@ -177,45 +179,99 @@ async fn sums(pool: &sqlx::AnyPool) -> Vec<(String, i64, [i64; 10])> {
         .collect()
 }
 
+type Sums = Vec<(String, i64, [i64; 10])>;
+
+/// Five measured seconds of every pod, rolled up (`sums`).
+async fn measured_sums(pool: &sqlx::AnyPool) -> Sums {
+    eventually(Duration::from_secs(30), "five measured samples of every pod", || {
+        let pool = pool.clone();
+        async move {
+            let rows = sums(&pool).await;
+            let measured = rows.iter().filter(|(_, grain, q)| *grain == 1 && q[1] >= 5).count();
+            (measured == 4).then_some(rows)
+        }
+    })
+    .await
+}
+
+/// The small cluster's rows against its usage: per second observed, requests, usage while
+/// known, max(request, usage) sample by sample; every grain adding up to the hourly rows.
+fn assert_figures_by_hand(rows: &Sums) {
+    for (pod, grain, q) in rows {
+        let hourly = rows.iter().find(|(p, g, _)| p == pod && *g == 1).expect("hourly").2;
+        assert_eq!(
+            *q, hourly,
+            "{pod}: grain {grain} adds up to the same as the hourly rows"
+        );
+    }
+    let of = |pod: &str| rows.iter().find(|(p, g, _)| p == pod && *g == 1).expect(pod).2;
+    let web = of("web-1");
+    let (s, u) = (web[0], web[1]);
+    assert_eq!(
+        &web[2..9],
+        &[1000 * s, 500 * u, 1000 * s, 2 * GI * s, GI * u, 2 * GI * s, 0]
+    );
+    let worker = of("worker-1");
+    let (s, u) = (worker[0], worker[1]);
+    assert_eq!(
+        &worker[2..9],
+        &[
+            500 * s,
+            1500 * u,
+            500 * (s - u) + 1500 * u,
+            GI * s,
+            512 * MI * u,
+            GI * s,
+            0
+        ],
+        "over its request, CPU is allocated on usage"
+    );
+    let cron = of("cron-1");
+    let u = cron[1];
+    assert_eq!(cron[0], of("web-1")[0], "sampled in the same intervals");
+    assert_eq!(
+        &cron[2..9],
+        &[0, 250 * u, 250 * u, 0, 256 * MI * u, 256 * MI * u, 0],
+        "no request: usage"
+    );
+    let train = of("train-1");
+    let (s, u) = (train[0], train[1]);
+    assert_eq!(
+        &train[2..9],
+        &[2000 * s, 1000 * u, 2000 * s, 8 * GI * s, 4 * GI * u, 8 * GI * s, s]
+    );
+    assert_eq!(train[9], 1, "one container, one row per hour");
+}
+
+/// What `cost_usage_sources` holds, and what measured usage today as a page reads it.
+async fn sources(portal: &TestServer) -> (Vec<String>, Vec<cost::view::Meter>) {
+    let pool = portal.state().db.pool();
+    let mut kept: Vec<String> = sqlx::query("SELECT DISTINCT source FROM cost_usage_sources")
+        .fetch_all(pool)
+        .await
+        .expect("sources")
+        .iter()
+        .map(|r| r.get(0))
+        .collect();
+    kept.sort();
+    let today = catalog::store::now_ms().div_euclid(86_400_000) * 86_400_000;
+    let meters = portal
+        .state()
+        .cost
+        .meters(&["prod".to_string()], Grain::Day, today, today + 86_400_000)
+        .await
+        .expect("meters");
+    (kept, meters)
+}
+
 on_both_databases! {
     async fn sampled_rows_match_the_figures_computed_by_hand(db: TestDb) {
         let api = small_cluster().await;
         let portal = TestServer::start_with(config(&db, &api)).await;
         let pool = portal.state().db.pool().clone();
         // At least five measured seconds of every container, rolled up.
-        let rows = eventually(Duration::from_secs(30), "five measured samples of every pod", || {
-            let pool = pool.clone();
-            async move {
-                let rows = sums(&pool).await;
-                let measured = rows.iter().filter(|(_, grain, q)| *grain == 1 && q[1] >= 5).count();
-                (measured == 4).then_some(rows)
-            }
-        })
-        .await;
-        for (pod, grain, q) in &rows {
-            let hourly = rows.iter().find(|(p, g, _)| p == pod && *g == 1).expect("hourly").2;
-            assert_eq!(*q, hourly, "{pod}: grain {grain} adds up to the same as the hourly rows");
-        }
-        let of = |pod: &str| rows.iter().find(|(p, g, _)| p == pod && *g == 1).expect(pod).2;
-        // Per second observed: requests, usage while known, max(request, usage) sample by sample.
-        let web = of("web-1");
-        let (s, u) = (web[0], web[1]);
-        assert_eq!(&web[2..9], &[1000 * s, 500 * u, 1000 * s, 2 * GI * s, GI * u, 2 * GI * s, 0]);
-        let worker = of("worker-1");
-        let (s, u) = (worker[0], worker[1]);
-        assert_eq!(
-            &worker[2..9],
-            &[500 * s, 1500 * u, 500 * (s - u) + 1500 * u, GI * s, 512 * MI * u, GI * s, 0],
-            "over its request, CPU is allocated on usage"
-        );
-        let cron = of("cron-1");
-        let u = cron[1];
-        assert_eq!(cron[0], of("web-1")[0], "sampled in the same intervals");
-        assert_eq!(&cron[2..9], &[0, 250 * u, 250 * u, 0, 256 * MI * u, 256 * MI * u, 0], "no request: usage");
-        let train = of("train-1");
-        let (s, u) = (train[0], train[1]);
-        assert_eq!(&train[2..9], &[2000 * s, 1000 * u, 2000 * s, 8 * GI * s, 4 * GI * u, 8 * GI * s, s]);
-        assert_eq!(train[9], 1, "one container, one row per hour");
+        let rows = measured_sums(&pool).await;
+        assert_figures_by_hand(&rows);
 
         // Priced when read: OpenCost's defaults, the GPU pool's own rate, conserved.
         let store = &portal.state().cost;
@@ -258,6 +314,9 @@ on_both_databases! {
             .map(|r| (r.get(0), r.get(1)))
             .collect();
         assert!(answer.iter().any(|(usage, _)| usage == "measured"), "{answer:?}");
+        let (kept, meters) = sources(&portal).await;
+        assert!(kept.contains(&"metrics-api".to_string()), "{kept:?}");
+        assert_eq!(meters, [cost::view::Meter::MetricsApi]);
         portal.stop().await;
     }
 

@@ -2,7 +2,8 @@
 //! history: OpenMetrics text written from a traffic plan, turned into TSDB blocks by
 //! `promtool tsdb create-blocks-from openmetrics`, served on a free loopback port. The process
 //! is killed when the server is dropped. The one harness of the SLO tests (`slo/tests`,
-//! `server/tests/slo.rs`) and, through the `prometheus-fixture` binary, of the browser tests.
+//! `server/tests/slo.rs`), of usage from Prometheus (`server/tests/cost.rs`, any OpenMetrics text)
+//! and, through the `prometheus-fixture` binary, of the browser tests.
 
 use std::fmt::Write as _;
 use std::process::{Child, Command, Stdio};
@@ -106,12 +107,27 @@ fn require(tool: &str) {
 /// Backfills `history` and starts Prometheus on it. It also scrapes itself every second, so
 /// `prometheus_tsdb_lowest_timestamp_seconds` says how far back its data goes.
 pub async fn start(history: &History) -> Server {
+    let server = launch(&history.openmetrics());
+    wait_ready(&server, true).await;
+    server
+}
+
+/// Backfills any OpenMetrics text and starts Prometheus on it, ready to answer. Its samples may
+/// lie in the future (a query at any time up to the last one finds them); Prometheus then
+/// refuses its own scrapes older than its newest block, so this one does not wait for them.
+pub async fn start_openmetrics(openmetrics: &str) -> Server {
+    let server = launch(openmetrics);
+    wait_ready(&server, false).await;
+    server
+}
+
+fn launch(openmetrics: &str) -> Server {
     require("promtool");
     require("prometheus");
     let dir = tempfile::tempdir().expect("a temporary directory");
     let data = dir.path().join("data");
     let input = dir.path().join("history.om");
-    std::fs::write(&input, history.openmetrics()).expect("write the OpenMetrics file");
+    std::fs::write(&input, openmetrics).expect("write the OpenMetrics file");
     let made = Command::new("promtool")
         .args(["tsdb", "create-blocks-from", "openmetrics", "--quiet"])
         .arg(&input)
@@ -142,13 +158,11 @@ pub async fn start(history: &History) -> Server {
         .stderr(Stdio::null())
         .spawn()
         .expect("start prometheus");
-    let server = Server {
+    Server {
         child,
         url: format!("http://127.0.0.1:{port}"),
         _dir: dir,
-    };
-    wait_ready(&server).await;
-    server
+    }
 }
 
 fn free_port() -> u16 {
@@ -156,18 +170,21 @@ fn free_port() -> u16 {
     listener.local_addr().expect("its address").port()
 }
 
-/// Waits for `/-/ready` and the first self-scrape, a bounded number of times.
-async fn wait_ready(server: &Server) {
+/// Waits for `/-/ready` and (`scraped`) the first self-scrape, a bounded number of times.
+async fn wait_ready(server: &Server, scraped: bool) {
     let client = reqwest::Client::new();
     let ready = format!("{}/-/ready", server.url);
-    let scraped = format!(
+    let self_scrape = format!(
         "{}/api/v1/query?query=prometheus_tsdb_lowest_timestamp_seconds",
         server.url
     );
     for _ in 0..600 {
         let is_ready = client.get(&ready).send().await.is_ok_and(|r| r.status().is_success());
+        if is_ready && !scraped {
+            return;
+        }
         if is_ready {
-            let body = match client.get(&scraped).send().await {
+            let body = match client.get(&self_scrape).send().await {
                 Ok(r) => r.text().await.unwrap_or_default(),
                 Err(_) => String::new(),
             };

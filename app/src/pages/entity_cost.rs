@@ -96,7 +96,7 @@ fn EntityCostView(cost: EntityCost) -> impl IntoView {
             cost.days, currency
         )}</p>
         <RangeLinks days=cost.days query="" />
-        <p class="cost-usage" data-testid="usage-source">{cost.usage.sentence()}</p>
+        <p class="cost-usage" data-testid="usage-source">{cost.usage.sentence(&cost.meters)}</p>
         <dl class="cost-summary" data-testid="cost-summary">
             <div><dt>{format!("Last {} days", cost.days)}</dt><dd>{money(period.total(), &currency)}</dd></div>
             <div><dt>{format!("The {} days before", cost.days)}</dt><dd>{money(previous.total(), &currency)}</dd></div>

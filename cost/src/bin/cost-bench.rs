@@ -151,6 +151,7 @@ fn steady_sample(plan: &HistoryPlan) -> Sample {
         nodes,
         volumes: Vec::new(),
         usage: "measured".into(),
+        meter: Some(cost::view::Meter::MetricsApi),
     }
 }
 

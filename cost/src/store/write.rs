@@ -11,6 +11,7 @@ use super::rows::{self, Column};
 use super::{ID_CACHE, Ids, Store, StoreError, query_error};
 use crate::sample::{AllocationKey, Sample};
 use crate::settings::Retention;
+use crate::view::Meter;
 
 const HOUR_MS: i64 = 3_600_000;
 const DAY_MS: i64 = 86_400_000;
@@ -157,6 +158,20 @@ impl Store {
                 bucket,
             )
             .await?;
+        }
+        let source = sample.meter.map_or("requests", Meter::as_str);
+        for (grain, bucket) in &buckets[1..] {
+            sqlx::query(&format!(
+                "INSERT INTO cost_usage_sources (cluster, grain, start_ms, source, seconds) VALUES ($1, {grain}, $2, $3, $4) \
+                 ON CONFLICT (grain, start_ms, cluster, source) DO UPDATE SET seconds = cost_usage_sources.seconds + excluded.seconds"
+            ))
+            .bind(&sample.cluster)
+            .bind(*bucket)
+            .bind(source)
+            .bind(seconds)
+            .execute(&mut *tx)
+            .await
+            .map_err(query_error("adding to a cost usage source"))?;
         }
         tx.commit().await.map_err(query_error("writing a cost sample"))?;
         self.remember(learnt);
@@ -394,6 +409,16 @@ impl Store {
                     .map_err(query_error("deleting old cost rows"))?
                     .rows_affected();
             }
+        }
+        for (grain, cutoff) in &cutoffs[1..] {
+            deleted += sqlx::query(&format!(
+                "DELETE FROM cost_usage_sources WHERE grain = {grain} AND start_ms < $1"
+            ))
+            .bind(*cutoff)
+            .execute(self.pool())
+            .await
+            .map_err(query_error("deleting old cost usage sources"))?
+            .rows_affected();
         }
         deleted += sqlx::query("DELETE FROM cost_intervals WHERE start_ms < $1")
             .bind(cutoffs[0].1)

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::rollout::{Rollout, RolloutImpact, impacts};
-use super::{ByResource, UsageSource, figures_of, merge_figures};
+use super::{ByResource, Meter, UsageSource, figures_of, merge_figures};
 use crate::allocation::{Basis, ClusterCost, Totals};
 use crate::model::{Figure, Money};
 
@@ -45,6 +45,10 @@ pub struct EntityCost {
     pub cpu_efficiency: Option<f64>,
     pub ram_efficiency: Option<f64>,
     pub usage: UsageSource,
+    /// What measured usage over the days shown, in the clusters it ran in (filled by the reader:
+    /// `store::Store::meters`; empty: not known, the metrics API before Prometheus could be).
+    #[serde(default)]
+    pub meters: Vec<Meter>,
     /// Today so far.
     pub today: ByResource,
     /// Every shown day's figures (today's included), one per resource and rate.
@@ -118,6 +122,7 @@ pub fn build(
         cpu_efficiency: totals.cpu_efficiency(),
         ram_efficiency: totals.ram_efficiency(),
         usage: UsageSource::of(measured, unmeasured),
+        meters: Vec::new(),
         figures: merge_figures(figures_of(in_range(from, shown_to).flat_map(|c| &c.allocations))),
         rollouts: impacts(rollouts, &daily_totals, compare_days, from - span, today_ms),
     }

@@ -1,10 +1,13 @@
 //! `cost:`: cost allocation (issue 17). Whether the watched clusters are sampled, every how long
 //! (`interval`, a minute), how long samples, hourly and daily rows are kept (`retention`), how
-//! the metrics API is asked for usage (`metrics`), and the prices (`prices`: currency, defaults,
+//! the metrics API is asked for usage (`metrics`), which clusters' usage comes from Prometheus
+//! instead (`prometheus`, naming servers of `prometheus:`), and the prices (`prices`: currency, defaults,
 //! per-cluster, node-pool and storage-class overrides, as `cost::prices::PriceSettings` reads them).
 
 use cost::prices::PriceSettings;
-use cost::settings::{CostSettings, Retention};
+use std::collections::BTreeMap;
+
+use cost::settings::{CostSettings, PrometheusUsage, Retention, UsageQuery};
 use serde::Deserialize;
 
 use super::{FileConfig, Interval, value_error};
@@ -20,6 +23,24 @@ pub(super) struct CostSection {
     prices: Option<PriceSettings>,
     rollout_days: Option<u32>,
     cache: Option<CacheEntry>,
+    prometheus: Option<PrometheusEntry>,
+}
+
+/// `cost.prometheus`: clusters whose usage comes from Prometheus.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct PrometheusEntry {
+    #[serde(default)]
+    clusters: BTreeMap<String, UsageEntry>,
+    rate_window: Option<Interval>,
+    max_series: Option<usize>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct UsageEntry {
+    source: Option<String>,
+    selector: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -80,9 +101,52 @@ impl FileConfig {
                 .as_ref()
                 .and_then(|c| c.entries)
                 .unwrap_or(defaults.cache_entries),
+            prometheus: self.cost_prometheus()?,
         };
         settings.check().map_err(|message| value_error("cost", message))?;
         Ok(settings)
+    }
+
+    /// `cost.prometheus`, each cluster's source checked against `prometheus:`.
+    fn cost_prometheus(&self) -> Result<PrometheusUsage, ConfigError> {
+        let defaults = PrometheusUsage::default();
+        let Some(entry) = &self.cost.prometheus else {
+            return Ok(defaults);
+        };
+        let mut clusters = BTreeMap::new();
+        for (cluster, usage) in &entry.clusters {
+            let found = match usage.source.as_deref() {
+                Some(source) => self.prometheus.has_source(source),
+                None => self.prometheus.has_source(cluster) || self.prometheus.has_source("default"),
+            };
+            if !found {
+                return Err(value_error(
+                    "cost.prometheus.clusters",
+                    format!(
+                        "cluster `{cluster}`: no such Prometheus ({}); set prometheus.url or name one of prometheus.clusters",
+                        usage
+                            .source
+                            .as_deref()
+                            .unwrap_or("neither prometheus.clusters.<cluster> nor prometheus.url")
+                    ),
+                ));
+            }
+            clusters.insert(
+                cluster.clone(),
+                UsageQuery {
+                    source: usage.source.clone(),
+                    selector: usage.selector.clone().unwrap_or_default(),
+                },
+            );
+        }
+        Ok(PrometheusUsage {
+            clusters,
+            rate_window: entry
+                .rate_window
+                .as_ref()
+                .map_or(defaults.rate_window, Interval::duration),
+            max_series: entry.max_series.unwrap_or(defaults.max_series),
+        })
     }
 }
 
@@ -115,5 +179,30 @@ mod tests {
         assert!(negative.cost().is_err());
         let typo = FileConfig::parse("cost:\n  intervall: { seconds: 30 }\n").expect_err("unknown key");
         assert!(typo.contains("intervall"), "{typo}");
+    }
+
+    #[test]
+    fn usage_from_prometheus_names_a_configured_server() {
+        let file = FileConfig::parse(
+            "prometheus:\n  url: http://prometheus.monitoring:9090\n  clusters:\n    prod-eu: { url: http://eu.example }\ncost:\n  prometheus:\n    rateWindow: { minutes: 2 }\n    clusters:\n      prod-eu: {}\n      staging: { source: default, selector: 'cluster=\"staging\"' }\n",
+        )
+        .expect("parses");
+        let usage = file.cost().expect("valid").prometheus;
+        assert_eq!(usage.rate_window, std::time::Duration::from_secs(120));
+        assert_eq!(usage.clusters["prod-eu"], UsageQuery::default());
+        assert_eq!(usage.clusters["staging"].source.as_deref(), Some("default"));
+        assert_eq!(usage.clusters["staging"].selector, "cluster=\"staging\"");
+        let unknown =
+            FileConfig::parse("cost:\n  prometheus:\n    clusters:\n      prod: { source: eu }\n").expect("parses");
+        let err = unknown.cost().expect_err("no such source").to_string();
+        assert!(
+            err.contains("cost.prometheus.clusters") && err.contains("`prod`"),
+            "{err}"
+        );
+        let none = FileConfig::parse("cost:\n  prometheus:\n    clusters:\n      prod: {}\n").expect("parses");
+        assert!(
+            none.cost().is_err(),
+            "no prometheus.url and no prometheus.clusters.prod"
+        );
     }
 }

@@ -42,6 +42,16 @@ struct BasicAuth {
     password: String,
 }
 
+impl ServerEntry {
+    /// Whether `source` names a server: `default` for `url`, else a name of `clusters`.
+    pub(super) fn has_source(&self, source: &str) -> bool {
+        match source {
+            "default" => self.url.is_some(),
+            name => self.clusters.contains_key(name),
+        }
+    }
+}
+
 impl std::fmt::Debug for ServerEntry {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ServerEntry")

@@ -103,7 +103,7 @@ impl CostSource for CostViews {
                     started_ms: r.started_ms,
                 })
                 .collect();
-            Ok(cost::view::entity::build(
+            let mut view = cost::view::entity::build(
                 &entity_ref,
                 &settings.prices.currency,
                 days,
@@ -111,7 +111,20 @@ impl CostSource for CostViews {
                 &costs,
                 &rollouts,
                 settings.rollout_days,
-            ))
+            );
+            // What measured usage where it ran, over the days shown.
+            let mut clusters: Vec<String> = costs
+                .iter()
+                .filter(|c| c.window.start.timestamp_millis() >= shown_from)
+                .map(|c| c.cluster.clone())
+                .collect();
+            clusters.sort();
+            clusters.dedup();
+            view.meters = cost
+                .meters(&clusters, Grain::Day, shown_from, today() + DAY)
+                .await
+                .map_err(failed)?;
+            Ok(view)
         })
     }
 
