@@ -13,6 +13,8 @@
 //! - `focus`: FOCUS 1.x cost and usage files (cloud bills), bounded, bad rows reported;
 //! - `api`: the Kubecost-shaped `/allocation` response, its `window` parameter, and sets of
 //!   lines from aggregated reads; `export`: the same as CSV;
+//! - `estimate`: before a service exists, what its Helm chart's values will request per month
+//!   (requests × replicas × rates), for the scaffolder's preview;
 //! - `settings`: the `cost:` section (sampling, retention, prices);
 //! - `view`: what the pages show (an entity's days and rollouts, rows of a team or the
 //!   organisation), built from aggregated reads.
@@ -25,6 +27,7 @@
 
 pub mod allocation;
 pub mod api;
+pub mod estimate;
 pub mod export;
 pub mod focus;
 pub mod idle;

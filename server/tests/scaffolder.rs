@@ -502,3 +502,147 @@ async fn schema_actions_and_dry_run() {
     assert_eq!(response.status(), 400);
     server.stop().await;
 }
+
+/// The golden paths' chart, as the service templates fetch it.
+const CHART: [(&str, &str); 4] = [
+    (
+        "skeleton/chart/Chart.yaml",
+        include_str!("../../templates/golden-paths/services/shared/chart/Chart.yaml"),
+    ),
+    (
+        "skeleton/chart/values.yaml",
+        include_str!("../../templates/golden-paths/services/shared/chart/values.yaml"),
+    ),
+    (
+        "skeleton/chart/values-production.yaml",
+        include_str!("../../templates/golden-paths/services/shared/chart/values-production.yaml"),
+    ),
+    (
+        "skeleton/chart/values-staging.yaml",
+        include_str!("../../templates/golden-paths/services/shared/chart/values-staging.yaml"),
+    ),
+];
+
+/// A dry run of a template generating the golden paths' chart answers, beside Backstage's
+/// fields, what it will request per month: requests × replicas × 730 h × the rates of the
+/// cluster named (a configured one: its own CPU rate; an unknown one: the defaults).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_dry_run_estimates_what_the_chart_will_request() {
+    use base64::Engine;
+    let db = TestDb::sqlite().await;
+    let root = tempfile::tempdir().expect("tempdir");
+    let mut config = db.config();
+    config.scaffolder.work_dir = root.path().join("tasks");
+    config.cost.prices.clusters.insert(
+        "prod".into(),
+        cost::prices::ClusterPrices {
+            rates: cost::prices::RateOverrides {
+                cpu: Some(0.05),
+                ..Default::default()
+            },
+            ..Default::default()
+        },
+    );
+    let server = TestServer::start_with(config).await;
+    let template = json!({
+        "apiVersion": "scaffolder.backstage.io/v1beta3", "kind": "Template",
+        "metadata": { "name": "charted", "title": "Charted" },
+        "spec": {
+            "owner": "group:default/platform", "type": "service",
+            "parameters": [{ "title": "Service", "properties": { "name": { "type": "string" }, "replicas": { "type": "integer" } } }],
+            "steps": [{
+                "id": "fetch", "name": "Fetch the chart", "action": "fetch:template",
+                "input": { "url": "./skeleton", "values": {
+                    "name": "${{ parameters.name }}", "description": "Pays.", "replicas": "${{ parameters.replicas }}",
+                    "strategy": "rolling", "port": 8080, "ingressHost": "", "database": false,
+                    "destination": { "owner": "acme", "repo": "pay" },
+                } },
+            }],
+        },
+    });
+    let b64 = |s: &str| base64::engine::general_purpose::STANDARD.encode(s);
+    let contents: Vec<Value> = CHART
+        .iter()
+        .map(|(path, text)| json!({ "path": path, "base64Content": b64(text) }))
+        .chain([json!({ "path": "template.yaml", "base64Content": b64("kind: Template\n") })])
+        .collect();
+    let estimate = |cluster: &'static str| {
+        let body = json!({
+            "template": template, "values": { "name": "pay", "replicas": 3, "cluster": cluster },
+            "directoryContents": contents,
+        });
+        let server = &server;
+        async move {
+            let response = server
+                .client
+                .post(server.url("/api/scaffolder/v2/dry-run"))
+                .json(&body)
+                .send()
+                .await
+                .expect("post");
+            let status = response.status();
+            let result: Value = response.json().await.expect("json");
+            assert_eq!(status, 200, "{result}");
+            assert_eq!(result["directoryContents"].as_array().map(Vec::len), Some(4));
+            result["costEstimates"].clone()
+        }
+    };
+    let known = estimate("prod").await;
+    assert_eq!(known.as_array().map(Vec::len), Some(1), "{known}");
+    let chart = &known[0];
+    assert_eq!(
+        (chart["chart"].as_str(), chart["cluster"].as_str()),
+        (Some("chart"), Some("prod"))
+    );
+    let environments: Vec<&str> = chart["environments"]
+        .as_array()
+        .expect("environments")
+        .iter()
+        .filter_map(|e| e["environment"].as_str())
+        .collect();
+    assert_eq!(environments, ["production", "staging"]);
+    // Production: 3 replicas × 250m and 256Mi, autoscaling up to 12.
+    let production = &chart["environments"][0];
+    assert_eq!(
+        (production["replicas"].as_u64(), production["maxReplicas"].as_u64()),
+        (Some(3), Some(12))
+    );
+    let cpu = &production["figures"][0];
+    assert_eq!(
+        (
+            cpu["resource"].as_str(),
+            cpu["quantity"].as_f64(),
+            cpu["hours"].as_f64()
+        ),
+        (Some("cpu"), Some(0.75), Some(730.0))
+    );
+    assert_eq!(cpu["price"]["source"], json!({ "kind": "cluster", "cluster": "prod" }));
+    assert_eq!(cpu["price"]["rate"]["amount"].as_f64(), Some(0.05));
+    let memory = &production["figures"][1];
+    assert_eq!(
+        (memory["quantity"].as_f64(), memory["price"]["source"]["kind"].as_str()),
+        (Some(0.75), Some("default"))
+    );
+    // Money is kept in micro-units: 0.75 × 730 × 0.05 + 0.75 × 730 × 0.004237.
+    let micros = |units: f64| (units * 1e6).round() as i64;
+    assert_eq!(
+        production["monthly"].as_i64(),
+        Some(micros(0.75 * 730.0 * 0.05) + micros(0.75 * 730.0 * 0.004237))
+    );
+    // Staging: one replica of 50m and 64Mi.
+    let staging = &chart["environments"][1];
+    assert_eq!(
+        (staging["replicas"].as_u64(), staging["figures"][0]["quantity"].as_f64()),
+        (Some(1), Some(0.05))
+    );
+    let unknown = estimate("elsewhere").await;
+    assert_eq!(
+        unknown[0]["environments"][0]["figures"][0]["price"]["source"]["kind"],
+        "default"
+    );
+    assert_eq!(
+        unknown[0]["environments"][0]["figures"][0]["price"]["rate"]["amount"].as_f64(),
+        Some(0.031611)
+    );
+    server.stop().await;
+}

@@ -63,6 +63,8 @@ pub trait CostSource: Send + Sync {
     fn explore(&self, by: String, key: Option<String>, days: u32) -> BoxedFuture<Lines>;
     /// The workloads behind the unallocated cost.
     fn unallocated(&self, days: u32) -> BoxedFuture<Lines>;
+    /// The configured prices (the scaffolder's preview estimates with them).
+    fn prices(&self) -> cost::prices::PriceSettings;
 }
 
 #[cfg(feature = "ssr")]

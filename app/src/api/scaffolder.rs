@@ -117,7 +117,11 @@ pub async fn dry_run(namespace: String, name: String, values: String) -> Result<
     require_entity(&catalog_store()?, Permission::TemplateRun, &template_entity).await?;
     let values = views::parse_values(&values).map_err(ServerFnError::new)?;
     let scaffolder = service()?;
-    views::dry_run(&scaffolder, &namespace, &name, values).await
+    // The cost settings' prices where cost allocation is there, else OpenCost's defaults.
+    let prices = use_context::<super::cost::CostProvider>()
+        .map(|cost| cost.prices())
+        .unwrap_or_default();
+    views::dry_run(&scaffolder, &namespace, &name, values, &prices).await
 }
 
 /// A task with its events so far; `None` when there is no such task.

@@ -1,9 +1,11 @@
 //! The Cost views' parts: the daily chart by resource type with rollout markers
 //! (`daily_chart`), figures expanded to quantity × hours × rate (`figures`), the rows of a team
-//! or the organisation with their drill-down (`lines_table`), the range links (`controls`).
+//! or the organisation with their drill-down (`lines_table`), the range links (`controls`), and
+//! the scaffolder preview's monthly estimate of a new service's requests (`estimate`).
 
 pub mod controls;
 pub mod daily_chart;
+pub mod estimate;
 pub mod figures;
 pub mod lines_table;
 

@@ -125,13 +125,16 @@ pub struct PreviewFile {
 }
 
 /// What a dry run produced.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct DryRunView {
     pub files: Vec<PreviewFile>,
     /// The run's log messages, in order.
     pub log: Vec<String>,
     /// What stopped the run before its end (the files so far are still listed).
     pub error: Option<String>,
+    /// What each generated Helm chart will request per month (requests × replicas × rates).
+    #[serde(default)]
+    pub estimates: Vec<cost::estimate::Estimate>,
 }
 
 /// What a dry run came to: the files, or the values that do not fit the form.

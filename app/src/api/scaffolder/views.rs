@@ -116,12 +116,15 @@ pub async fn task(scaffolder: &Scaffolder, id: &str) -> Result<Option<TaskView>,
     }))
 }
 
-/// A dry run of a catalog template: the values are checked first, as Create would.
+/// A dry run of a catalog template: the values are checked first, as Create would. The charts it
+/// generates are estimated at `prices` (the rates of the cluster the `cluster` value names, if
+/// any, else the defaults).
 pub async fn dry_run(
     scaffolder: &Scaffolder,
     namespace: &str,
     name: &str,
     values: Map<String, Value>,
+    prices: &cost::prices::PriceSettings,
 ) -> Result<DryRunOutcome, ServerFnError> {
     let found = scaffolder.template(namespace, name).await.map_err(failure)?;
     let (template, _, _) =
@@ -134,7 +137,15 @@ pub async fn dry_run(
         .dry_run_template(namespace, name, &values)
         .await
         .map_err(failure)?;
+    let texts: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .filter_map(|f| Some((f.path.as_str(), f.text.as_deref()?)))
+        .collect();
+    let cluster = values.get("cluster").and_then(Value::as_str);
+    let estimates = cost::estimate::from_files(&texts, cluster, prices);
     Ok(DryRunOutcome::Report(DryRunView {
+        estimates,
         files: report
             .files
             .into_iter()

@@ -62,6 +62,7 @@ pub fn FilePreview(report: DryRunView) -> impl IntoView {
                     {move || chosen.get().and_then(|i| files.with_value(|f| f.get(i).cloned())).map(|file| view! { <FileText file /> })}
                 </div>
             </div>
+            <crate::components::cost::estimate::CostEstimates estimates=report.estimates.clone() />
             <details class="key-values">
                 <summary>"Log"</summary>
                 <ol class="task-log">{report.log.into_iter().map(|l| view! { <li>{l}</li> }).collect_view()}</ol>

@@ -178,6 +178,10 @@ impl CostSource for CostViews {
             Ok(lines)
         })
     }
+
+    fn prices(&self) -> cost::prices::PriceSettings {
+        self.settings.prices.clone()
+    }
 }
 
 impl CostViews {

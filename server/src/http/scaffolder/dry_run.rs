@@ -1,5 +1,6 @@
 //! `POST /v2/dry-run`: runs a template given in the body (with its files) without publishing
-//! anything and returns the log, the generated files and the output, in Backstage's shape.
+//! anything and returns the log, the generated files and the output, in Backstage's shape, and
+//! (Cairn's own field) `costEstimates`: what each generated Helm chart will request per month.
 
 use axum::{Json, extract::State};
 use base64::Engine;
@@ -67,6 +68,14 @@ pub async fn run(
     if let Some(error) = report.error {
         return Err(ApiError::Input(format!("the dry run failed: {error}")));
     }
+    // Cairn's own: what each generated chart will request per month (`cost::estimate`).
+    let texts: Vec<(&str, &str)> = report
+        .files
+        .iter()
+        .filter_map(|f| Some((f.path.as_str(), f.text.as_deref()?)))
+        .collect();
+    let cluster = body.values.get("cluster").and_then(Value::as_str);
+    let estimates = cost::estimate::from_files(&texts, cluster, &state.cost_settings.prices);
     let contents: Vec<Value> = report
         .files
         .iter()
@@ -76,6 +85,6 @@ pub async fn run(
         })
         .collect();
     Ok(Json(
-        json!({"log": log, "directoryContents": contents, "output": report.output, "steps": steps}),
+        json!({"log": log, "directoryContents": contents, "output": report.output, "steps": steps, "costEstimates": estimates}),
     ))
 }
