@@ -116,6 +116,20 @@ impl Meter {
         }
     }
 
+    /// `meters` named in a sentence (`A and B`); none known: the metrics API, the only source
+    /// before Prometheus could be.
+    pub fn names(meters: &[Meter]) -> String {
+        match meters {
+            [] => Meter::MetricsApi.name().to_string(),
+            [one] => one.name().to_string(),
+            [first @ .., last] => format!(
+                "{} and {}",
+                first.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
+                last.name()
+            ),
+        }
+    }
+
     /// How a page names it.
     pub fn name(self) -> &'static str {
         match self {
@@ -155,15 +169,7 @@ impl UsageSource {
     /// The sentence a page shows, naming what measured usage (`meters`, over the clusters and
     /// days shown; none known: the metrics API, the only source before Prometheus could be).
     pub fn sentence(self, meters: &[Meter]) -> String {
-        let by = match meters {
-            [] => Meter::MetricsApi.name().to_string(),
-            [one] => one.name().to_string(),
-            [first @ .., last] => format!(
-                "{} and {}",
-                first.iter().map(|m| m.name()).collect::<Vec<_>>().join(", "),
-                last.name()
-            ),
-        };
+        let by = Meter::names(meters);
         match self {
             UsageSource::Measured => {
                 format!("Usage measured by {by}: CPU and memory cost max(request, usage).")

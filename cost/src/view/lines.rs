@@ -48,6 +48,10 @@ pub struct Lines {
     pub from_ms: i64,
     pub to_ms: i64,
     pub lines: Vec<Line>,
+    /// What measured usage in the clusters read over the range (filled by the reader:
+    /// `store::Store::meters`; empty: not known).
+    #[serde(default)]
+    pub meters: Vec<super::Meter>,
 }
 
 impl Lines {
@@ -122,6 +126,7 @@ pub fn build(
         from_ms,
         to_ms,
         lines,
+        meters: Vec::new(),
     }
 }
 

@@ -2,8 +2,9 @@
 //! containers' cAdvisor series backfilled into Debian's Prometheus by promtool (the same usage as
 //! the metrics API's in the other tests, plus series that must not count: pod-level and pause
 //! containers, another cluster's, a second scrape of one container), sampled by the server; the
-//! rows equal the figures computed by hand, and the history says Prometheus measured them. A
-//! Prometheus that does not answer leaves usage unknown with its reason.
+//! rows equal the figures computed by hand, and the history (and so the explorer) says
+//! Prometheus measured them. A Prometheus that does not answer leaves usage unknown with its
+//! reason.
 
 use std::fmt::Write as _;
 
@@ -118,6 +119,10 @@ on_both_databases! {
         assert_eq!(worker.cpu_basis, Basis::Usage);
         assert_eq!(worker.cpu.quantity, 1.5);
         assert_eq!(worker.cpu.cost, Money::from_units(1.5 * worker.window.hours() * 0.031611));
+        // The explorer says where usage came from (its rows here are unallocated: no entity).
+        let page = portal.get("/cost?by=cluster").await.text().await.expect("the explorer");
+        assert!(page.contains("data-testid=\"lines-usage-source\""), "{page}");
+        assert!(page.contains("Usage measured by Prometheus (rate of container_cpu_usage_seconds_total"), "{page}");
         portal.stop().await;
     }
 

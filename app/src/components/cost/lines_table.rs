@@ -23,6 +23,7 @@ pub fn LinesTable(
 ) -> impl IntoView {
     let currency = lines.currency.clone();
     let total = lines.total();
+    let meters = lines.meters.clone();
     if lines.lines.is_empty() {
         return view! { <p class="empty" data-testid=testid>"No cost recorded in this range."</p> }.into_any();
     }
@@ -53,6 +54,11 @@ pub fn LinesTable(
                     <td colspan="2"></td>
                 </tr></tfoot>
             </table>
+            {(!meters.is_empty()).then(|| view! {
+                <p class="muted small" data-testid="lines-usage-source">
+                    {format!("Usage measured by {}; a row marked (requests only) had none, and is priced on requests alone.", cost::view::Meter::names(&meters))}
+                </p>
+            })}
         </div>
     }
     .into_any()

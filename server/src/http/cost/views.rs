@@ -53,6 +53,9 @@ impl CostViews {
     async fn lines(&self, grouping: Grouping, policy: Policy, keep: Option<Vec<String>>) -> Result<Lines, String> {
         let prices = &self.settings.prices;
         let costs = self.cost.grouped(&grouping, prices).await.map_err(failed)?;
+        let mut clusters: Vec<String> = costs.iter().map(|c| c.cluster.clone()).collect();
+        clusters.sort();
+        clusters.dedup();
         // Idle and unmounted volumes are a cluster's: only an unrestricted read has them.
         let reserved = keep.is_none() && grouping.only == Only::Everything;
         let mut lines = cost::view::lines::build(
@@ -66,6 +69,11 @@ impl CostViews {
         if let Some(keep) = keep {
             lines.lines.retain(|l| keep.binary_search(&l.key).is_ok());
         }
+        lines.meters = self
+            .cost
+            .meters(&clusters, grouping.grain, grouping.from_ms, grouping.to_ms)
+            .await
+            .map_err(failed)?;
         Ok(lines)
     }
 }
