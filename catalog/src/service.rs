@@ -53,6 +53,13 @@ pub struct CatalogConfig {
     pub reading: crate::read::ReadLimits,
     /// How long a facet is remembered (`catalog.facetCacheTtl`; see `store::DEFAULT_FACET_CACHE_TTL`).
     pub facet_cache_ttl: std::time::Duration,
+    /// How long an entity read by reference or uid is remembered, and the most bytes of them
+    /// (`catalog.entityCache.ttl`, `.maxBytes`; see `store::DEFAULT_ENTITY_CACHE_TTL`).
+    pub entity_cache_ttl: std::time::Duration,
+    pub entity_cache_bytes: usize,
+    /// Likewise for pages of listings and searches (`catalog.queryCache.ttl`, `.maxBytes`).
+    pub query_cache_ttl: std::time::Duration,
+    pub query_cache_bytes: usize,
 }
 
 /// What becomes of entities that disappeared from their source.
@@ -93,6 +100,10 @@ impl Default for CatalogConfig {
             orphans: OrphanPolicy::GracePeriod(std::time::Duration::from_secs(86_400)),
             github: Vec::new(),
             facet_cache_ttl: crate::store::DEFAULT_FACET_CACHE_TTL,
+            entity_cache_ttl: crate::store::DEFAULT_ENTITY_CACHE_TTL,
+            entity_cache_bytes: crate::store::DEFAULT_ENTITY_CACHE_BYTES,
+            query_cache_ttl: crate::store::DEFAULT_QUERY_CACHE_TTL,
+            query_cache_bytes: crate::store::DEFAULT_QUERY_CACHE_BYTES,
             schedules: Vec::new(),
             provider_interval: std::time::Duration::from_secs(1800),
             reading: crate::read::ReadLimits::default(),
@@ -185,7 +196,9 @@ impl Catalog {
         let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "cairn".into());
         let random = uuid::Uuid::new_v4().simple().to_string();
         Arc::new(Catalog {
-            store,
+            store: store
+                .with_entity_cache(config.entity_cache_ttl, config.entity_cache_bytes)
+                .with_query_cache(config.query_cache_ttl, config.query_cache_bytes),
             settings: RefreshSettings {
                 limits: Limits {
                     read: config.reading,

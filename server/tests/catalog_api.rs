@@ -374,6 +374,56 @@ on_both_databases! {
         server.stop().await;
     }
 
+    async fn remembered_answers_follow_every_change_at_once(db: TestDb) {
+        let (dir, root) = fixture();
+        let server = serve(&db, &root, &["url"]).await;
+        let refresh = || post(&server, "/api/catalog/refresh", json!({"entityRef": "component:default/checkout"}));
+        let ref_of = |relations: &Value, kind: &str| -> Vec<String> {
+            relations.as_array().expect("relations").iter()
+                .filter(|r| r["type"] == kind)
+                .map(|r| r["targetRef"].as_str().unwrap_or_default().to_string())
+                .collect()
+        };
+        // Read twice, so the second answer is the remembered one.
+        for _ in 0..2 {
+            let (_, team) = json(&server, "/api/catalog/entities/by-name/group/default/team-a").await;
+            assert!(ref_of(&team["relations"], "ownerOf").contains(&"component:default/checkout".to_string()), "{team}");
+            let (_, owned) = json(&server, "/api/catalog/entities/by-query?filter=kind=component,spec.owner=team-a").await;
+            assert_eq!(owned["totalItems"], 1, "{owned}");
+            let (_, facets) = json(&server, "/api/catalog/entity-facets?facet=spec.lifecycle&facet=spec.lifecycle").await;
+            assert_eq!(facets["facets"]["spec.lifecycle"].as_array().map(Vec::len), Some(2), "{facets}");
+        }
+        let (_, checkout) = json(&server, "/api/catalog/entities/by-name/component/default/checkout").await;
+        let uid = checkout["metadata"]["uid"].as_str().expect("uid").to_string();
+        assert_eq!(json(&server, &format!("/api/catalog/entities/by-uid/{uid}")).await.1, checkout);
+
+        // Another owner for checkout (team-a's own answer changes through its reverse relation),
+        // and a broken API (only its errors change).
+        let shop = dir.path().join("shop.yaml");
+        let moved = SHOP.replacen("  owner: team-a\n  system: shop", "  owner: team-b\n  system: shop", 1);
+        let broken = moved.replace("  lifecycle: production\n  owner: team-a\n  definition:", "  owner: team-a\n  definition:");
+        std::fs::write(&shop, &broken).expect("write");
+        assert_eq!(refresh().await.0, 200);
+        let (_, team) = json(&server, "/api/catalog/entities/by-name/group/default/team-a").await;
+        assert!(!ref_of(&team["relations"], "ownerOf").contains(&"component:default/checkout".to_string()), "{team}");
+        let (_, by_uid) = json(&server, &format!("/api/catalog/entities/by-uid/{uid}")).await;
+        assert_eq!(by_uid["spec"]["owner"], "team-b");
+        assert_eq!(ref_of(&by_uid["relations"], "ownedBy"), ["group:default/team-b"]);
+        let (_, owned) = json(&server, "/api/catalog/entities/by-query?filter=kind=component,spec.owner=team-a").await;
+        assert_eq!(owned["totalItems"], 0, "{owned}");
+        let (_, api) = json(&server, "/api/catalog/entities/by-name/api/default/checkout-api").await;
+        assert!(api["status"]["items"][0]["message"].as_str().is_some_and(|m| m.contains("lifecycle")), "{api}");
+
+        // The API mended: nothing but its errors changes, and they go at once.
+        std::fs::write(&shop, &moved).expect("write");
+        assert_eq!(refresh().await.0, 200);
+        let (_, api) = json(&server, "/api/catalog/entities/by-name/api/default/checkout-api").await;
+        assert!(api.get("status").is_none(), "{api}");
+        let (status, _) = json(&server, "/api/catalog/entities/by-name/component/default/nothing-here").await;
+        assert_eq!(status, 404);
+        server.stop().await;
+    }
+
     async fn an_entity_claimed_by_two_locations_stays_with_the_first(db: TestDb) {
         let (_dir, root) = fixture();
         let server = serve(&db, &root, &["file"]).await;

@@ -107,6 +107,20 @@ on_both_databases! {
         assert_eq!(first["totalItems"], 5);
         let cursor = first["pageInfo"]["nextCursor"].as_str().expect("a next page");
         assert_eq!(names(&server, &format!("cursor={cursor}&limit=2")).await, ["basket", "a-checkout-tool"]);
+        // A first page filled by names starting with the term comes from the name index alone;
+        // the pages after it go on in the same order, with and without a filter.
+        for filter in ["", "filter=kind=component&"] {
+            let mut walked = Vec::new();
+            let mut query = format!("{filter}fullTextFilterTerm=chec&limit=1");
+            loop {
+                let page: Value = server.get(&format!("/api/catalog/entities/by-query?{query}")).await.json().await.expect("json");
+                assert_eq!(page["totalItems"], 5, "{query}: {page}");
+                walked.extend(page["items"].as_array().expect("items").iter().map(|e| e["metadata"]["name"].as_str().unwrap_or_default().to_string()));
+                let Some(next) = page["pageInfo"]["nextCursor"].as_str() else { break };
+                query = format!("cursor={next}&limit=1");
+            }
+            assert_eq!(walked, ["checkout", "checkout-web", "basket", "a-checkout-tool", "payments"], "{filter}");
+        }
 
         // The catalog page marks the term where it is shown, escaped.
         let page = server.get("/catalog?kind=component&q=CHECK").await.text().await.expect("page");

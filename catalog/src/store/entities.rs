@@ -1,10 +1,12 @@
 //! Reading entities: the stored body with its relations joined in, by reference, uid or list.
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use serde_json::{Value, json};
 use sqlx::Row;
 
+use super::entity_cache::{EntityJson, Lookup};
 use super::write::placeholders;
 use super::{Store, StoreError, query_error};
 use crate::model::EntityRef;
@@ -23,16 +25,54 @@ pub struct StoredEntity {
 impl Store {
     /// One entity by its reference (`kind:namespace/name`, any case).
     pub async fn entity_by_ref(&self, entity_ref: &EntityRef) -> Result<Option<StoredEntity>, StoreError> {
-        self.entity_where("entity_ref", &entity_ref.to_string()).await
+        self.entity_json_by_ref(entity_ref)
+            .await?
+            .map(|e| stored(&e))
+            .transpose()
     }
 
     /// One entity by uid.
     pub async fn entity_by_uid(&self, uid: &str) -> Result<Option<StoredEntity>, StoreError> {
-        self.entity_where("uid", uid).await
+        self.entity_json_by_uid(uid).await?.map(|e| stored(&e)).transpose()
     }
 
-    async fn entity_where(&self, column: &str, value: &str) -> Result<Option<StoredEntity>, StoreError> {
-        let sql = format!("SELECT body, location_id, source, errors, entity_ref FROM entities WHERE {column} = $1");
+    /// [`Store::entity_by_ref`] serialized, as the API sends it (remembered: see `entity_cache`).
+    pub async fn entity_json_by_ref(&self, entity_ref: &EntityRef) -> Result<Option<Arc<EntityJson>>, StoreError> {
+        self.entity_json(Lookup::Ref, &entity_ref.to_string()).await
+    }
+
+    /// [`Store::entity_by_uid`] serialized, as the API sends it.
+    pub async fn entity_json_by_uid(&self, uid: &str) -> Result<Option<Arc<EntityJson>>, StoreError> {
+        self.entity_json(Lookup::Uid, uid).await
+    }
+
+    async fn entity_json(&self, lookup: Lookup, value: &str) -> Result<Option<Arc<EntityJson>>, StoreError> {
+        let key = (lookup, value.to_string());
+        if let Some(found) = self.entity_cache.get(&key) {
+            return Ok(found);
+        }
+        let generation = self.entity_cache.generation();
+        let found = self.entity_where(lookup, value).await?.map(Arc::new);
+        let weight = value.len() + found.as_ref().map_or(0, |e| e.weight());
+        self.entity_cache.put(key, generation, found.clone(), weight);
+        Ok(found)
+    }
+
+    /// One statement: the entity's row with its relations both ways packed into one column
+    /// (`type target` lines).
+    async fn entity_where(&self, lookup: Lookup, value: &str) -> Result<Option<EntityJson>, StoreError> {
+        let column = match lookup {
+            Lookup::Ref => "entity_ref",
+            Lookup::Uid => "uid",
+        };
+        let sql = format!(
+            "SELECT e.body, e.location_id, e.source, e.errors, \
+             (SELECT string_agg(r.pair, '\n') FROM (\
+               SELECT type || ' ' || target_ref AS pair FROM relations WHERE source_ref = e.entity_ref \
+               UNION ALL SELECT {} || ' ' || source_ref FROM relations WHERE target_ref = e.entity_ref) r) \
+             FROM entities e WHERE e.{column} = $1",
+            reverse_type_sql()
+        );
         let Some(row) = sqlx::query(&sql)
             .bind(value)
             .fetch_optional(self.pool())
@@ -42,21 +82,24 @@ impl Store {
             return Ok(None);
         };
         let get = |i| row.try_get::<String, _>(i).map_err(query_error("reading an entity"));
+        let optional = |i| {
+            row.try_get::<Option<String>, _>(i)
+                .map_err(query_error("reading an entity"))
+        };
         let mut entity = parse(&get(0)?)?;
-        let entity_ref = get(4)?;
-        let errors = row
-            .try_get::<Option<String>, _>(3)
-            .map_err(query_error("reading an entity"))?
-            .map(|e| parse(&e))
-            .transpose()?;
-        let mut relations = self.relations_of(&[entity_ref.clone()]).await?;
-        attach(
-            &mut entity,
-            relations.remove(&entity_ref).unwrap_or_default(),
-            errors.as_ref(),
-        );
-        Ok(Some(StoredEntity {
-            entity,
+        let errors = optional(3)?.map(|e| parse(&e)).transpose()?;
+        let mut relations: Vec<(String, String)> = optional(4)?
+            .unwrap_or_default()
+            .lines()
+            .filter_map(|line| line.split_once(' '))
+            .map(|(t, target)| (t.to_string(), target.to_string()))
+            .collect();
+        relations.sort();
+        relations.dedup();
+        attach(&mut entity, relations, errors.as_ref());
+        let json = serde_json::to_vec(&entity).map_err(|e| StoreError::Corrupt(format!("entity JSON: {e}")))?;
+        Ok(Some(EntityJson {
+            json: json.into(),
             location_id: get(1)?,
             source: get(2)?,
             errors,
@@ -193,7 +236,7 @@ impl Store {
             .await
             .map_err(query_error("deleting an entity"))?;
         tx.commit().await.map_err(query_error("deleting an entity"))?;
-        self.facets_changed();
+        self.committed();
         Ok(deleted.rows_affected() == 1)
     }
 }
@@ -206,6 +249,16 @@ pub(crate) fn reverse_type_sql() -> String {
         .map(|(from, to)| format!(" WHEN '{from}' THEN '{to}'"))
         .collect();
     format!("CASE type{cases} ELSE type END")
+}
+
+/// A remembered entity as the pages read it.
+fn stored(entity: &EntityJson) -> Result<StoredEntity, StoreError> {
+    Ok(StoredEntity {
+        entity: serde_json::from_slice(&entity.json).map_err(|e| StoreError::Corrupt(format!("entity JSON: {e}")))?,
+        location_id: entity.location_id.clone(),
+        source: entity.source.clone(),
+        errors: entity.errors.clone(),
+    })
 }
 
 fn parse(text: &str) -> Result<Value, StoreError> {

@@ -3,8 +3,12 @@
 //! few rows rather than by counting the catalog. Rows are changes, never updated in place (two
 //! refreshes writing at once never wait on each other's rows); [`Store::fold_facets`] folds them.
 
+use std::sync::Arc;
+
 use sqlx::{AnyConnection, Row};
 
+use super::facet_cache::{Cached, FacetValues, Key as FacetKey};
+use super::query::{Facet, shown, sorted_facets};
 use super::{Store, StoreError, query_error};
 use crate::model::relation::RELATION_PAIRS;
 
@@ -128,17 +132,31 @@ fn relations_sql(condition: &str, sign: &str) -> String {
 impl Store {
     /// Counts of each value of `facet` (`kind`, `metadata.namespace`, a search key as stored, or
     /// `relations.<type>` with the type as stored) among entities of `kinds` (lower-case; every
-    /// kind when `None`), from the counts kept.
+    /// kind when `None`), from the counts kept, sorted and serialized (see `facet_cache`).
     pub(crate) async fn kept_facet(
         &self,
         facet: &str,
         kinds: Option<&[String]>,
-    ) -> Result<std::sync::Arc<Vec<(String, i64)>>, StoreError> {
+    ) -> Result<Arc<FacetValues>, StoreError> {
         let key = (facet.to_string(), kinds.map(<[String]>::to_vec));
-        if let Some(counts) = self.facet_cache.get(&key) {
-            return Ok(counts);
+        match self.facet_cache.get(&key) {
+            Cached::Fresh(values) => Ok(values),
+            Cached::Stale(values) => {
+                let store = self.clone();
+                tokio::spawn(async move {
+                    if let Err(err) = store.read_kept_facet(key).await {
+                        tracing::warn!(error = %err, "facet not read again");
+                    }
+                });
+                Ok(values)
+            }
+            Cached::Missing => self.read_kept_facet(key).await,
         }
+    }
+
+    async fn read_kept_facet(&self, key: FacetKey) -> Result<Arc<FacetValues>, StoreError> {
         let generation = self.facet_cache.generation();
+        let (facet, kinds) = &key;
         let mut text = "SELECT value, CAST(SUM(n) AS BIGINT) FROM facet_counts WHERE facet = $1".to_string();
         if let Some(kinds) = kinds {
             text.push_str(&format!(
@@ -148,31 +166,31 @@ impl Store {
         }
         text.push_str(" GROUP BY value HAVING SUM(n) > 0");
         let mut q = sqlx::query(&text).bind(facet);
-        for k in kinds.into_iter().flatten() {
+        for k in kinds.iter().flatten() {
             q = q.bind(k.to_lowercase());
         }
-        let counts: Vec<(String, i64)> = q
+        let values = q
             .fetch_all(self.pool())
             .await
             .map_err(query_error("reading facet counts"))?
             .iter()
-            .map(|r| Ok((r.try_get(0)?, r.try_get(1)?)))
-            .collect::<Result<_, sqlx::Error>>()
+            .map(|r| {
+                Ok(Facet {
+                    value: shown(facet, r.try_get(0)?),
+                    count: r.try_get(1)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()
             .map_err(query_error("reading facet counts"))?;
-        let counts = std::sync::Arc::new(counts);
-        self.facet_cache.put(key, generation, counts.clone());
-        Ok(counts)
-    }
-
-    /// Says that a change to the counts was committed: facets remembered are read again.
-    pub(crate) fn facets_changed(&self) {
-        self.facet_cache.changed();
+        let values = Arc::new(FacetValues::new(sorted_facets(values)));
+        self.facet_cache.put(key, generation, values.clone());
+        Ok(values)
     }
 
     /// [`Store::fold_facets`] after a change that is already committed: a failure only leaves
     /// more rows to add up until the next fold succeeds, so it is logged, not returned.
     pub(crate) async fn fold_facets_logged(&self) {
-        self.facets_changed();
+        self.committed();
         if let Err(err) = self.fold_facets().await {
             tracing::warn!(error = %err, "facet counts not folded");
         }

@@ -2,10 +2,14 @@
 //! (kind, namespace, name), the relations table (`relations.ownedby=…`) and the search table
 //! (every other field); pagination is by keyset, so page 1 000 costs what page 1 does.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sqlx::Row;
 
+use super::cache::Found;
+use super::facet_cache::FacetValues;
 use super::{Store, StoreError, query_error};
 use crate::model::{Filter, validate::known_kind};
 
@@ -49,6 +53,13 @@ pub struct EntityPage {
     pub first_key: Option<(String, String)>,
     pub last_key: Option<(String, String)>,
     pub has_more: bool,
+}
+
+/// A page as remembered: its entities, and the same serialized (`[entity, …]`).
+#[derive(Debug)]
+pub struct PageJson {
+    pub page: EntityPage,
+    pub items_json: Arc<[u8]>,
 }
 
 /// Value counts of one field.
@@ -101,8 +112,45 @@ impl Sql {
 }
 
 impl Store {
-    /// One page of entities and the total count of matches.
+    /// One page of entities and the total count of matches (remembered: see `store::cache`,
+    /// `catalog.queryCache`).
     pub async fn list_entities(&self, request: &PageRequest) -> Result<EntityPage, StoreError> {
+        Ok(self.list_entities_json(request).await?.page.clone())
+    }
+
+    /// [`Store::list_entities`] as remembered, with the entities serialized as the API sends them.
+    pub async fn list_entities_json(&self, request: &PageRequest) -> Result<Arc<PageJson>, StoreError> {
+        let key = serde_json::to_string(request).unwrap_or_default();
+        match self.page_cache.get_or_stale(&key) {
+            Found::Fresh(page) => Ok(page),
+            Found::Stale(page) => {
+                let (store, request) = (self.clone(), request.clone());
+                tokio::spawn(async move {
+                    if let Err(err) = store.read_page(key, &request).await {
+                        tracing::warn!(error = %err, "a page not read again");
+                    }
+                });
+                Ok(page)
+            }
+            Found::Missing => self.read_page(key, request).await,
+        }
+    }
+
+    /// Reads a page and keeps it under `key`.
+    async fn read_page(&self, key: String, request: &PageRequest) -> Result<Arc<PageJson>, StoreError> {
+        let generation = self.page_cache.generation();
+        let page = self.list_entities_now(request).await?;
+        let items_json: Arc<[u8]> = serde_json::to_vec(&page.items)
+            .map_err(|e| StoreError::Corrupt(format!("entity JSON: {e}")))?
+            .into();
+        // A value tree holds about three times its JSON.
+        let weight = key.len() + items_json.len() * 4;
+        let page = Arc::new(PageJson { page, items_json });
+        self.page_cache.put(key, generation, page.clone(), weight);
+        Ok(page)
+    }
+
+    async fn list_entities_now(&self, request: &PageRequest) -> Result<EntityPage, StoreError> {
         let mut sql = Sql::default();
         let condition = conditions(request, self.postgres, &mut sql);
         let condition_args = sql.args.len();
@@ -136,23 +184,40 @@ impl Store {
             "SELECT e.entity_ref, e.body, e.errors, p.sort_key, p.uid FROM ({page}) p JOIN entities e ON e.id = p.id \
              ORDER BY p.sort_key {dir}, p.uid {dir}"
         );
-        let mut q = sqlx::query(&text);
-        for a in &sql.args {
-            q = q.bind(a.clone());
-        }
-        let mut rows = q
-            .fetch_all(self.pool())
-            .await
-            .map_err(query_error("listing entities"))?;
+        let mut rows = match self.first_page_by_name(request, limit).await? {
+            Some(rows) => rows,
+            None => {
+                let mut q = sqlx::query(&text);
+                for a in &sql.args {
+                    q = q.bind(a.clone());
+                }
+                q.fetch_all(self.pool())
+                    .await
+                    .map_err(query_error("listing entities"))?
+            }
+        };
         let has_more = rows.len() > limit;
         rows.truncate(limit);
         // A first page that holds every match has counted them already.
         let total = if request.after.is_none() && !has_more && (request.offset == 0 || !rows.is_empty()) {
             (request.offset + rows.len()) as i64
         } else {
-            let text = format!("SELECT COUNT(*) FROM {entities} WHERE {condition}");
+            let mut count = Sql::default();
+            let text = match term(request) {
+                // Every id the index gives is an entity's: no need to read the entities.
+                Some(term) if request.filter.is_none() && request.full_text_fields.is_empty() => {
+                    format!(
+                        "SELECT COUNT(*) FROM ({}) m",
+                        full_text::matching_ids(&term, self.postgres, &mut count)
+                    )
+                }
+                _ => {
+                    count.args = sql.args[..condition_args].to_vec();
+                    format!("SELECT COUNT(*) FROM {entities} WHERE {condition}")
+                }
+            };
             let mut q = sqlx::query(&text);
-            for a in &sql.args[..condition_args] {
+            for a in &count.args {
                 q = q.bind(a.clone());
             }
             q.fetch_one(self.pool())
@@ -181,10 +246,59 @@ impl Store {
         })
     }
 
+    /// The first page of a ranked search, when the entities whose name starts with the term
+    /// (the first two ranks) fill it: read from the name index alone, without ranking every
+    /// match. `None` when they do not (or the request is not such a page): rank them all.
+    async fn first_page_by_name(
+        &self,
+        request: &PageRequest,
+        limit: usize,
+    ) -> Result<Option<Vec<sqlx::any::AnyRow>>, StoreError> {
+        let Some(term) = term(request) else { return Ok(None) };
+        let Some(upper) = full_text::prefix_upper_bound(&term) else {
+            return Ok(None);
+        };
+        let plain = request.order.is_empty() && request.full_text_fields.is_empty();
+        if !plain || request.after.is_some() || request.offset > 0 || request.backwards {
+            return Ok(None);
+        }
+        // A name starting with the term has it in its words: the full-text condition holds.
+        let mut sql = Sql::default();
+        let filter = request
+            .filter
+            .as_ref()
+            .map_or_else(|| "1 = 1".to_string(), |f| filter_sql(f, &mut sql));
+        let (exact, upper) = (sql.arg(term.clone()), sql.arg(upper));
+        let page = format!(
+            "SELECT e.id, (CASE WHEN e.name = {exact} THEN '0' ELSE '1' END || e.name) AS sort_key, e.uid \
+             FROM entities e WHERE e.name >= {exact} AND e.name < {upper} AND {filter} \
+             ORDER BY sort_key, e.uid LIMIT {}",
+            limit + 1
+        );
+        let text = format!(
+            "SELECT e.entity_ref, e.body, e.errors, p.sort_key, p.uid FROM ({page}) p JOIN entities e ON e.id = p.id \
+             ORDER BY p.sort_key, p.uid"
+        );
+        let mut q = sqlx::query(&text);
+        for a in &sql.args {
+            q = q.bind(a.clone());
+        }
+        let rows = q
+            .fetch_all(self.pool())
+            .await
+            .map_err(query_error("listing entities"))?;
+        Ok((rows.len() > limit).then_some(rows))
+    }
+
     /// Counts of each value of `field` among the entities matching `filter`: from the counts kept
     /// with the catalog when the filter is by kind at most (the catalog page's and most clients'
     /// questions), else counted now.
     pub async fn facet(&self, field: &str, filter: Option<&Filter>) -> Result<Vec<Facet>, StoreError> {
+        Ok(self.facet_values(field, filter).await?.values.clone())
+    }
+
+    /// [`Store::facet`], with the values as the API sends them (remembered when kept).
+    pub async fn facet_values(&self, field: &str, filter: Option<&Filter>) -> Result<Arc<FacetValues>, StoreError> {
         let lower = field.to_lowercase();
         let kept = match lower.as_str() {
             // One value per entity: counting them is no faster than listing them.
@@ -198,14 +312,10 @@ impl Store {
             None => Some(None),
             Some(filter) => kinds_only(filter),
         };
-        let (Some(kept), Some(kinds)) = (kept, kinds) else {
-            return self.facet_counted_now(field, filter).await;
-        };
-        let counts = self.kept_facet(&kept, kinds.as_deref()).await?;
-        Ok(sorted_facets(counts.iter().map(|(value, count)| Facet {
-            value: shown(&lower, value.clone()),
-            count: *count,
-        })))
+        match (kept, kinds) {
+            (Some(kept), Some(kinds)) => self.kept_facet(&kept, kinds.as_deref()).await,
+            _ => Ok(Arc::new(FacetValues::new(self.facet_counted_now(field, filter).await?))),
+        }
     }
 
     /// [`Store::facet`] counted from the catalog itself, whatever the filter: what the kept
@@ -263,7 +373,7 @@ impl Store {
 }
 
 /// A facet's value as shown: kinds spelled as Backstage does (`Component`), others as stored.
-fn shown(field: &str, value: String) -> String {
+pub(super) fn shown(field: &str, value: String) -> String {
     if field == "kind" {
         known_kind(&value).map_or(value, str::to_string)
     } else {
@@ -272,7 +382,7 @@ fn shown(field: &str, value: String) -> String {
 }
 
 /// Most frequent first, then by value.
-fn sorted_facets(facets: impl IntoIterator<Item = Facet>) -> Vec<Facet> {
+pub(super) fn sorted_facets(facets: impl IntoIterator<Item = Facet>) -> Vec<Facet> {
     let mut facets: Vec<Facet> = facets.into_iter().collect();
     facets.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.value.cmp(&b.value)));
     facets

@@ -270,6 +270,8 @@ pub struct Refresh {
     /// For a partial refresh, the files read: only what came from them can be removed.
     scope: Option<HashSet<String>>,
     summary: RefreshSummary,
+    /// Errors were attached to or cleared from an entity: what the API shows of it changed.
+    errors_changed: bool,
 }
 
 impl Store {
@@ -323,6 +325,7 @@ impl Store {
             location_id: location_id.to_string(),
             known: std::sync::Arc::new(known),
             seen: HashSet::new(),
+            errors_changed: false,
             scope,
             summary: RefreshSummary::default(),
         })
@@ -443,6 +446,7 @@ impl Refresh {
         self.summary.added += added;
         self.summary.updated += updated;
         self.summary.problems += problems.len();
+        self.errors_changed |= !kept_with_errors.is_empty();
         for (uid, errors) in &kept_with_errors {
             sqlx::query("UPDATE entities SET errors = $1 WHERE uid = $2")
                 .bind(errors)
@@ -458,9 +462,11 @@ impl Refresh {
             for uid in chunk {
                 q = q.bind(uid);
             }
-            q.execute(&mut *tx)
+            let cleared = q
+                .execute(&mut *tx)
                 .await
                 .map_err(query_error("clearing entity errors"))?;
+            self.errors_changed |= cleared.rows_affected() > 0;
         }
         insert_rows(tx, self.postgres, "location_problems", &PROBLEM_COLUMNS, problems, None).await?;
         Ok(())
@@ -568,6 +574,8 @@ impl Refresh {
         drop(self.write_turn);
         if summary.added + summary.updated + summary.removed + summary.orphaned > 0 {
             store.fold_facets_logged().await;
+        } else if self.errors_changed {
+            store.committed();
         }
         // After a large change the planner's statistics are stale: without them it may scan every
         // entity of a kind rather than look up the few an owner has.

@@ -159,6 +159,20 @@ struct CatalogSection {
     reading: Option<catalog_reading::CatalogReadingSection>,
     /// Cairn's: how long a facet is remembered (a change on this replica forgets it at once).
     facet_cache_ttl: Option<Interval>,
+    /// Cairn's: entities read by reference or uid, remembered likewise.
+    #[serde(default)]
+    entity_cache: CacheSection,
+    /// Cairn's: pages of listings and searches, remembered likewise.
+    #[serde(default)]
+    query_cache: CacheSection,
+}
+
+/// `catalog.entityCache`, `catalog.queryCache`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct CacheSection {
+    ttl: Option<Interval>,
+    max_bytes: Option<usize>,
 }
 
 /// `catalog.providers`: Backstage's GitHub entity providers.
@@ -640,6 +654,24 @@ impl FileConfig {
                 .facet_cache_ttl
                 .as_ref()
                 .map_or(defaults.facet_cache_ttl, Interval::duration),
+            entity_cache_ttl: self
+                .catalog
+                .entity_cache
+                .ttl
+                .as_ref()
+                .map_or(defaults.entity_cache_ttl, Interval::duration),
+            entity_cache_bytes: self
+                .catalog
+                .entity_cache
+                .max_bytes
+                .unwrap_or(defaults.entity_cache_bytes),
+            query_cache_ttl: self
+                .catalog
+                .query_cache
+                .ttl
+                .as_ref()
+                .map_or(defaults.query_cache_ttl, Interval::duration),
+            query_cache_bytes: self.catalog.query_cache.max_bytes.unwrap_or(defaults.query_cache_bytes),
             ..defaults.clone()
         };
         let bounded = |key: &'static str, ok: bool, message: &str| {
@@ -656,6 +688,16 @@ impl FileConfig {
             "catalog.facetCacheTtl",
             config.facet_cache_ttl <= std::time::Duration::from_secs(3600),
             "must be at most an hour (zero reads every facet afresh)",
+        )?;
+        bounded(
+            "catalog.entityCache.ttl",
+            config.entity_cache_ttl <= std::time::Duration::from_secs(3600),
+            "must be at most an hour (zero reads every entity afresh)",
+        )?;
+        bounded(
+            "catalog.queryCache.ttl",
+            config.query_cache_ttl <= std::time::Duration::from_secs(3600),
+            "must be at most an hour (zero reads every page afresh)",
         )?;
         bounded(
             "catalog.processing.workers",

@@ -67,11 +67,12 @@ pub async fn catalog_page(service: &Arc<Catalog>, query: CatalogQuery) -> Result
         .then(|| page.first_key.clone().map(|k| encode_cursor(&k, true)))
         .flatten();
     let kinds = store
-        .facet("kind", None)
+        .facet_values("kind", None)
         .await?
-        .into_iter()
+        .values
+        .iter()
         .map(|f| FacetValue {
-            value: f.value,
+            value: f.value.clone(),
             count: f.count,
         })
         .collect();
@@ -79,16 +80,18 @@ pub async fn catalog_page(service: &Arc<Catalog>, query: CatalogQuery) -> Result
     for (param, label, field) in FILTERS {
         // Each filter's counts take every other filter into account, not its own.
         let filter = filter_for(&query, &kind, Some(param));
-        let mut values: Vec<FacetValue> = store
-            .facet(field, Some(&filter))
+        // The values are remembered by the store: only those shown are copied.
+        let values: Vec<FacetValue> = store
+            .facet_values(field, Some(&filter))
             .await?
-            .into_iter()
+            .values
+            .iter()
+            .take(MAX_FACET_VALUES)
             .map(|f| FacetValue {
-                value: f.value,
+                value: f.value.clone(),
                 count: f.count,
             })
             .collect();
-        values.truncate(MAX_FACET_VALUES);
         facets.push(FacetGroup {
             param: param.into(),
             label: label.into(),

@@ -48,6 +48,20 @@ pub(super) fn matching_ids(term: &str, postgres: bool, sql: &mut Sql) -> String 
     }
 }
 
+/// The least string above every name starting with `term` (its last character moved on), for
+/// a range on the name index; `None` unless the term is lower-case ASCII letters and digits (whose
+/// order every collation agrees on) not ending in `z` or `9`.
+pub(super) fn prefix_upper_bound(term: &str) -> Option<String> {
+    let last = term.chars().last()?;
+    let plain = term.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    if !plain || last == 'z' || last == '9' {
+        return None;
+    }
+    let mut upper = term[..term.len() - 1].to_string();
+    upper.push(char::from(last as u8 + 1));
+    Some(upper)
+}
+
 /// Whether every field is one `entity_text` holds (see [`INDEXED_FIELDS`]).
 pub(super) fn indexed(fields: &[String]) -> bool {
     fields.iter().all(|f| INDEXED_FIELDS.contains(&f.as_str()))
@@ -93,6 +107,14 @@ mod tests {
             "too short for trigrams"
         );
         assert!(indexed(&["metadata.name".into(), "spec.profile.displayname".into()]));
+        assert_eq!(prefix_upper_bound("chec").as_deref(), Some("ched"));
+        assert_eq!(prefix_upper_bound("a1").as_deref(), Some("a2"));
+        assert_eq!(prefix_upper_bound("fizz"), None);
+        assert_eq!(
+            prefix_upper_bound("check-out"),
+            None,
+            "punctuation sorts differently by collation"
+        );
         assert!(!indexed(&["metadata.annotations.x".into()]));
     }
 }

@@ -2,8 +2,10 @@
 
 use axum::{
     Json,
+    body::Bytes,
     extract::{Path, RawQuery, State},
-    http::StatusCode,
+    http::{StatusCode, header},
+    response::{IntoResponse, Response},
 };
 use catalog::model::{EntityRef, Filter};
 use catalog::store::{Order, PageRequest};
@@ -64,7 +66,7 @@ pub async fn list(State(state): State<AppState>, RawQuery(query): RawQuery) -> R
 }
 
 /// `GET /entities/by-query`: filtered, ordered, full-text searched, cursor-paginated.
-pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
     let fields = params.list("fields");
     let limit = params.number("limit")?.unwrap_or(DEFAULT_QUERY_LIMIT);
@@ -89,7 +91,8 @@ pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) 
             ..PageRequest::default()
         },
     };
-    let page = state.catalog.store.list_entities(&request).await?;
+    let shared = state.catalog.store.list_entities_json(&request).await?;
+    let page = &shared.page;
     let cursor = |key: Option<(String, String)>, backwards: bool| {
         key.map(|after| {
             let next = PageRequest {
@@ -117,7 +120,6 @@ pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) 
     } else {
         None
     };
-    let items: Vec<Value> = page.items.into_iter().map(|e| project(e, &fields)).collect();
     let mut page_info = serde_json::Map::new();
     if let Some(n) = next {
         page_info.insert("nextCursor".into(), Value::String(n));
@@ -125,9 +127,18 @@ pub async fn by_query(State(state): State<AppState>, RawQuery(query): RawQuery) 
     if let Some(p) = prev {
         page_info.insert("prevCursor".into(), Value::String(p));
     }
-    Ok(Json(
-        json!({"items": items, "totalItems": page.total, "pageInfo": page_info}),
-    ))
+    if !fields.is_empty() {
+        let items: Vec<Value> = page.items.iter().map(|e| project(e.clone(), &fields)).collect();
+        return Ok(Json(json!({"items": items, "totalItems": page.total, "pageInfo": page_info})).into_response());
+    }
+    // The entities as the store keeps them serialized: a search asked again costs no encoding.
+    let mut body = Vec::with_capacity(shared.items_json.len() + 256);
+    body.extend_from_slice(b"{\"items\":");
+    body.extend_from_slice(&shared.items_json);
+    body.extend(format!(",\"totalItems\":{},\"pageInfo\":", page.total).bytes());
+    body.extend(serde_json::to_vec(&page_info).unwrap_or_else(|_| b"{}".to_vec()));
+    body.push(b'}');
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 #[derive(Deserialize)]
@@ -167,20 +178,29 @@ pub async fn by_refs(State(state): State<AppState>, Json(body): Json<ByRefs>) ->
 pub async fn by_name(
     State(state): State<AppState>,
     Path((kind, namespace, name)): Path<(String, String, String)>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     let entity_ref = EntityRef::new(&kind, &namespace, &name);
-    match state.catalog.store.entity_by_ref(&entity_ref).await? {
-        Some(stored) => Ok(Json(stored.entity)),
+    match state.catalog.store.entity_json_by_ref(&entity_ref).await? {
+        Some(entity) => Ok(json_bytes(&entity)),
         None => Err(ApiError::NotFound(format!("No entity named '{entity_ref}' found"))),
     }
 }
 
 /// `GET /entities/by-uid/{uid}`.
-pub async fn by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> Result<Json<Value>, ApiError> {
-    match state.catalog.store.entity_by_uid(&uid).await? {
-        Some(stored) => Ok(Json(stored.entity)),
+pub async fn by_uid(State(state): State<AppState>, Path(uid): Path<String>) -> Result<Response, ApiError> {
+    match state.catalog.store.entity_json_by_uid(&uid).await? {
+        Some(entity) => Ok(json_bytes(&entity)),
         None => Err(ApiError::NotFound(format!("No entity with uid {uid}"))),
     }
+}
+
+/// The entity's JSON as the store keeps it serialized: sent without copying.
+fn json_bytes(entity: &catalog::store::EntityJson) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json")],
+        Bytes::from_owner(entity.json.clone()),
+    )
+        .into_response()
 }
 
 /// `DELETE /entities/by-uid/{uid}`: 204. Its location brings it back if it still declares it.
@@ -212,7 +232,7 @@ pub async fn delete_by_uid(
 const MAX_FACETS: usize = 20;
 
 /// `GET /entity-facets?facet=kind&facet=spec.type&filter=…`.
-pub async fn facets(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Json<Value>, ApiError> {
+pub async fn facets(State(state): State<AppState>, RawQuery(query): RawQuery) -> Result<Response, ApiError> {
     let params = Params::parse(query.as_deref());
     let filter = Filter::from_params(&params.all("filter"))?;
     let names = params.all("facet");
@@ -221,12 +241,24 @@ pub async fn facets(State(state): State<AppState>, RawQuery(query): RawQuery) ->
             "give between 1 and {MAX_FACETS} `facet` parameters"
         )));
     }
-    let mut facets = serde_json::Map::new();
+    // `{"facets": {name: values, …}}`, the values as the store keeps them serialized. A name
+    // asked for twice is sent once, as a JSON object would hold it.
+    let mut body = b"{\"facets\":{".to_vec();
+    let mut sent = std::collections::HashSet::new();
     for name in names {
-        let counts = state.catalog.store.facet(&name, filter.as_ref()).await?;
-        facets.insert(name, serde_json::to_value(counts).unwrap_or_default());
+        if !sent.insert(name.clone()) {
+            continue;
+        }
+        let values = state.catalog.store.facet_values(&name, filter.as_ref()).await?;
+        if sent.len() > 1 {
+            body.push(b',');
+        }
+        body.extend(serde_json::to_vec(&name).unwrap_or_default());
+        body.push(b':');
+        body.extend_from_slice(&values.json);
     }
-    Ok(Json(json!({"facets": facets})))
+    body.extend(b"}}");
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
 /// `asc:metadata.name` (GET /entities).
