@@ -250,6 +250,78 @@ mod tests {
         assert_eq!(web.memory_bytes, 536_870_912.0);
     }
 
+    /// A Prometheus that does not answer: the metrics API's figures stand where it answered;
+    /// otherwise usage is unknown with both reasons.
+    #[tokio::test]
+    async fn a_failing_prometheus_leaves_the_metrics_apis_figures_or_both_reasons() {
+        let closed = std::net::TcpListener::bind("127.0.0.1:0").expect("a port");
+        let url = format!("http://{}", closed.local_addr().expect("address"));
+        drop(closed);
+        let sources = Sources {
+            global: Some(
+                Prometheus::new(
+                    PrometheusSettings {
+                        url,
+                        private_network: true,
+                        ..Default::default()
+                    },
+                    &Default::default(),
+                )
+                .expect("a client"),
+            ),
+            named: Default::default(),
+        };
+        let mut settings = CostSettings::default();
+        settings
+            .prometheus
+            .clusters
+            .insert("prod".into(), UsageQuery::default());
+        let usage = PrometheusUsage::new(&settings, &sources, &Default::default()).expect("resolved");
+        let measured = Measured {
+            cpu_millis: 5.0,
+            memory_bytes: 6.0,
+        };
+        let mut resources = ClusterResources {
+            cluster: "prod".into(),
+            pods: vec![deployments::resources::PodResources {
+                namespace: "shop".into(),
+                name: "web-1".into(),
+                containers: vec![deployments::resources::ContainerResources {
+                    name: "app".into(),
+                    usage: Some(measured),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            }],
+            usage: UsageState::Measured { at_ms: 1 },
+            ..Default::default()
+        };
+        let before = resources.clone();
+        assert_eq!(usage.measure(&mut resources, 60).await, Meter::MetricsApi);
+        assert_eq!(resources, before, "the metrics API's figures stand");
+        resources.usage = UsageState::Unknown {
+            reason: "the metrics API (metrics.k8s.io/v1beta1) is not installed".into(),
+        };
+        usage.measure(&mut resources, 60).await;
+        let UsageState::Unknown { reason } = &resources.usage else {
+            panic!("unknown: {:?}", resources.usage)
+        };
+        assert!(reason.starts_with("Prometheus (prometheus.url): query `"), "{reason}");
+        assert!(
+            reason.ends_with("; the metrics API (metrics.k8s.io/v1beta1) is not installed"),
+            "{reason}"
+        );
+        let mut elsewhere = ClusterResources {
+            cluster: "lab".into(),
+            ..before
+        };
+        assert_eq!(
+            usage.measure(&mut elsewhere, 60).await,
+            Meter::MetricsApi,
+            "not a Prometheus cluster"
+        );
+    }
+
     #[test]
     fn sources_resolve_by_name_cluster_or_global() {
         let client = |url: &str| {
