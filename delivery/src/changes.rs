@@ -44,6 +44,27 @@ pub fn repository(project_slug: Option<&str>, source_location: Option<&str>) -> 
     Some(format!("{scheme}://{}", segments[..end].join("/")))
 }
 
+/// A place a repository is read from instead of where the catalog says it lives (a mirror
+/// inside the network, or the demo's local repositories).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Mirror {
+    /// The start of the repository URLs it stands for, ending in `/` (`https://github.com/acme/`).
+    pub prefix: String,
+    /// What replaces the prefix (`https://git-mirror.internal/acme/`, `file:///srv/mirrors/acme/`).
+    pub read_from: String,
+}
+
+/// `repo` as read through the first of `mirrors` whose prefix starts it, or as it is.
+pub fn mirrored(repo: &str, mirrors: &[Mirror]) -> String {
+    mirrors
+        .iter()
+        .find_map(|m| {
+            repo.strip_prefix(m.prefix.as_str())
+                .map(|rest| format!("{}{rest}", m.read_from))
+        })
+        .unwrap_or_else(|| repo.to_string())
+}
+
 /// Whether `text` could name a commit: 7 to 40 hex digits.
 pub fn looks_like_commit(text: &str) -> bool {
     (7..=40).contains(&text.len()) && text.chars().all(|c| c.is_ascii_hexdigit())
@@ -208,6 +229,36 @@ pub fn lead_times(changes: &[Change], finished_ms: i64) -> (Vec<f64>, u64, Vec<f
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_mirror_replaces_the_prefix_it_stands_for_and_only_that() {
+        let mirrors = [
+            Mirror {
+                prefix: "https://github.com/acme/".into(),
+                read_from: "https://mirror.internal/acme/".into(),
+            },
+            Mirror {
+                prefix: "https://github.com/".into(),
+                read_from: "file:///srv/github/".into(),
+            },
+        ];
+        assert_eq!(
+            mirrored("https://github.com/acme/shop", &mirrors),
+            "https://mirror.internal/acme/shop"
+        );
+        assert_eq!(
+            mirrored("https://github.com/other/x", &mirrors),
+            "file:///srv/github/other/x"
+        );
+        assert_eq!(
+            mirrored("https://gitlab.com/acme/shop", &mirrors),
+            "https://gitlab.com/acme/shop"
+        );
+        assert_eq!(
+            mirrored("https://github.com/acme/shop", &[]),
+            "https://github.com/acme/shop"
+        );
+    }
 
     #[test]
     fn the_repository_comes_from_the_slug_or_the_source_location() {

@@ -173,6 +173,12 @@ impl History {
 
     /// The clone of `repo`, created and first fetched when new, locked while held.
     async fn open(&self, repo: &str) -> Result<(PathBuf, tokio::sync::OwnedMutexGuard<()>), String> {
+        // The clone's policy is the catalog's: a local repository only where file locations are.
+        if repo.starts_with("file://") && !self.git.allow_file {
+            return Err(format!(
+                "{repo}: file:// repositories are read only where file locations are allowed"
+            ));
+        }
         if let Some((at, why)) = recall(&self.failed, &repo.to_string())
             && at.elapsed() < RETRY_AFTER
         {

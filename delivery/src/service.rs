@@ -78,6 +78,9 @@ pub struct DeliverySettings {
     pub changes_cache_dir: Option<std::path::PathBuf>,
     /// Most commits read for one deployment's changes.
     pub max_commits: usize,
+    /// Repositories read from elsewhere (`dora.changes.mirrors`): the first whose prefix starts
+    /// an entity's repository URL replaces that prefix with where it is read from.
+    pub mirrors: Vec<crate::changes::Mirror>,
     /// Most judged deployments kept in memory over all entities (0: none kept).
     pub cache_deployments: usize,
     /// How long judged deployments are kept at most (what is not in the database, such as Git
@@ -95,6 +98,7 @@ impl Default for DeliverySettings {
             pagerduty_secret: None,
             changes_cache_dir: None,
             max_commits: 1000,
+            mirrors: Vec::new(),
             cache_deployments: 500_000,
             cache_ttl: Duration::from_secs(600),
         }
@@ -109,6 +113,7 @@ impl std::fmt::Debug for DeliverySettings {
             .field("max_range_days", &self.max_range_days)
             .field("changes_cache_dir", &self.changes_cache_dir)
             .field("max_commits", &self.max_commits)
+            .field("mirrors", &self.mirrors)
             .field("cache_deployments", &self.cache_deployments)
             .field("cache_ttl", &self.cache_ttl)
             .finish_non_exhaustive()
@@ -417,7 +422,8 @@ impl Delivery {
             let linked = incidents.remove(&entity).unwrap_or_default();
             let mut judged = metrics::assess(&stream, &linked, settings);
             let (slug, source) = repositories.get(&entity).cloned().unwrap_or_default();
-            let repo = crate::changes::repository(slug.as_deref(), source.as_deref());
+            let repo = crate::changes::repository(slug.as_deref(), source.as_deref())
+                .map(|repo| crate::changes::mirrored(&repo, &self.settings.mirrors));
             self.changes(repo.as_deref(), &stream, &mut judged, days).await?;
             metrics::judge_changes(&mut judged);
             metrics::mark_incident_fixes(&mut judged, &open.remove(&entity).unwrap_or_default(), settings);

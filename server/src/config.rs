@@ -174,7 +174,7 @@ impl Config {
         let production = std::env::var("CAIRN_ENV").is_ok_and(|v| v == "production");
         let auth = file.auth(&base_url, production, &process_env)?;
         let kubernetes = file.kubernetes_clusters(&process_env)?;
-        let demo = file.demo(&config_dir, &process_env)?;
+        let mut demo = file.demo(&config_dir, &process_env)?;
         let prometheus = file.prometheus(&process_env, &catalog.git.reading)?;
         let slo = file.slo()?;
         let cost = file.cost()?;
@@ -182,6 +182,19 @@ impl Config {
         // Clones for lead time live beside the catalog's, unless configured elsewhere.
         dora.changes_cache_dir
             .get_or_insert_with(|| data_dir.join("delivery-git"));
+        // The demo's services' repositories, written beside the database, are read for lead time
+        // through a mirror of their GitHub organisation, as a real installation reads a mirror.
+        if let Some(demo) = demo.as_mut() {
+            let dir = std::path::absolute(data_dir.join("demo-repositories")).map_err(|e| ConfigError::Value {
+                key: "demo.history",
+                message: format!("where the demo's repositories go: {e}"),
+            })?;
+            dora.mirrors.push(delivery::changes::Mirror {
+                prefix: crate::demo::MIRRORED_REPOSITORIES.into(),
+                read_from: format!("file://{}/", dir.display()),
+            });
+            demo.history.repositories = Some(dir);
+        }
         Ok(Config {
             bind,
             database: DatabaseConfig { url: database_url },

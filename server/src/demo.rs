@@ -3,12 +3,14 @@
 //! services (`cluster`: testkit's `kube-api --demo`, a child process that ends with the portal)
 //! for the Deployments views, and a generated delivery history (`history`) reported through
 //! `delivery::Delivery` like CI's reports, for the DORA metrics, and a cost history copied back
-//! from the simulated cluster's first sample (`cost_history`). Every page says so while it is on
+//! from the simulated cluster's first sample (`cost_history`), with each service's Git repository
+//! written beside the database so lead times have commits to read (`repositories`). Every page says so while it is on
 //! (`app::components::demo_banner`), and the cluster's name and catalog Resource say it is simulated.
 
 mod cluster;
 mod cost_history;
 mod history;
+mod repositories;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -16,6 +18,7 @@ use std::time::Duration;
 pub use cluster::SimulatedCluster;
 pub use cost_history::backfill_cost;
 pub use history::{Backfilled, backfill, plan, run_backfill};
+pub use repositories::MIRRORED as MIRRORED_REPOSITORIES;
 
 /// The `demo:` settings.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -43,11 +46,18 @@ pub struct HistorySettings {
     pub days: u32,
     /// The same seed gives the same history (so a restart reports what it reported before).
     pub seed: u64,
+    /// Where the services' Git repositories are written (beside the database), read for lead
+    /// time through a mirror of [`MIRRORED_REPOSITORIES`]; None: releases name no commit.
+    pub repositories: Option<PathBuf>,
 }
 
 impl Default for HistorySettings {
     fn default() -> Self {
-        HistorySettings { days: 90, seed: 1 }
+        HistorySettings {
+            days: 90,
+            seed: 1,
+            repositories: None,
+        }
     }
 }
 

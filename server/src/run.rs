@@ -142,7 +142,8 @@ impl Server {
         let delivery = std::sync::Arc::new(delivery::Delivery::new(
             catalog.store.clone(),
             config.dora.clone(),
-            &config.catalog.git,
+            // The catalog's, with its decision on file:// repositories.
+            &catalog.config.git,
             config.catalog.github.clone(),
         ));
         let demo_history = config.demo.as_ref().map(|demo| {

@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use catalog::model::Filter;
 use catalog::store::PageRequest;
-use delivery::Delivery;
 use delivery::store::Upsert;
+use delivery::{Delivery, DeliveryError};
 use serde_json::{Value, json};
 
 use super::HistorySettings;
@@ -157,7 +157,8 @@ fn title(random: &mut Random, service: &str) -> String {
     format!("{} {service}", TITLES[random.below(TITLES.len() as u64) as usize])
 }
 
-/// Reports the last `days` (and today) of every demo service through `Delivery`, newest first.
+/// Reports the last `days` (and today) of every demo service through `Delivery`, newest first,
+/// each release naming its commit in the demo's repositories when `settings.repositories` is set.
 pub async fn backfill(
     delivery: &Delivery,
     catalog: &catalog::store::Store,
@@ -170,29 +171,47 @@ pub async fn backfill(
         ..Backfilled::default()
     };
     let today = now_ms.div_euclid(DAY_MS);
-    for day in (today - i64::from(settings.days)..=today).rev() {
-        for service in &services {
-            let day = plan(settings.seed, service, day, now_ms);
-            for report in &day.deployments {
-                count(&mut done, delivery.report_deployment(report, ACTOR, now_ms).await?);
+    let first = today - i64::from(settings.days);
+    let mut planned: Vec<Vec<Day>> = Vec::with_capacity(services.len());
+    for (service, repository) in &services {
+        let mut days: Vec<Day> = (first..=today)
+            .map(|day| plan(settings.seed, service, day, now_ms))
+            .collect();
+        if let (Some(dir), Some(repository)) = (&settings.repositories, repository) {
+            let mut reports: Vec<&mut Value> = days.iter_mut().flat_map(|d| d.deployments.iter_mut()).collect();
+            if let Err(error) = super::repositories::add_commits(dir, repository, settings.seed, &mut reports).await {
+                tracing::warn!(%service, error = %format!("{error:#}"), "demo: writing the service's repository");
             }
-            for report in &day.incidents {
-                count(&mut done, delivery.report_incident(report, ACTOR, now_ms).await?);
+        }
+        planned.push(days);
+    }
+    for day in (0..planned.first().map_or(0, Vec::len)).rev() {
+        for days in &planned {
+            for report in &days[day].deployments {
+                count(&mut done, delivery.report_deployment(report, ACTOR, now_ms).await)?;
+            }
+            for report in &days[day].incidents {
+                count(&mut done, delivery.report_incident(report, ACTOR, now_ms).await)?;
             }
         }
     }
     Ok(done)
 }
 
-fn count(done: &mut Backfilled, upsert: Upsert) {
+/// A report the database holds with other values (a demo database from before its releases named
+/// commits) is left as it is.
+fn count(done: &mut Backfilled, upsert: Result<Upsert, DeliveryError>) -> Result<(), DeliveryError> {
     match upsert {
-        Upsert::Created => done.created += 1,
-        _ => done.unchanged += 1,
+        Ok(Upsert::Created) => done.created += 1,
+        Ok(_) | Err(DeliveryError::Conflict(_)) => done.unchanged += 1,
+        Err(error) => return Err(error),
     }
+    Ok(())
 }
 
-/// The names of the Components that run on Kubernetes (`backstage.io/kubernetes-id`).
-async fn services(catalog: &catalog::store::Store) -> anyhow::Result<Vec<String>> {
+/// The Components that run on Kubernetes (`backstage.io/kubernetes-id`), by name, with the
+/// repository their `github.com/project-slug` names under the demo's organisation.
+async fn services(catalog: &catalog::store::Store) -> anyhow::Result<Vec<(String, Option<String>)>> {
     let filter = Filter::from_params(&["kind=component,metadata.annotations.backstage.io/kubernetes-id"])?;
     let page = catalog
         .list_entities(&PageRequest {
@@ -201,14 +220,27 @@ async fn services(catalog: &catalog::store::Store) -> anyhow::Result<Vec<String>
             ..PageRequest::default()
         })
         .await?;
-    let mut names: Vec<String> = page
+    let organisation = super::repositories::MIRRORED.trim_start_matches("https://github.com/");
+    let mut services: Vec<(String, Option<String>)> = page
         .items
         .iter()
         .filter(|e| e["metadata"]["namespace"].as_str().is_none_or(|n| n == "default"))
-        .filter_map(|e| e["metadata"]["name"].as_str().map(str::to_owned))
+        .filter_map(|e| {
+            let name = e["metadata"]["name"].as_str()?.to_owned();
+            let repository = e["metadata"]["annotations"]["github.com/project-slug"]
+                .as_str()
+                .and_then(|slug| slug.strip_prefix(organisation))
+                .filter(|r| {
+                    !r.is_empty()
+                        && r.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c))
+                        && !r.starts_with('.')
+                })
+                .map(str::to_owned);
+            Some((name, repository))
+        })
         .collect();
-    names.sort();
-    Ok(names)
+    services.sort();
+    Ok(services)
 }
 
 /// The background task: once the catalog has the services, the whole history; then the last two
@@ -275,17 +307,17 @@ fn date_of(day: i64) -> String {
 }
 
 /// SplitMix64 over a seed, a service and a day: the same events on every platform and version.
-struct Random(u64);
+pub(super) struct Random(u64);
 
 impl Random {
-    fn new(seed: u64, service: &str, day: i64) -> Random {
+    pub(super) fn new(seed: u64, service: &str, day: i64) -> Random {
         let text = service.bytes().fold(0xcbf2_9ce4_8422_2325_u64, |h, b| {
             (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
         });
         Random(seed ^ text.rotate_left(17) ^ (day as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15))
     }
 
-    fn below(&mut self, n: u64) -> u64 {
+    pub(super) fn below(&mut self, n: u64) -> u64 {
         self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
         let mut z = self.0;
         z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);

@@ -82,6 +82,8 @@ impl FileConfig {
             history: HistorySettings {
                 days,
                 seed: history.and_then(|h| h.seed).unwrap_or(defaults.seed),
+                // Beside the database: the configuration puts them there (it knows where that is).
+                repositories: None,
             },
         }))
     }
@@ -107,7 +109,14 @@ mod tests {
         assert_eq!(cluster.command, Path::new("/repo/./target/debug/kube-api"));
         assert_eq!(cluster.name, DEFAULT_CLUSTER_NAME);
         assert_eq!(cluster.every, std::time::Duration::from_secs(30));
-        assert_eq!(settings.history, HistorySettings { days: 30, seed: 9 });
+        assert_eq!(
+            settings.history,
+            HistorySettings {
+                days: 30,
+                seed: 9,
+                repositories: None
+            }
+        );
         let typo = FileConfig::parse("demo:\n  histroy: {}\n").expect_err("unknown key");
         assert!(typo.contains("histroy"), "{typo}");
     }

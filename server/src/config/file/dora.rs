@@ -40,6 +40,40 @@ struct CacheEntry {
 struct ChangesEntry {
     cache_dir: Option<std::path::PathBuf>,
     max_commits: Option<usize>,
+    #[serde(default)]
+    mirrors: Vec<MirrorEntry>,
+}
+
+/// `dora.changes.mirrors[]`: repositories whose URL starts with `prefix` are read from
+/// `readFrom` instead (a mirror inside the network).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+struct MirrorEntry {
+    prefix: String,
+    read_from: String,
+}
+
+/// More mirrors than this is a mistake in the file.
+const MAX_MIRRORS: usize = 100;
+
+/// A mirror's two URLs: http(s), ssh or file, each ending in `/` so a prefix never cuts a name.
+fn mirror(entry: &MirrorEntry) -> Result<delivery::changes::Mirror, ConfigError> {
+    for (key, url) in [
+        ("dora.changes.mirrors.prefix", &entry.prefix),
+        ("dora.changes.mirrors.readFrom", &entry.read_from),
+    ] {
+        let scheme = url.split_once("://").map(|(s, _)| s);
+        if !matches!(scheme, Some("https" | "http" | "ssh" | "file")) || !url.ends_with('/') {
+            return Err(value_error(
+                key,
+                format!("`{url}` must be an https, http, ssh or file:// URL ending in `/`"),
+            ));
+        }
+    }
+    Ok(delivery::changes::Mirror {
+        prefix: entry.prefix.clone(),
+        read_from: entry.read_from.clone(),
+    })
 }
 
 #[derive(Debug, Deserialize)]
@@ -152,6 +186,14 @@ impl FileConfig {
         if !(1..=100_000).contains(&max_commits) {
             return Err(value_error("dora.changes.maxCommits", "must be 1 to 100000".into()));
         }
+        let mirrors = changes.map_or(&[][..], |c| &c.mirrors[..]);
+        if mirrors.len() > MAX_MIRRORS {
+            return Err(value_error(
+                "dora.changes.mirrors",
+                format!("more than {MAX_MIRRORS} mirrors"),
+            ));
+        }
+        let mirrors = mirrors.iter().map(mirror).collect::<Result<Vec<_>, _>>()?;
         let cache = section.cache.as_ref();
         let cache_deployments = cache.and_then(|c| c.deployments).unwrap_or(defaults.cache_deployments);
         if cache_deployments > 50_000_000 {
@@ -168,6 +210,7 @@ impl FileConfig {
             cache_ttl,
             changes_cache_dir: changes.and_then(|c| c.cache_dir.clone()),
             max_commits,
+            mirrors,
             environments,
             rework_window,
             max_range_days,
@@ -210,6 +253,20 @@ mod tests {
             changes.changes_cache_dir.as_deref(),
             Some(std::path::Path::new("/var/cache/cairn"))
         );
+        let mirrored = FileConfig::parse(
+            "dora:\n  changes:\n    mirrors:\n      - { prefix: https://github.com/acme/, readFrom: https://mirror.internal/acme/ }\n",
+        )
+        .expect("parses")
+        .dora(&|_| None)
+        .expect("valid");
+        assert_eq!(mirrored.mirrors[0].read_from, "https://mirror.internal/acme/");
+        let cut = FileConfig::parse(
+            "dora:\n  changes:\n    mirrors:\n      - { prefix: https://github.com/acme, readFrom: https://m/acme/ }\n",
+        )
+        .expect("parses")
+        .dora(&|_| None)
+        .expect_err("a prefix that could cut a name");
+        assert!(cut.to_string().contains("dora.changes.mirrors.prefix"), "{cut}");
         let typo = FileConfig::parse("dora:\n  pagerduty:\n    token: x\n").expect_err("unknown key");
         assert!(typo.contains("token"), "{typo}");
 
