@@ -3,9 +3,9 @@
 //! answers, which resource types its service account may not list, and what pods use (polled
 //! from the metrics API, `usage`).
 
-mod argo;
 mod cluster;
 mod connect;
+mod custom;
 mod health;
 mod kubeconfig;
 mod objects;

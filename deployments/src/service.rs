@@ -176,6 +176,24 @@ impl Deployments {
             .collect()
     }
 
+    /// Each cluster's Pyrra `ServiceLevelObjective`s as its watch holds them (none where the CRD
+    /// is not installed), as JSON: what the SLO collection reads. No request to any cluster.
+    pub fn pyrra_slos(&self) -> Vec<(String, serde_json::Value)> {
+        self.feeds
+            .iter()
+            .flat_map(|feed| {
+                let cluster = feed.cluster.name().to_string();
+                feed.cluster.pyrra_slos().into_iter().filter_map(move |object| {
+                    let mut value = serde_json::to_value(&*object).ok()?;
+                    // A list's items carry no type (Kubernetes leaves it to the list).
+                    value["apiVersion"] = "pyrra.dev/v1alpha1".into();
+                    value["kind"] = "ServiceLevelObjective".into();
+                    Some((cluster.clone(), value))
+                })
+            })
+            .collect()
+    }
+
     /// Reads the catalog's entities again now (the background refresh does it every 15 s).
     pub async fn reload_entities(&self) -> Result<(), StoreError> {
         let index = load_index(&self.store).await?;

@@ -443,6 +443,7 @@ async fn the_local_api_lists_by_namespace_and_label_as_kube_reads_it() {
             "networking.k8s.io",
             "autoscaling",
             "argoproj.io",
+            "pyrra.dev",
             "metrics.k8s.io"
         ]
     );

@@ -171,6 +171,19 @@ impl Server {
             catalog.config.git.clone(),
             catalog.worker_name().to_string(),
         );
+        let slos = std::sync::Arc::new(match &deployments {
+            Some(deployments) => {
+                let deployments = deployments.clone();
+                slos.with_clusters(std::sync::Arc::new(move || {
+                    deployments
+                        .pyrra_slos()
+                        .into_iter()
+                        .map(|(cluster, object)| slo::collect::ClusterObject { cluster, object })
+                        .collect()
+                }))
+            }
+            None => slos,
+        });
         let slo_loop = tokio::spawn(
             slos.clone()
                 .run(catalog.entities_changed(), workers_stopped_for_sessions.clone()),

@@ -1,7 +1,9 @@
 //! SLOs end to end on SQLite and PostgreSQL: definitions collected from the files catalog
 //! entities list, buckets fetched by the server's own loop from Debian's real Prometheus
 //! (backfilled by promtool with eight days of known traffic ending an hour ago), and the API's
-//! figures, deploy markers and gate checked against a count of that traffic.
+//! figures, deploy markers and gate checked against a count of that traffic. Pyrra's objects in a
+//! watched cluster (a local Kubernetes API) are collected, tied to their Component by label and
+//! read from the cluster's own Prometheus source.
 
 mod common;
 
@@ -257,6 +259,80 @@ on_both_databases! {
         assert_eq!(by_system["items"][0]["entity"], "component:default/checkout");
         let one = get(&server, "/api/slo?entity=checkout").await;
         assert_eq!(one["items"].as_array().map(Vec::len), Some(1));
+        server.stop().await;
+    }
+
+    async fn a_pyrra_objective_in_a_watched_cluster_is_collected_by_its_label(db: TestDb) {
+        let prometheus = harness::start(&plan()).await;
+        let api = testkit::kube_api::KubeApi::start().await;
+        let objective = |target: &str| json!({
+            "apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+            "metadata": {"name": "checkout-availability", "namespace": "shop",
+                         "labels": {"backstage.io/kubernetes-id": "checkout"}},
+            "spec": {"target": target, "window": "7d", "indicator": {"ratio": {
+                "errors": {"metric": "checkout_requests_total{code=\"500\"}"},
+                "total": {"metric": "checkout_requests_total"}}}},
+        });
+        api.apply(objective("99.9"));
+        let dir = files();
+        let mut config = db.config();
+        config.catalog.locations = vec![("file".into(), dir.path().join("catalog-info.yaml").display().to_string())];
+        config.kubernetes = vec![deployments::ClusterConfig {
+            settings: deployments::ClusterSettings {
+                name: "prod-eu".into(),
+                source: deployments::ClusterSource::Url {
+                    api_url: api.url.clone(),
+                    token: None,
+                    trust: deployments::ServerTrust::SystemRoots,
+                },
+            },
+            entity: deployments::entities::ClusterEntity {
+                name: "prod-eu".into(),
+                owner: None,
+                endpoint: api.url.clone(),
+            },
+        }];
+        config.scaffolder.work_dir = dir.path().join("scaffolder");
+        // Only the cluster's own source: the SLO is read from the Prometheus named like its cluster.
+        let settings = slo::prometheus::PrometheusSettings { url: prometheus.url.clone(), private_network: true, ..Default::default() };
+        config.prometheus.named.insert("prod-eu".into(), slo::prometheus::Prometheus::new(settings, &Default::default()).expect("a client"));
+        config.slo.sync_interval = std::time::Duration::from_secs(1);
+        let server = TestServer::start_with(config).await;
+        let catalog = &server.state().catalog;
+        catalog.sync_config_locations().await.expect("sync");
+        catalog.refresh_all().await.expect("refresh");
+
+        let from_cluster = |list: &Value| -> Option<Value> {
+            list["items"].as_array()?.iter().find(|i| i["file"].as_str().is_some_and(|f| f.starts_with("kubernetes:"))).cloned()
+        };
+        let slo = eventually(std::time::Duration::from_secs(120), "the cluster's SLO synced", || async {
+            let list = get(&server, "/api/slo").await;
+            from_cluster(&list).filter(|i| i["syncedTo"].is_i64())
+        })
+        .await;
+        assert_eq!(slo["entity"], "component:default/checkout", "{slo}");
+        assert_eq!(slo["belongsBy"], "kubernetesId", "{slo}");
+        assert_eq!(slo["file"], "kubernetes:prod-eu/shop/servicelevelobjectives.pyrra.dev/checkout-availability");
+        assert!(slo["syncError"].is_null(), "{slo}");
+
+        // Broken in the cluster: a located problem on the cluster's Resource, and the SLO gone.
+        api.modify("servicelevelobjectives.pyrra.dev", "shop", "checkout-availability", |o| o["spec"]["target"] = json!("120"));
+        let problems = eventually(std::time::Duration::from_secs(60), "the problem reported", || async {
+            let problems = get(&server, "/api/slo/problems?entity=resource:default/prod-eu").await;
+            (problems["items"].as_array().is_some_and(|i| !i.is_empty())).then_some(problems)
+        })
+        .await;
+        assert_eq!(problems["items"][0]["field"], "spec.target", "{problems}");
+        let list = get(&server, "/api/slo").await;
+        assert!(from_cluster(&list).is_none(), "{list}");
+
+        // Removed from the cluster: nothing is left of it.
+        api.delete("servicelevelobjectives.pyrra.dev", "shop", "checkout-availability");
+        eventually(std::time::Duration::from_secs(60), "the problem gone", || async {
+            let problems = get(&server, "/api/slo/problems?entity=resource:default/prod-eu").await;
+            (problems["items"].as_array().is_some_and(Vec::is_empty)).then_some(())
+        })
+        .await;
         server.stop().await;
     }
 }

@@ -5,12 +5,15 @@
 //!    `component`, namespace `default`);
 //! 2. an entity whose `cairn.dev/slo-files` annotation lists the file (paths relative to the
 //!    entity's own file, separated by commas or new lines: `slo/availability.yaml, slo/latency.yaml`);
-//! 3. the service the SLO names (Sloth's `service`, OpenSLO's `spec.service`, Pyrra's
+//! 3. for an SLO defined in a watched cluster (Pyrra's `ServiceLevelObjective`), its label
+//!    `backstage.io/kubernetes-id`, as for workloads: the Component with that
+//!    `backstage.io/kubernetes-id` annotation, else the one of that name;
+//! 4. the service the SLO names (Sloth's `service`, OpenSLO's `spec.service`, Pyrra's
 //!    `pyrra.dev/service` label) when exactly one Component has that name;
-//! 4. the one entity described in the same repository (or location) as the SLO file.
+//! 5. the one entity described in the same repository (or location) as the SLO file.
 //!
 //! Sloth's `prometheus/v1` files have no metadata (their labels become Prometheus labels, which
-//! cannot hold `/`), so they belong through 2 to 4.
+//! cannot hold `/`), so they belong through 2, 4 and 5.
 
 use catalog::model::entity_ref::EntityRef;
 use serde::{Deserialize, Serialize};
@@ -29,6 +32,7 @@ pub const MAX_LISTED_FILES: usize = 100;
 pub enum BelongsBy {
     Annotation,
     Listed,
+    KubernetesId,
     Service,
     Repository,
 }
@@ -46,6 +50,8 @@ pub struct Belonging {
 pub struct Around {
     /// Entities whose `cairn.dev/slo-files` lists the file.
     pub listed_by: Vec<EntityRef>,
+    /// For an object of a cluster labelled `backstage.io/kubernetes-id`: the Components it names.
+    pub kubernetes_id: Vec<EntityRef>,
     /// Components named like the SLO's service (any namespace).
     pub components_named: Vec<EntityRef>,
     /// Entities described in the same repository or location as the file.
@@ -75,6 +81,13 @@ pub fn belonging(slo: &Slo, around: &Around) -> Result<Belonging, String> {
         }
     };
     if let Some(b) = one(&around.listed_by, BelongsBy::Listed, "several entities list this file")? {
+        return Ok(b);
+    }
+    if let Some(b) = one(
+        &around.kubernetes_id,
+        BelongsBy::KubernetesId,
+        "several components have this backstage.io/kubernetes-id",
+    )? {
         return Ok(b);
     }
     if slo.service.is_some()
@@ -170,6 +183,7 @@ mod tests {
     fn the_rules_apply_in_order() {
         let around = Around {
             listed_by: vec![r("component:default/listed")],
+            kubernetes_id: vec![r("component:default/labelled")],
             components_named: vec![r("component:default/svc")],
             in_repository: vec![r("component:default/beside")],
         };
@@ -184,6 +198,14 @@ mod tests {
         );
         let around = Around {
             listed_by: vec![],
+            ..around
+        };
+        assert_eq!(
+            by(&slo(None, Some("svc")), &around),
+            Ok(("component:default/labelled".into(), BelongsBy::KubernetesId))
+        );
+        let around = Around {
+            kubernetes_id: vec![],
             ..around
         };
         assert_eq!(

@@ -3,6 +3,10 @@
 //! has them read, from disk for `file` locations and from the catalog's Git checkout for `url`
 //! locations. Every SLO gets its entity by `belong`'s rules; every problem (unreadable file,
 //! invalid definition, no entity) is kept with file, line and field, for the entity's page.
+//! Pyrra's `ServiceLevelObjective`s found in watched clusters are read the same way, each named
+//! `kubernetes:<cluster>/<namespace>/servicelevelobjectives.pyrra.dev/<name>` where a file's
+//! name would be, and read from the Prometheus source named like its cluster (else the global
+//! one).
 
 use std::collections::BTreeMap;
 
@@ -31,6 +35,19 @@ impl Default for CollectLimits {
     }
 }
 
+/// A Pyrra `ServiceLevelObjective` of a watched cluster, as the cluster serves it.
+#[derive(Clone, Debug)]
+pub struct ClusterObject {
+    pub cluster: String,
+    pub object: serde_json::Value,
+}
+
+/// What gives the cluster objects at each collection (the server's watched clusters).
+pub type ClusterObjects = std::sync::Arc<dyn Fn() -> Vec<ClusterObject> + Send + Sync>;
+
+/// The label tying a cluster's object to a Component, as for workloads.
+const KUBERNETES_ID_LABEL: &str = "backstage.io/kubernetes-id";
+
 /// Everything one collection found.
 #[derive(Clone, Debug, Default)]
 pub struct Collection {
@@ -44,8 +61,13 @@ pub fn slo_id(file: &str, id: &str) -> String {
     catalog::hex::hex(&digest[..8])
 }
 
-/// Reads every listed SLO file and decides each SLO's entity.
-pub async fn collect(store: &Store, git: &GitSettings, limits: &CollectLimits) -> Result<Collection, StoreError> {
+/// Reads every listed SLO file and every SLO object of the clusters, and decides each SLO's entity.
+pub async fn collect(
+    store: &Store,
+    git: &GitSettings,
+    limits: &CollectLimits,
+    clusters: &[ClusterObject],
+) -> Result<Collection, StoreError> {
     let listing = store.listing_entities().await?;
     let mut out = Collection::default();
     // file → (bytes or why not, the entities listing it)
@@ -115,7 +137,7 @@ pub async fn collect(store: &Store, git: &GitSettings, limits: &CollectLimits) -
             let around = Around {
                 listed_by: parse(&listed_by),
                 components_named: parse(&components),
-                in_repository: Vec::new(),
+                ..Around::default()
             };
             let belonging = match belong::belonging(&slo, &around) {
                 Ok(b) => b,
@@ -141,13 +163,97 @@ pub async fn collect(store: &Store, git: &GitSettings, limits: &CollectLimits) -
             });
         }
     }
+    collect_clusters(store, limits, clusters, &mut out).await?;
     Ok(out)
+}
+
+/// The clusters' SLO objects into `out`: one document each, its problems named by the object.
+async fn collect_clusters(
+    store: &Store,
+    limits: &CollectLimits,
+    clusters: &[ClusterObject],
+    out: &mut Collection,
+) -> Result<(), StoreError> {
+    for found in clusters {
+        let metadata = &found.object["metadata"];
+        let namespace = metadata["namespace"].as_str().unwrap_or("default");
+        let name = metadata["name"].as_str().unwrap_or_default();
+        let file = format!(
+            "kubernetes:{}/{namespace}/servicelevelobjectives.pyrra.dev/{name}",
+            found.cluster
+        );
+        let defined = crate::define::definitions(&[(0, &found.object)]);
+        // Shown on the cluster's Resource: an object that belongs nowhere has no other page.
+        let problem = |field: Option<String>, message: String| ProblemRow {
+            entity: format!("resource:default/{}", found.cluster.to_lowercase()),
+            file: file.clone(),
+            line: 1,
+            field,
+            message,
+        };
+        out.problems.extend(
+            defined
+                .refused
+                .into_iter()
+                .map(|r| problem(Some(r.error.field), r.error.message)),
+        );
+        for defined in defined.slos {
+            let mut slo = defined.slo;
+            slo.data_source = Some(found.cluster.clone());
+            slo.origin = Some(crate::model::Origin {
+                file: file.clone(),
+                document: 0,
+                line: 1,
+            });
+            let parse = |refs: Vec<String>| -> Vec<catalog::model::entity_ref::EntityRef> {
+                refs.iter()
+                    .filter_map(|r| catalog::model::entity_ref::EntityRef::parse_full(r).ok())
+                    .collect()
+            };
+            let kubernetes_id = match slo.labels.get(KUBERNETES_ID_LABEL) {
+                Some(id) => store.components_with_kubernetes_id(id).await?,
+                None => Vec::new(),
+            };
+            let components = match &slo.service {
+                Some(service) => store.components_named(service).await?,
+                None => Vec::new(),
+            };
+            let around = Around {
+                kubernetes_id: parse(kubernetes_id),
+                components_named: parse(components),
+                ..Around::default()
+            };
+            let belonging = match belong::belonging(&slo, &around) {
+                Ok(b) => b,
+                Err(message) => {
+                    out.problems.push(problem(None, message));
+                    continue;
+                }
+            };
+            if out.slos.len() >= limits.max_slos {
+                out.problems.push(problem(
+                    None,
+                    format!("more than {} SLOs: this one is left out", limits.max_slos),
+                ));
+                continue;
+            }
+            out.slos.push(Collected {
+                id: slo_id(&file, &slo.id),
+                entity: belonging.entity.to_string().to_lowercase(),
+                belongs_by: by_name(belonging.by).into(),
+                file: file.clone(),
+                definition: serde_json::to_string(&slo).unwrap_or_default(),
+            });
+        }
+    }
+    Ok(())
 }
 
 fn by_name(by: BelongsBy) -> &'static str {
     match by {
         BelongsBy::Annotation => "annotation",
         BelongsBy::Listed => "listed",
+        BelongsBy::KubernetesId => "kubernetesId",
         BelongsBy::Service => "service",
         BelongsBy::Repository => "repository",
     }

@@ -14,7 +14,7 @@ use std::time::Duration;
 
 use catalog::ingest::git::GitSettings;
 
-use crate::collect::CollectLimits;
+use crate::collect::{ClusterObjects, CollectLimits};
 use crate::model::Slo;
 use crate::prometheus::Prometheus;
 use crate::store::{DefinitionRow, Store, StoreError};
@@ -112,17 +112,27 @@ pub struct Slos {
     pub sources: Sources,
     git: GitSettings,
     worker: String,
+    clusters: Option<ClusterObjects>,
 }
 
 impl Slos {
-    pub fn new(store: Store, settings: SloSettings, sources: Sources, git: GitSettings, worker: String) -> Arc<Slos> {
-        Arc::new(Slos {
+    pub fn new(store: Store, settings: SloSettings, sources: Sources, git: GitSettings, worker: String) -> Slos {
+        Slos {
             store,
             settings,
             sources,
             git,
             worker,
-        })
+            clusters: None,
+        }
+    }
+
+    /// Pyrra's SLO objects of the watched clusters are collected too, as `clusters` gives them.
+    pub fn with_clusters(self, clusters: ClusterObjects) -> Slos {
+        Slos {
+            clusters: Some(clusters),
+            ..self
+        }
     }
 
     /// Whether any Prometheus is configured (pages say how to connect one otherwise).
@@ -132,7 +142,8 @@ impl Slos {
 
     /// Collects the definitions again and stores them.
     pub async fn collect(&self, now: i64) -> Result<(usize, usize), StoreError> {
-        let found = crate::collect::collect(&self.store, &self.git, &self.settings.limits).await?;
+        let objects = self.clusters.as_ref().map(|c| c()).unwrap_or_default();
+        let found = crate::collect::collect(&self.store, &self.git, &self.settings.limits, &objects).await?;
         self.store
             .replace_definitions(&found.slos, &found.problems, now)
             .await?;
@@ -149,8 +160,15 @@ impl Slos {
         let tick = self.settings.sync_interval.min(Duration::from_secs(30));
         let mut last_collect: Option<i64> = None;
         let mut changed = true;
+        let mut seen_in_clusters = self.cluster_fingerprint();
         loop {
             let now = now_seconds();
+            // An SLO object added, changed or removed in a cluster is collected at the next tick.
+            let in_clusters = self.cluster_fingerprint();
+            if in_clusters != seen_in_clusters {
+                seen_in_clusters = in_clusters;
+                changed = true;
+            }
             let interval = self.settings.collect_interval.as_secs() as i64;
             if changed || last_collect.is_none_or(|at| now - at >= interval) {
                 match self.collect(now).await {
@@ -172,6 +190,25 @@ impl Slos {
                 _ = stopped.changed() => return,
             }
         }
+    }
+
+    /// Each cluster SLO object's cluster, namespace, name and resource version, in order.
+    fn cluster_fingerprint(&self) -> Vec<String> {
+        let Some(clusters) = &self.clusters else {
+            return Vec::new();
+        };
+        let mut out: Vec<String> = clusters()
+            .iter()
+            .map(|c| {
+                let m = &c.object["metadata"];
+                format!(
+                    "{} {} {} {}",
+                    c.cluster, m["namespace"], m["name"], m["resourceVersion"]
+                )
+            })
+            .collect();
+        out.sort();
+        out
     }
 
     fn parse(row: &DefinitionRow) -> Result<Slo, StoreError> {

@@ -16,7 +16,7 @@ use kube::api::DynamicObject;
 use kube::runtime::watcher;
 use tokio::sync::{broadcast, watch};
 
-use super::argo::{self, ArgoWatches};
+use super::custom::{self, CustomWatches};
 use super::health::{Health, Reachability};
 use super::resource_watch::{Reporting, Watchable};
 use super::usage::{self, MetricsPolling, Usage};
@@ -69,7 +69,7 @@ pub(super) struct Inner {
     config: watcher::Config,
     pub(super) changes: broadcast::Sender<ClusterChange>,
     typed: Mutex<HashMap<TypeId, Started>>,
-    pub(super) argo: Mutex<ArgoWatches>,
+    pub(super) custom: Mutex<CustomWatches>,
     /// Set once the first discovery has answered (or failed).
     pub(super) discovered: watch::Sender<bool>,
     /// The last poll of the metrics API.
@@ -131,14 +131,17 @@ impl Cluster {
             config,
             changes: broadcast::Sender::new(CHANGE_BUFFER),
             typed: Mutex::default(),
-            argo: Mutex::default(),
+            custom: Mutex::default(),
             discovered: watch::Sender::new(false),
             usage: watch::Sender::new(Arc::default()),
         });
         let mut tasks = vec![
             tokio::spawn(health.clone().probe_while_down(client)),
             tokio::spawn(forward_reachability(health.subscribe(), inner.changes.clone())),
-            tokio::spawn(argo::discover_every(Arc::downgrade(&inner), timing.discovery_interval)),
+            tokio::spawn(custom::discover_every(
+                Arc::downgrade(&inner),
+                timing.discovery_interval,
+            )),
         ];
         if let Some(polling) = timing.metrics {
             tasks.push(tokio::spawn(usage::poll_every(Arc::downgrade(&inner), polling)));
@@ -175,12 +178,22 @@ impl Cluster {
 
     /// Argo CD `Application`s, while discovery shows their CRD.
     pub fn argo_applications(&self) -> Option<Arc<ResourceWatch<DynamicObject>>> {
-        self.inner.argo().applications.clone()
+        self.inner.custom().get(WatchedType::ArgoApplication)
     }
 
     /// Argo Rollouts `Rollout`s, while discovery shows their CRD.
     pub fn argo_rollouts(&self) -> Option<Arc<ResourceWatch<DynamicObject>>> {
-        self.inner.argo().rollouts.clone()
+        self.inner.custom().get(WatchedType::ArgoRollout)
+    }
+
+    /// Pyrra's `ServiceLevelObjective`s as last known, while discovery shows their CRD (empty
+    /// otherwise).
+    pub fn pyrra_slos(&self) -> Vec<Arc<DynamicObject>> {
+        self.inner
+            .custom()
+            .get(WatchedType::PyrraSlo)
+            .map(|w| w.snapshot().objects)
+            .unwrap_or_default()
     }
 
     /// Every watched object as last known.
@@ -266,10 +279,10 @@ impl Cluster {
         futures::future::join_all(watches.iter().map(|w| w.ready())).await;
     }
 
-    /// Asks discovery now whether Argo's CRDs exist, starting or stopping their watches (the
+    /// Asks discovery now whether the custom types' CRDs (Argo's, Pyrra's) exist, starting or stopping their watches (the
     /// cluster also does it every `WatchTiming::discovery_interval`).
     pub async fn discover(&self) {
-        argo::discover(&self.inner).await;
+        custom::discover(&self.inner).await;
     }
 }
 
@@ -317,8 +330,8 @@ impl Inner {
         self.config.clone()
     }
 
-    pub(super) fn argo(&self) -> std::sync::MutexGuard<'_, ArgoWatches> {
-        self.argo.lock().unwrap_or_else(PoisonError::into_inner)
+    pub(super) fn custom(&self) -> std::sync::MutexGuard<'_, CustomWatches> {
+        self.custom.lock().unwrap_or_else(PoisonError::into_inner)
     }
 
     fn all_started(&self) -> Vec<Arc<dyn Erased>> {
@@ -329,8 +342,7 @@ impl Inner {
             .values()
             .map(|s| Arc::clone(&s.erased))
             .collect();
-        let argo = self.argo();
-        for watch in [&argo.applications, &argo.rollouts].into_iter().flatten() {
+        for watch in self.custom().all() {
             all.push(Arc::clone(watch) as Arc<dyn Erased>);
         }
         all

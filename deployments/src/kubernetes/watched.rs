@@ -19,6 +19,8 @@ pub enum WatchedType {
     ArgoApplication,
     /// Argo Rollouts `Rollout`, where its CRD exists.
     ArgoRollout,
+    /// Pyrra's `ServiceLevelObjective`, where its CRD exists: SLOs defined in the cluster.
+    PyrraSlo,
     /// Nodes, PersistentVolumeClaims and PersistentVolumes: what cost allocation prices.
     Node,
     PersistentVolumeClaim,
@@ -40,18 +42,23 @@ impl WatchedType {
             Self::Event => "events",
             Self::ArgoApplication => "applications.argoproj.io",
             Self::ArgoRollout => "rollouts.argoproj.io",
+            Self::PyrraSlo => "servicelevelobjectives.pyrra.dev",
             Self::Node => "nodes",
             Self::PersistentVolumeClaim => "persistentvolumeclaims",
             Self::PersistentVolume => "persistentvolumes",
         }
     }
 
-    /// Whether its objects change the Deployments views. Nodes, claims and volumes do not: a
+    /// Whether its objects change the Deployments views. SLOs do not (the SLO collection reads
+    /// them), nor do nodes, claims and volumes: a
     /// node's status alone changes every few minutes on every node, and projecting the whole
     /// cluster again for each would be waste, so their changes stay off the merged stream
     /// (their access still reaches it, as `State`).
     pub fn feeds_views(self) -> bool {
-        !matches!(self, Self::Node | Self::PersistentVolumeClaim | Self::PersistentVolume)
+        !matches!(
+            self,
+            Self::Node | Self::PersistentVolumeClaim | Self::PersistentVolume | Self::PyrraSlo
+        )
     }
 
     /// The watched type of that RBAC name, if it is one.
@@ -60,7 +67,7 @@ impl WatchedType {
     }
 }
 
-const ALL: [WatchedType; 14] = [
+const ALL: [WatchedType; 15] = [
     WatchedType::Deployment,
     WatchedType::StatefulSet,
     WatchedType::DaemonSet,
@@ -72,6 +79,7 @@ const ALL: [WatchedType; 14] = [
     WatchedType::Event,
     WatchedType::ArgoApplication,
     WatchedType::ArgoRollout,
+    WatchedType::PyrraSlo,
     WatchedType::Node,
     WatchedType::PersistentVolumeClaim,
     WatchedType::PersistentVolume,

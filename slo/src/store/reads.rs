@@ -110,6 +110,43 @@ impl Store {
             .map_err(query_error(context))
     }
 
+    /// The Components a Kubernetes object labelled `backstage.io/kubernetes-id=<id>` belongs to,
+    /// as for workloads: those whose `backstage.io/kubernetes-id` annotation is `id`, else the one
+    /// named `id` (the annotation defaults to the name). At most 10.
+    pub async fn components_with_kubernetes_id(&self, id: &str) -> Result<Vec<String>, StoreError> {
+        // A label value: at most 63 letters, digits, `-`, `_` and `.` (nothing a filter could misread).
+        if id.is_empty() || id.len() > 63 || !id.chars().all(|c| c.is_ascii_alphanumeric() || "-_.".contains(c)) {
+            return Ok(Vec::new());
+        }
+        let Ok(Some(filter)) = catalog::model::Filter::from_params(&[format!(
+            "kind=component,metadata.annotations.backstage.io/kubernetes-id={id}"
+        )]) else {
+            return Ok(Vec::new());
+        };
+        let filter = Some(filter);
+        let page = self
+            .catalog
+            .list_entities(&catalog::store::PageRequest {
+                filter,
+                limit: 10,
+                ..catalog::store::PageRequest::default()
+            })
+            .await?;
+        let annotated: Vec<String> = page
+            .items
+            .iter()
+            .filter_map(|e| {
+                let kind = e["kind"].as_str()?.to_lowercase();
+                let namespace = e["metadata"]["namespace"].as_str().unwrap_or("default");
+                Some(format!("{kind}:{namespace}/{}", e["metadata"]["name"].as_str()?).to_lowercase())
+            })
+            .collect();
+        if !annotated.is_empty() {
+            return Ok(annotated);
+        }
+        self.components_named(id).await
+    }
+
     /// The production deploys of `entity` that finished in `[from, to)` (unix seconds), oldest
     /// first, at most `limit`: rollouts that ran (not those still in progress) in a production
     /// cluster and namespace (`environments`: the first that contains the rollout decides; none:

@@ -104,6 +104,13 @@ pub const TYPES: &[ResourceType] = &[
     ),
     custom("argoproj.io", "v1alpha1", "applications", "application", "Application"),
     custom("argoproj.io", "v1alpha1", "rollouts", "rollout", "Rollout"),
+    custom(
+        "pyrra.dev",
+        "v1alpha1",
+        "servicelevelobjectives",
+        "servicelevelobjective",
+        "ServiceLevelObjective",
+    ),
     metrics("pods", "PodMetrics", true),
     metrics("nodes", "NodeMetrics", false),
 ];
