@@ -86,7 +86,7 @@ async fn check_service(template: &'static str, sources: &[&str]) {
         generated::fully_rendered(&dir);
         generated::dockerfile(&dir);
         chart::check(&dir, &service);
-        workflow(&generated::workflows(&dir), &label);
+        workflow(&generated::workflows(&dir), &label, service.gate);
         service_terraform(&terraform::check(&dir.join("terraform")), &service);
         service_catalog(&dir, &service);
         let codeowners = std::fs::read_to_string(dir.join("CODEOWNERS")).expect("CODEOWNERS");
@@ -119,7 +119,7 @@ const SERVICE_FILES: &[&str] = &[
 /// Lint and test on pull requests, the chart and Terraform checked by the shared `checks.yaml`;
 /// on main the shared `deploy.yaml`, called once they pass: an image tagged with the SHA,
 /// staging, then production behind its environment.
-fn workflow(workflows: &[(String, Value)], label: &str) {
+fn workflow(workflows: &[(String, Value)], label: &str, gate: bool) {
     let named = |name: &str| {
         workflows
             .iter()
@@ -179,12 +179,21 @@ fn workflow(workflows: &[(String, Value)], label: &str) {
         jobs["deploy-production"].to_string().contains("values-production.yaml"),
         "{label}"
     );
-    // The error-budget gate (on by default) runs before anything reaches production.
-    let gate = jobs["deploy-production"]["steps"][0].to_string();
-    assert!(
-        gate.contains("/api/slo/gate") && gate.contains("vars.CAIRN_URL"),
-        "{label}: the gate comes first: {gate}"
-    );
+    // The error-budget gate (on by default) runs before anything reaches production; a
+    // template author who turns it off gets no gate at all.
+    let first = jobs["deploy-production"]["steps"][0].to_string();
+    if gate {
+        assert!(
+            first.contains("/api/slo/gate") && first.contains("vars.CAIRN_URL"),
+            "{label}: the gate comes first: {first}"
+        );
+    } else {
+        let production = jobs["deploy-production"].to_string();
+        assert!(
+            !production.contains("/api/slo/gate"),
+            "{label}: a gate though it is off: {production}"
+        );
+    }
 }
 
 fn service_terraform(blocks: &[String], service: &Service) {

@@ -13,6 +13,8 @@ pub struct Service {
     pub ingress: bool,
     pub system: bool,
     pub port: u16,
+    /// The error-budget gate before production (the template's default is on).
+    pub gate: bool,
 }
 
 impl Service {
@@ -35,6 +37,7 @@ impl Service {
             "cloud": self.cloud,
             "port": self.port,
             "replicas": 3,
+            "errorBudgetGate": self.gate,
             "repoUrl": format!("github.com?owner=Acme&repo={}", self.name),
         });
         if self.ingress {
@@ -63,6 +66,8 @@ pub fn services(template: &'static str) -> Vec<Service> {
                 ingress: !odd,
                 system: s != 1,
                 port: if database { 9000 } else { 8080 },
+                // One variant turns the gate off.
+                gate: !(strategy == "canary" && database),
             });
         }
     }
