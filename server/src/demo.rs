@@ -6,10 +6,14 @@
 //! from the simulated cluster's first sample (`cost_history`), with each service's Git repository
 //! written beside the database so lead times have commits to read (`repositories`). Every page says so while it is on
 //! (`app::components::demo_banner`), and the cluster's name and catalog Resource say it is simulated.
+//! A demo Prometheus (`prometheus`, testkit's `prometheus-fixture --northwind`) serves the simulated
+//! cluster's Pyrra SLOs their traffic when no Prometheus is configured.
 
+mod child;
 mod cluster;
 mod cost_history;
 mod history;
+mod prometheus;
 mod repositories;
 
 use std::path::PathBuf;
@@ -18,6 +22,7 @@ use std::time::Duration;
 pub use cluster::SimulatedCluster;
 pub use cost_history::backfill_cost;
 pub use history::{Backfilled, backfill, plan, run_backfill};
+pub use prometheus::DemoPrometheus;
 pub use repositories::MIRRORED as MIRRORED_REPOSITORIES;
 
 /// The `demo:` settings.
@@ -26,6 +31,17 @@ pub struct DemoSettings {
     /// The simulated cluster, when configured (`demo.cluster`).
     pub cluster: Option<ClusterSettings>,
     pub history: HistorySettings,
+    /// The demo's Prometheus, when configured (`demo.prometheus`) and no other is.
+    pub prometheus: Option<PrometheusSettings>,
+}
+
+/// `demo.prometheus`: how to start the demo's Prometheus.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PrometheusSettings {
+    /// testkit's `prometheus-fixture` binary (`./x run` builds it).
+    pub command: PathBuf,
+    /// Days of history behind now.
+    pub days: u32,
 }
 
 /// `demo.cluster`: how to start the simulated cluster.

@@ -19,6 +19,8 @@ pub struct Server {
     workers: Vec<tokio::task::JoinHandle<()>>,
     /// The demo's simulated cluster (a child process), stopped with the server.
     simulated: Option<crate::demo::SimulatedCluster>,
+    /// The demo's Prometheus (a child process), stopped with the server.
+    demo_prometheus: Option<crate::demo::DemoPrometheus>,
 }
 
 impl Server {
@@ -49,6 +51,13 @@ impl Server {
                 .builtin_locations
                 .push(("file".into(), location.display().to_string()));
         }
+        // The demo's Prometheus backfills while the rest starts; only where none is configured.
+        let demo_prometheus = config
+            .demo
+            .as_ref()
+            .and_then(|d| d.prometheus.clone())
+            .filter(|_| config.prometheus.is_empty())
+            .map(|settings| tokio::spawn(async move { crate::demo::DemoPrometheus::start(&settings).await }));
         let mut clusters = config.kubernetes.clone();
         let simulated = match config.demo.as_ref().and_then(|d| d.cluster.as_ref()) {
             Some(settings) => {
@@ -164,10 +173,30 @@ impl Server {
                 workers_stopped_for_sessions.clone(),
             )))
         });
+        let mut prometheus_sources = config.prometheus.clone();
+        let demo_prometheus = match demo_prometheus {
+            None => None,
+            Some(starting) => match starting.await.map_err(anyhow::Error::from).and_then(|r| r) {
+                Ok(started) => {
+                    tracing::warn!(url = %started.url, "demo: Prometheus serves simulated traffic");
+                    let settings = slo::prometheus::PrometheusSettings {
+                        url: started.url.clone(),
+                        private_network: true,
+                        ..Default::default()
+                    };
+                    prometheus_sources.global = Some(slo::prometheus::Prometheus::new(settings, &Default::default())?);
+                    Some(started)
+                }
+                Err(error) => {
+                    tracing::warn!(error = %format!("{error:#}"), "demo: no Prometheus, so no SLO figures");
+                    None
+                }
+            },
+        };
         let slos = slo::service::Slos::new(
             slo::store::Store::new(catalog.store.clone()),
             slo_settings(&config),
-            config.prometheus.clone(),
+            prometheus_sources,
             catalog.config.git.clone(),
             catalog.worker_name().to_string(),
         );
@@ -235,6 +264,7 @@ impl Server {
                 .chain(cost_sampler)
                 .collect(),
             simulated,
+            demo_prometheus,
         })
     }
 
@@ -250,6 +280,9 @@ impl Server {
         }
         if let Some(simulated) = self.simulated {
             simulated.stop().await;
+        }
+        if let Some(prometheus) = self.demo_prometheus {
+            prometheus.stop().await;
         }
         self.state.db.close().await;
         Ok(())

@@ -72,7 +72,7 @@ on_both_databases! {
     async fn the_demo_history_is_reported_once_and_fills_the_metrics(db: TestDb) {
         let repositories = tempfile::tempdir().expect("temp");
         let history = history(repositories.path());
-        let settings = DemoSettings { cluster: None, history: history.clone() };
+        let settings = DemoSettings { cluster: None, history: history.clone(), prometheus: None };
         let server = northwind(&db, Some(settings)).await;
         let entity = eventually(Duration::from_secs(60), "the generated history in the metrics", || async {
             let m = metrics(&server, &format!("entity={SERVICE}")).await;
@@ -107,7 +107,7 @@ on_both_databases! {
 
         let page = server.get("/").await.text().await.expect("page");
         assert!(page.contains(r#"data-testid="demo-banner""#), "no demo banner");
-        assert!(page.contains("the cluster is simulated, and the delivery and cost histories are generated"));
+        assert!(page.contains("the cluster is simulated, and the delivery and cost histories and the SLO traffic are generated"));
         server.stop().await;
     }
 

@@ -2,14 +2,11 @@
 //! loopback port, watched like any configured cluster. It reads its standard input until the end
 //! (`--exit-with-stdin`), so it ends when the portal does, even when the portal is killed.
 
-use std::process::Stdio;
 use std::time::Duration;
 
-use anyhow::Context;
 use deployments::entities::ClusterEntity;
 use deployments::{ClusterConfig, ClusterSettings as Reach, ClusterSource, ServerTrust};
-use tokio::io::{AsyncBufReadExt, BufReader};
-use tokio::process::{Child, Command};
+use tokio::process::Child;
 
 use super::ClusterSettings;
 
@@ -26,32 +23,14 @@ pub struct SimulatedCluster {
 impl SimulatedCluster {
     /// Starts `kube-api --demo` and waits for its address.
     pub async fn start(settings: &ClusterSettings) -> anyhow::Result<SimulatedCluster> {
-        let command = &settings.command;
-        let mut child = Command::new(command)
-            .args(["--demo", "--exit-with-stdin", "--demo-every"])
-            .arg(settings.every.as_secs().max(1).to_string())
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .kill_on_drop(true)
-            .spawn()
-            .with_context(|| {
-                format!(
-                    "demo.cluster: cannot start the simulated cluster {} (build it with `cargo build -p testkit --bin kube-api`; ./x run does)",
-                    command.display()
-                )
-            })?;
-        let stdout = child.stdout.take().context("the simulated cluster's output")?;
-        let mut first = String::new();
-        let mut lines = BufReader::new(stdout);
-        tokio::time::timeout(START_TIMEOUT, lines.read_line(&mut first))
-            .await
-            .context("demo.cluster: the simulated cluster did not say where it listens")??;
-        let url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .filter(|url| url.starts_with("http://127.0.0.1:"))
-            .with_context(|| format!("demo.cluster: unexpected first line from the simulated cluster: {first:?}"))?
-            .to_owned();
+        let every = settings.every.as_secs().max(1).to_string();
+        let (child, url) = super::child::start(
+            &settings.command,
+            &["--demo", "--exit-with-stdin", "--demo-every", &every],
+            "demo.cluster: the simulated cluster (build it with `cargo build -p testkit --bin kube-api`; ./x run does)",
+            START_TIMEOUT,
+        )
+        .await?;
         Ok(SimulatedCluster { child, url })
     }
 

@@ -1,7 +1,9 @@
 //! The demo's simulated cluster (`kube-api --demo`, started by the portal when its configuration
 //! has a `demo:` section): the Northwind services of `catalog/demo/northwind` as Deployments
 //! labelled `backstage.io/kubernetes-id` so their entities claim them, on the wall clock, and
-//! a live script (`script`) that deploys, fails and rolls back, crash-loops and autoscales.
+//! a live script (`script`) that deploys, fails and rolls back, crash-loops and autoscales, and
+//! a Pyrra `ServiceLevelObjective` per service over the demo Prometheus' `http_requests_total`
+//! (`prometheus-fixture --northwind`).
 //!
 //! Versions carry a stamp of the cluster's start, and revisions start from it, so a restarted
 //! demo never brings back an image an earlier run ran (the rollout history would call that a
@@ -108,8 +110,9 @@ impl KubeApi {
             state.apply(infrastructure::volume(namespace, &claim, "gp3", *gib))?;
             state.apply(infrastructure::claim(namespace, &claim, "gp3", *gib))?;
         }
-        for service in NORTHWIND {
+        for (i, service) in NORTHWIND.iter().enumerate() {
             state.add_service(service, run, first_revision)?;
+            state.apply(objective(service, i))?;
         }
         Ok(())
     }
@@ -181,6 +184,28 @@ impl State {
         }
         Ok(())
     }
+}
+
+/// The service's availability SLO, as a team using Pyrra would keep it in the cluster: 99.9% of
+/// requests over 7 days (99.5% for every third service), tied to the entity by its label.
+fn objective(service: &Service, index: usize) -> Value {
+    let name = service.name;
+    let target = if index % 3 == 2 { "99.5" } else { "99.9" };
+    json!({
+        "apiVersion": "pyrra.dev/v1alpha1", "kind": "ServiceLevelObjective",
+        "metadata": {
+            "name": format!("{name}-availability"), "namespace": service.namespace,
+            "labels": { "backstage.io/kubernetes-id": name, "pyrra.dev/service": name },
+        },
+        "spec": {
+            "target": target, "window": "7d",
+            "description": format!("Requests to {name} that do not fail with a server error."),
+            "indicator": { "ratio": {
+                "errors": { "metric": format!("http_requests_total{{service=\"{name}\",code=\"500\"}}") },
+                "total": { "metric": format!("http_requests_total{{service=\"{name}\"}}") },
+            } },
+        },
+    })
 }
 
 fn autoscaler(service: &Service, labels: &Value) -> Value {

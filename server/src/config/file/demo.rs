@@ -8,6 +8,9 @@
 //!     name: simulated-demo
 //!     every: { minutes: 2 }                # the script's pace
 //!   history: { days: 90, seed: 1 }
+//!   prometheus:                            # optional: without it (or with a prometheus: section), none
+//!     command: ./target/debug/prometheus-fixture
+//!     days: 8                              # history behind now (an SLO's 7-day window fits)
 //! ```
 
 use std::path::Path;
@@ -16,13 +19,21 @@ use serde::Deserialize;
 
 use super::{Env, FileConfig, Interval, expand, value_error};
 use crate::config::ConfigError;
-use crate::demo::{ClusterSettings, DEFAULT_CLUSTER_NAME, DemoSettings, HistorySettings};
+use crate::demo::{ClusterSettings, DEFAULT_CLUSTER_NAME, DemoSettings, HistorySettings, PrometheusSettings};
 
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub(super) struct DemoSection {
     cluster: Option<ClusterSection>,
     history: Option<HistorySection>,
+    prometheus: Option<PrometheusSection>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct PrometheusSection {
+    command: String,
+    days: Option<u32>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -77,8 +88,22 @@ impl FileConfig {
         if !(1..=400).contains(&days) {
             return Err(value_error("demo.history.days", "must be 1 to 400".into()));
         }
+        let prometheus = match &section.prometheus {
+            None => None,
+            Some(p) => {
+                let days = p.days.unwrap_or(8);
+                if !(1..=60).contains(&days) {
+                    return Err(value_error("demo.prometheus.days", "must be 1 to 60".into()));
+                }
+                Some(PrometheusSettings {
+                    command: base.join(expand(&p.command, "demo.prometheus.command", env)?),
+                    days,
+                })
+            }
+        };
         Ok(Some(DemoSettings {
             cluster,
+            prometheus,
             history: HistorySettings {
                 days,
                 seed: history.and_then(|h| h.seed).unwrap_or(defaults.seed),
@@ -116,6 +141,20 @@ mod tests {
                 seed: 9,
                 repositories: None
             }
+        );
+        assert_eq!(settings.prometheus, None);
+        let with_prometheus =
+            FileConfig::parse("demo:\n  prometheus:\n    command: ./target/debug/prometheus-fixture\n")
+                .expect("parses")
+                .demo(Path::new("/repo"), &|_| None)
+                .expect("valid")
+                .expect("on");
+        assert_eq!(
+            with_prometheus.prometheus,
+            Some(PrometheusSettings {
+                command: "/repo/./target/debug/prometheus-fixture".into(),
+                days: 8
+            })
         );
         let typo = FileConfig::parse("demo:\n  histroy: {}\n").expect_err("unknown key");
         assert!(typo.contains("histroy"), "{typo}");
