@@ -172,7 +172,16 @@ async fn controls_name_what_is_wrong_with_their_input() {
         .iter()
         .filter_map(|g| g["name"].as_str())
         .collect();
-    assert_eq!(names, ["apps", "networking.k8s.io", "autoscaling", "metrics.k8s.io"]);
+    assert_eq!(
+        names,
+        [
+            "apps",
+            "networking.k8s.io",
+            "autoscaling",
+            "pyrra.dev",
+            "metrics.k8s.io"
+        ]
+    );
 }
 
 #[tokio::test]
