@@ -172,18 +172,30 @@ pub async fn backfill(
     };
     let today = now_ms.div_euclid(DAY_MS);
     let first = today - i64::from(settings.days);
-    let mut planned: Vec<Vec<Day>> = Vec::with_capacity(services.len());
-    for (service, repository) in &services {
-        let mut days: Vec<Day> = (first..=today)
-            .map(|day| plan(settings.seed, service, day, now_ms))
-            .collect();
-        if let (Some(dir), Some(repository)) = (&settings.repositories, repository) {
-            let mut reports: Vec<&mut Value> = days.iter_mut().flat_map(|d| d.deployments.iter_mut()).collect();
+    let mut planned: Vec<Vec<Day>> = services
+        .iter()
+        .map(|(service, _)| {
+            (first..=today)
+                .map(|day| plan(settings.seed, service, day, now_ms))
+                .collect()
+        })
+        .collect();
+    if let Some(dir) = &settings.repositories {
+        // Services sharing a repository have their releases written into it together.
+        let mut repositories: Vec<&String> = services.iter().filter_map(|(_, r)| r.as_ref()).collect();
+        repositories.sort();
+        repositories.dedup();
+        for repository in repositories {
+            let mut reports: Vec<&mut Value> = planned
+                .iter_mut()
+                .zip(&services)
+                .filter(|(_, (_, r))| r.as_ref() == Some(repository))
+                .flat_map(|(days, _)| days.iter_mut().flat_map(|d| d.deployments.iter_mut()))
+                .collect();
             if let Err(error) = super::repositories::add_commits(dir, repository, settings.seed, &mut reports).await {
-                tracing::warn!(%service, error = %format!("{error:#}"), "demo: writing the service's repository");
+                tracing::warn!(%repository, error = %format!("{error:#}"), "demo: writing a service's repository");
             }
         }
-        planned.push(days);
     }
     for day in (0..planned.first().map_or(0, Vec::len)).rev() {
         for days in &planned {

@@ -4,9 +4,10 @@
 //! (`dora.changes.mirrors`, added by the configuration when the demo is on) the way a real
 //! installation reads a mirror. Each release gets one to four commits, authored from an hour to
 //! four days before it started and merged shortly before it, written with `git fast-import` after
-//! what the repository already has and tagged with the release's version, so a restart finds the
-//! same commits and a later day adds its own. A rollback's report names the commit of the version
-//! it brings back.
+//! what the repository already has and tagged `<service>/<version>`, so a restart finds the same
+//! commits and a later day adds its own. Services sharing a repository (a monorepo:
+//! `search-service` and `search-indexer`) have their releases written together in the order they
+//! started. A rollback's report names the commit of the version it brings back.
 
 use std::collections::HashMap;
 use std::fmt::Write as _;
@@ -47,13 +48,15 @@ const WORK: [&str; 8] = [
 
 /// A release's commit time: its author dates (oldest first) and when it was merged.
 struct Planned {
+    /// `<service>/<version>`: its tag.
     version: String,
     commits: Vec<(i64, usize, &'static str)>,
     merged_ms: i64,
 }
 
-/// Adds `commit` to each of `deployments` (reports in the order they happened) from `name`'s
-/// repository under `dir`, writing the commits of releases it does not have yet.
+/// Adds `commit` to each of `deployments` (reports of the services whose repository is `name`
+/// under `dir`) from that repository, writing the commits of releases it does not have yet in
+/// the order they started.
 pub async fn add_commits(dir: &Path, name: &str, seed: u64, deployments: &mut [&mut Value]) -> anyhow::Result<()> {
     let repo = dir.join(name);
     if !repo.join("HEAD").exists() {
@@ -62,10 +65,13 @@ pub async fn add_commits(dir: &Path, name: &str, seed: u64, deployments: &mut [&
     }
     let mut tagged = tags(&repo).await?;
     let mut planned: Vec<Planned> = Vec::new();
-    for report in deployments.iter() {
-        let (Some(id), Some(version)) = (report["id"].as_str(), report["version"].as_str()) else {
+    let mut in_order: Vec<&&mut Value> = deployments.iter().collect();
+    in_order.sort_by_key(|r| time_ms(&r["startedAt"]));
+    for report in in_order {
+        let (Some(id), Some(version)) = (report["id"].as_str(), tag(report)) else {
             continue;
         };
+        let version = version.as_str();
         if id.ends_with("-rollback") || tagged.contains_key(version) || planned.iter().any(|p| p.version == version) {
             continue;
         }
@@ -100,11 +106,17 @@ pub async fn add_commits(dir: &Path, name: &str, seed: u64, deployments: &mut [&
         tagged = tags(&repo).await?;
     }
     for report in deployments.iter_mut() {
-        if let Some(sha) = report["version"].as_str().and_then(|v| tagged.get(v)) {
+        if let Some(sha) = tag(report).and_then(|t| tagged.get(&t)) {
             report["commit"] = sha.clone().into();
         }
     }
     Ok(())
+}
+
+/// `<service>/<version>` of a report for `component:default/<service>`.
+fn tag(report: &Value) -> Option<String> {
+    let service = report["entity"].as_str()?.rsplit('/').next()?;
+    Some(format!("{service}/{}", report["version"].as_str()?))
 }
 
 /// `git fast-import`'s input: each release's commits on `main`, then a tag at its last.
@@ -115,7 +127,7 @@ fn stream(name: &str, planned: &[Planned], has_main: bool) -> String {
         for (i, (author_ms, who, work)) in release.commits.iter().enumerate() {
             mark += 1;
             let (person, email) = PEOPLE[*who];
-            let message = format!("{work}\n\nPart of {name} {}.\n", release.version);
+            let message = format!("{work}\n\nPart of {}.\n", release.version);
             let file = format!("{name} {} change {}\n", release.version, i + 1);
             let _ = write!(
                 out,
@@ -198,7 +210,7 @@ mod tests {
     use super::*;
 
     fn release(id: &str, version: &str, started: &str) -> Value {
-        json!({"id": id, "version": version, "startedAt": started})
+        json!({"id": id, "entity": "component:default/shop", "version": version, "startedAt": started})
     }
 
     #[tokio::test]
@@ -237,5 +249,20 @@ mod tests {
         let range = format!("{}..{}", shas[1], again[1]["commit"].as_str().expect("a commit"));
         let new = git(&repo, &["rev-list", &range], None).await.expect("rev-list");
         assert!(!new.trim().is_empty() && new.lines().count() <= 4, "{new}");
+
+        // A second service of the same repository (a monorepo): the same version names its own
+        // release, written in the order of starts after what the repository has.
+        let mut other = [
+            json!({"id": "i-1", "entity": "component:default/indexer", "version": "2026.12.01.1",
+                               "startedAt": "2026-12-03T09:00:00Z"}),
+        ];
+        add_commits(dir.path(), "shop", 1, &mut other.iter_mut().collect::<Vec<_>>())
+            .await
+            .expect("commits");
+        let indexer = other[0]["commit"].as_str().expect("a commit");
+        assert_ne!(indexer, shas[0]);
+        let tags = tags(&repo).await.expect("tags");
+        assert_eq!(tags.get("indexer/2026.12.01.1").map(String::as_str), Some(indexer));
+        assert_eq!(tags.get("shop/2026.12.01.1").map(String::as_str), Some(shas[0]));
     }
 }
