@@ -11,10 +11,12 @@
 use std::collections::BTreeMap;
 
 use catalog::ingest::git::{GitSettings, checkout, parse_target};
+use catalog::model::entity_ref::EntityRef;
 use catalog::read::ReadLimits;
 use sha2::{Digest, Sha256};
 
 use crate::belong::{self, Around, BelongsBy};
+use crate::model::Slo;
 use crate::read::read_file;
 use crate::store::{Collected, ListingEntity, ProblemRow, Store, StoreError};
 
@@ -129,38 +131,14 @@ pub async fn collect(
                 Some(service) => store.components_named(service).await?,
                 None => Vec::new(),
             };
-            let parse = |refs: &[String]| -> Vec<catalog::model::entity_ref::EntityRef> {
-                refs.iter()
-                    .filter_map(|r| catalog::model::entity_ref::EntityRef::parse_full(r).ok())
-                    .collect()
-            };
             let around = Around {
-                listed_by: parse(&listed_by),
-                components_named: parse(&components),
+                listed_by: refs(&listed_by),
+                components_named: refs(&components),
                 ..Around::default()
             };
-            let belonging = match belong::belonging(&slo, &around) {
-                Ok(b) => b,
-                Err(message) => {
-                    out.problems.push(problem(line, None, message));
-                    continue;
-                }
-            };
-            if out.slos.len() >= limits.max_slos {
-                out.problems.push(problem(
-                    line,
-                    None,
-                    format!("more than {} SLOs: this one is left out", limits.max_slos),
-                ));
-                continue;
+            if let Err(message) = keep(&mut out, limits, &file, slo, &around) {
+                out.problems.push(problem(line, None, message));
             }
-            out.slos.push(Collected {
-                id: slo_id(&file, &slo.id),
-                entity: belonging.entity.to_string().to_lowercase(),
-                belongs_by: by_name(belonging.by).into(),
-                file: file.clone(),
-                definition: serde_json::to_string(&slo).unwrap_or_default(),
-            });
         }
     }
     collect_clusters(store, limits, clusters, &mut out).await?;
@@ -205,11 +183,6 @@ async fn collect_clusters(
                 document: 0,
                 line: 1,
             });
-            let parse = |refs: Vec<String>| -> Vec<catalog::model::entity_ref::EntityRef> {
-                refs.iter()
-                    .filter_map(|r| catalog::model::entity_ref::EntityRef::parse_full(r).ok())
-                    .collect()
-            };
             let kubernetes_id = match slo.labels.get(KUBERNETES_ID_LABEL) {
                 Some(id) => store.components_with_kubernetes_id(id).await?,
                 None => Vec::new(),
@@ -219,34 +192,38 @@ async fn collect_clusters(
                 None => Vec::new(),
             };
             let around = Around {
-                kubernetes_id: parse(kubernetes_id),
-                components_named: parse(components),
+                kubernetes_id: refs(&kubernetes_id),
+                components_named: refs(&components),
                 ..Around::default()
             };
-            let belonging = match belong::belonging(&slo, &around) {
-                Ok(b) => b,
-                Err(message) => {
-                    out.problems.push(problem(None, message));
-                    continue;
-                }
-            };
-            if out.slos.len() >= limits.max_slos {
-                out.problems.push(problem(
-                    None,
-                    format!("more than {} SLOs: this one is left out", limits.max_slos),
-                ));
-                continue;
+            if let Err(message) = keep(out, limits, &file, slo, &around) {
+                out.problems.push(problem(None, message));
             }
-            out.slos.push(Collected {
-                id: slo_id(&file, &slo.id),
-                entity: belonging.entity.to_string().to_lowercase(),
-                belongs_by: by_name(belonging.by).into(),
-                file: file.clone(),
-                definition: serde_json::to_string(&slo).unwrap_or_default(),
-            });
         }
     }
     Ok(())
+}
+
+/// Keeps `slo` of `file` for the entity `around` decides, within `limits.max_slos`; otherwise
+/// says why not (the caller files it where the SLO was defined).
+fn keep(out: &mut Collection, limits: &CollectLimits, file: &str, slo: Slo, around: &Around) -> Result<(), String> {
+    let belonging = belong::belonging(&slo, around)?;
+    if out.slos.len() >= limits.max_slos {
+        return Err(format!("more than {} SLOs: this one is left out", limits.max_slos));
+    }
+    out.slos.push(Collected {
+        id: slo_id(file, &slo.id),
+        entity: belonging.entity.to_string().to_lowercase(),
+        belongs_by: by_name(belonging.by).into(),
+        file: file.to_string(),
+        definition: serde_json::to_string(&slo).unwrap_or_default(),
+    });
+    Ok(())
+}
+
+/// The entity refs among `refs` that parse.
+fn refs(refs: &[String]) -> Vec<EntityRef> {
+    refs.iter().filter_map(|r| EntityRef::parse_full(r).ok()).collect()
 }
 
 fn by_name(by: BelongsBy) -> &'static str {
