@@ -300,7 +300,8 @@ fn now_ms() -> i64 {
         .map_or(0, |d| d.as_millis() as i64)
 }
 
-fn time_of(report: &Value, field: &str) -> i64 {
+/// A report's RFC 3339 `field` in ms (`i64::MAX` when it has none).
+pub(super) fn time_of(report: &Value, field: &str) -> i64 {
     report[field]
         .as_str()
         .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())

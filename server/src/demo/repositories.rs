@@ -18,7 +18,7 @@ use anyhow::{Context, bail};
 use serde_json::Value;
 use tokio::io::AsyncWriteExt;
 
-use super::history::Random;
+use super::history::{Random, time_of};
 
 /// The demo catalog's repositories are `northwind/<name>` on GitHub: this prefix is mirrored.
 pub const MIRRORED: &str = "https://github.com/northwind/";
@@ -66,7 +66,7 @@ pub async fn add_commits(dir: &Path, name: &str, seed: u64, deployments: &mut [&
     let mut tagged = tags(&repo).await?;
     let mut planned: Vec<Planned> = Vec::new();
     let mut in_order: Vec<&&mut Value> = deployments.iter().collect();
-    in_order.sort_by_key(|r| time_ms(&r["startedAt"]));
+    in_order.sort_by_key(|r| time_of(r, "startedAt"));
     for report in in_order {
         let (Some(id), Some(version)) = (report["id"].as_str(), tag(report)) else {
             continue;
@@ -75,7 +75,7 @@ pub async fn add_commits(dir: &Path, name: &str, seed: u64, deployments: &mut [&
         if id.ends_with("-rollback") || tagged.contains_key(version) || planned.iter().any(|p| p.version == version) {
             continue;
         }
-        let started = time_ms(&report["startedAt"]);
+        let started = time_of(report, "startedAt");
         let mut random = Random::new(seed, id, 0);
         let first = started - HOUR_MS - random.below(96) as i64 * HOUR_MS;
         let count = 1 + random.below(4) as i64;
@@ -194,13 +194,6 @@ async fn git(repo: &Path, args: &[&str], input: Option<String>) -> anyhow::Resul
         );
     }
     Ok(String::from_utf8_lossy(&output.stdout).into_owned())
-}
-
-fn time_ms(value: &Value) -> i64 {
-    value
-        .as_str()
-        .and_then(|t| chrono::DateTime::parse_from_rfc3339(t).ok())
-        .map_or(0, |t| t.timestamp_millis())
 }
 
 #[cfg(test)]
